@@ -1,0 +1,107 @@
+/*
+ * DOC: checks
+ *
+ * A check type is one file (check_exec.c, check_tcp.c, check_http.c,
+ * check_file.c) exporting a const struct check_ops; check_registry.c maps a
+ * config "type" to its ops. A run starts with check_start() and ends in
+ * exactly one call to check_done(), whatever happened: pass, fail, timeout or
+ * error, with a short detail that reaches the logs. A check never has two
+ * runs at once.
+ */
+#ifndef ANYCHECK_CHECK_H
+#define ANYCHECK_CHECK_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "loop.h"
+
+struct config_parser;
+struct loop;
+struct check;
+
+enum check_result {
+	CHECK_RESULT_PASS,
+	CHECK_RESULT_FAIL,
+	CHECK_RESULT_TIMEOUT,
+	CHECK_RESULT_ERROR,     /* could not even run it (fork, socket, ...) */
+	CHECK_RESULT_COUNT,
+};
+
+/* Short name ("pass", "fail", "timeout", "error") and a description. */
+const char *check_result_name(enum check_result result);
+const char *check_result_description(enum check_result result);
+
+#define CHECK_DETAIL_MAX 256
+
+/* What every check type needs from its surroundings: the loop, and lazily
+ * created shared engines (libcurl's multi handle lives in http_engine). */
+struct check_environment {
+	struct loop *loop;
+	void *http_engine;      /* owned by check_http.c */
+};
+/* Release the shared engines once every check is freed. */
+void check_environment_cleanup(struct check_environment *environment);
+
+typedef void (*check_done_callback)(struct check *check,
+    enum check_result result, const char *detail, uint64_t duration_ns,
+    void *arg);
+
+/* A runtime check: one per configured check of a running service. */
+struct check {
+	const struct check_config *config;
+	struct check_environment *environment;
+	check_done_callback on_done;
+	void *on_done_arg;
+	bool running;
+	uint64_t started_ns;
+	/* check.c arms this for config->timeout on start; when it fires it
+	 * calls ops->cancel and then check_done(CHECK_RESULT_TIMEOUT). */
+	struct loop_timer timeout_timer;
+	void *state;            /* type-specific runtime state */
+};
+
+struct check_ops {
+	const char *type;
+	/* Fill config->data and config->description from the JSON object;
+	 * report problems through the parser and return -1. The common keys
+	 * "type" and "timeout" are handled by the caller; parse must reject
+	 * any other key it does not know. */
+	int (*parse)(struct check_config *config, json_t *object,
+	    struct config_parser *parser);
+	/* Begin a run. Must end, now or later, in exactly one check_done().
+	 * Returns 0; on an immediate failure it calls check_done itself. */
+	void (*start)(struct check *check);
+	/* Abort a running run without calling check_done; release resources
+	 * (kill and reap children, close sockets, remove curl handles). */
+	void (*cancel)(struct check *check);
+	void (*free_config)(void *data);
+	/* Are two parsed configs of this type the same (for reloads)? */
+	bool (*equal)(const void *a, const void *b);
+};
+
+const struct check_ops *check_ops_find(const char *type);
+/* "exec, file, http, tcp": for error messages. */
+const char *check_type_names(void);
+
+void check_init(struct check *check, const struct check_config *config,
+    struct check_environment *environment, check_done_callback on_done,
+    void *on_done_arg);
+/* Start a run unless one is running (returns -1 then, nothing started). */
+int check_start(struct check *check);
+/* Cancel a running run, if any; on_done is not called. */
+void check_cancel(struct check *check);
+/* The single completion point of every run: stops the timeout, computes the
+ * duration and calls on_done. Called by the check types. */
+void check_done(struct check *check, enum check_result result,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+extern const struct check_ops check_exec_ops;
+extern const struct check_ops check_tcp_ops;
+extern const struct check_ops check_http_ops;
+extern const struct check_ops check_file_ops;
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * DOC: configuration
+ *
+ * The JSON config shared by every anycheck program, parsed with jansson into
+ * plain structs. Loading goes parse -> validate -> build; the running daemon
+ * swaps in a new config only when all of that succeeded, so a bad file never
+ * disturbs what is running. Every problem is reported as
+ * "FILE:LINE:COLUMN: path.to.key: what is wrong" and all problems of a file
+ * are reported at once.
+ */
+#ifndef ANYCHECK_CONFIG_H
+#define ANYCHECK_CONFIG_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "prefix.h"
+
+struct check_ops;
+
+/* The BGP attributes a prefix is announced with. */
+struct announce_attributes {
+	/* NULL means "self". Otherwise an address of that family. */
+	char *next_hop_ipv4;
+	char *next_hop_ipv6;
+	bool has_med;
+	uint32_t med;
+	bool has_local_preference;
+	uint32_t local_preference;
+	struct community *communities;
+	size_t community_count;
+	struct large_community *large_communities;
+	size_t large_community_count;
+	struct extended_community *extended_communities;
+	size_t extended_community_count;
+	unsigned as_path_prepend;   /* copies of the top-level local_as */
+	bool has_path_id;
+	uint32_t path_id;
+};
+
+/* One check of a service, as configured. ops->parse fills in data. */
+struct check_config {
+	const struct check_ops *ops;
+	char *description;   /* short human text, e.g. "http GET http://..." */
+	double timeout;      /* seconds; inherited from service/defaults */
+	void *data;          /* type-specific, owned, freed by ops->free_config */
+};
+
+enum require_policy {
+	REQUIRE_ALL,
+	REQUIRE_ANY,
+	REQUIRE_AT_LEAST,   /* require_count checks must pass */
+};
+
+struct timing_config {
+	double interval;
+	double fast_interval;
+	double timeout;
+	unsigned rise;
+	unsigned fall;
+};
+
+struct service_config {
+	char *name;
+	struct prefix *prefixes;
+	size_t prefix_count;
+	struct check_config *checks;
+	size_t check_count;
+	enum require_policy require;
+	unsigned require_count;
+	struct timing_config timing;
+	char *maintenance_file;     /* NULL when not configured */
+	struct announce_attributes announce;
+	char **exabgp_neighbors;
+	size_t exabgp_neighbor_count;
+	/* BIRD static protocol names per family (defaults derived from name). */
+	char *bird_protocol_ipv4;
+	char *bird_protocol_ipv6;
+};
+
+struct config {
+	char *path;
+	bool has_local_as;
+	uint32_t local_as;
+	struct timing_config defaults;
+	char *bird_socket;          /* default /run/bird/bird.ctl */
+	char *control_socket;       /* default /run/anycheck/anycheck.sock */
+	struct service_config *services;
+	size_t service_count;
+};
+
+/* All problems found while loading one file, in order. */
+struct config_errors {
+	char **messages;
+	size_t count;
+};
+
+/* Load and validate the file at path. On success *out owns a config and 0 is
+ * returned; on failure -1 is returned, *out is NULL and errors holds every
+ * problem (also for unreadable files and JSON syntax errors). */
+int config_load(const char *path, struct config **out,
+    struct config_errors *errors);
+/* The same from text already in memory; file is only used in messages. */
+int config_load_text(const char *file, const char *text, struct config **out,
+    struct config_errors *errors);
+void config_free(struct config *config);
+
+void config_errors_init(struct config_errors *errors);
+void config_errors_clear(struct config_errors *errors);
+/* Log every error with log_error. */
+void config_errors_log(const struct config_errors *errors);
+
+/* Find a service by name; NULL if none. */
+const struct service_config *config_find_service(const struct config *config,
+    const char *name);
+
+#endif

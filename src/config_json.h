@@ -1,0 +1,69 @@
+/*
+ * DOC: typed access to config JSON with precise error locations
+ *
+ * jansson does not keep the position of each value, so the parser keeps the
+ * source text and, when it reports a problem, re-scans the text to find the
+ * line and column of the value at the current path. Check types use these
+ * helpers in their parse functions so every error reads the same way:
+ * "FILE:LINE:COLUMN: services[0].checks[1].port: must be an integer between
+ * 1 and 65535".
+ */
+#ifndef ANYCHECK_CONFIG_JSON_H
+#define ANYCHECK_CONFIG_JSON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define CONFIG_PATH_MAX 512
+
+struct config_parser {
+	const char *file;
+	const char *text;
+	struct config_errors *errors;
+	char path[CONFIG_PATH_MAX]; /* e.g. "services[0].checks[1]" */
+};
+
+/* Report a problem with key (NULL: the current object itself) under the
+ * current path. Never fails; the message is appended to parser->errors. */
+void config_error(struct config_parser *parser, const char *key,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Descend into a key or an index of the current path; restore with the
+ * saved length returned. */
+size_t config_path_push_key(struct config_parser *parser, const char *key);
+size_t config_path_push_index(struct config_parser *parser, size_t index);
+void config_path_pop(struct config_parser *parser, size_t saved_length);
+
+/* Report every key of object not in allowed (NULL-terminated) as unknown.
+ * Returns the number of unknown keys. */
+int config_reject_unknown_keys(struct config_parser *parser, json_t *object,
+    const char *const *allowed);
+
+/* Typed getters. Each returns 1 when the key was present and valid (value
+ * stored), 0 when absent (*out untouched), -1 when present but invalid (an
+ * error was reported). "required" variants report absence as an error. */
+int config_get_string(struct config_parser *parser, json_t *object,
+    const char *key, bool required, const char **out);
+int config_get_bool(struct config_parser *parser, json_t *object,
+    const char *key, bool required, bool *out);
+int config_get_integer(struct config_parser *parser, json_t *object,
+    const char *key, bool required, int64_t min, int64_t max, int64_t *out);
+/* Seconds: a JSON number (integer or real) within [min, max]. */
+int config_get_seconds(struct config_parser *parser, json_t *object,
+    const char *key, bool required, double min, double max, double *out);
+/* An array of strings; *out is a NULL-terminated owned array (free with
+ * config_free_strings), *count its length. */
+int config_get_string_array(struct config_parser *parser, json_t *object,
+    const char *key, bool required, char ***out, size_t *count);
+void config_free_strings(char **strings);
+
+/* Position of the value at a path like "services[0].checks[1].port" in a
+ * JSON text (1-based line and column). Falls back to the closest existing
+ * ancestor. Returns 0 on success, -1 if the text does not scan. */
+int config_json_locate(const char *text, const char *path, int *line,
+    int *column);
+
+#endif
