@@ -1,0 +1,30 @@
+#!/bin/bash
+# Install the Debian 12 packages anycheck needs to build, test and demo.
+# Idempotent: when everything is installed it only asks dpkg and returns.
+set -euo pipefail
+
+packages=(
+	build-essential cmake pkg-config
+	libjansson-dev libcurl4-openssl-dev check
+	bird2 exabgp iproute2 curl python3 nginx-light socat procps
+)
+
+missing=()
+for package in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null |
+	    grep -q "install ok installed"; then
+		missing+=("$package")
+	fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has no package lists yet; refresh them only when needed.
+if ! apt-get install -y --no-install-recommends "${missing[@]}"; then
+	apt-get update
+	apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+# Debian starts bird and nginx as system services where systemd runs; the lab
+# runs its own instances in namespaces and does not need those.
