@@ -428,6 +428,25 @@ START_TEST(test_wrong_types)
 }
 END_TEST
 
+START_TEST(test_sockets)
+{
+	struct config *config;
+
+	ck_assert_errors(
+	    "{\"bird\": {\"socket\": \"\"},\n"
+	    " \"control\": \"/run/x.sock\",\n"
+	    " \"services\": [" SERVICE "]}",
+	    "t.json:1:21: bird.socket: must not be empty\n"
+	    "t.json:2:13: control: must be an object");
+	config = load_ok("{\"bird\": {\"socket\": \"/run/bird/bird6.ctl\"}, "
+	    "\"control\": {}, \"services\": [" SERVICE "]}");
+	ck_assert_str_eq(config->bird_socket, "/run/bird/bird6.ctl");
+	ck_assert_str_eq(config->control_socket,
+	    "/run/anycheck/anycheck.sock");
+	config_free(config);
+}
+END_TEST
+
 START_TEST(test_out_of_range)
 {
 	ck_assert_errors(
@@ -950,6 +969,7 @@ config_suite(void)
 	tcase_add_test(tcase, test_inherited_fast_interval_is_clamped);
 	tcase_add_test(tcase, test_unknown_keys);
 	tcase_add_test(tcase, test_wrong_types);
+	tcase_add_test(tcase, test_sockets);
 	tcase_add_test(tcase, test_out_of_range);
 	tcase_add_test(tcase, test_fast_interval_above_interval);
 	tcase_add_test(tcase, test_duplicate_service_names);
