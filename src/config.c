@@ -66,16 +66,10 @@ static const char *const config_service_bird_keys[] = {
 	"protocol", "protocol_ipv4", "protocol_ipv6", NULL,
 };
 
-/* Where a service's BIRD protocol name came from, for error locations. */
-struct config_bird_names {
-	const char *source[2];  /* key under the service; [0] IPv4, [1] IPv6 */
-};
-
 struct config_build {
 	struct config_parser parser;
 	struct config *config;
-	bool local_as_given;
-	struct config_bird_names *bird_names;   /* one per service */
+	bool local_as_given;    /* even if invalid: avoids a second error */
 };
 
 void
@@ -646,7 +640,8 @@ config_parse_service_bird(struct config_build *build, json_t *service_object,
 {
 	struct config_parser *parser = &build->parser;
 	struct service_config *service = &build->config->services[index];
-	struct config_bird_names *sources = &build->bird_names[index];
+	/* Where each name came from (a key under the service), for errors. */
+	const char *sources[2] = { "name", "name" };
 	json_t *object = config_get_object(parser, service_object, "bird");
 	char **names[2] = {
 		&service->bird_protocol_ipv4, &service->bird_protocol_ipv6,
@@ -661,7 +656,6 @@ config_parse_service_bird(struct config_build *build, json_t *service_object,
 				*c = '_';
 		*names[0] = xasprintf("%s_v4", base);
 		*names[1] = xasprintf("%s_v6", base);
-		sources->source[0] = sources->source[1] = "name";
 		free(base);
 	}
 	if (object != NULL) {
@@ -674,7 +668,7 @@ config_parse_service_bird(struct config_build *build, json_t *service_object,
 				free(*names[i]);
 				*names[i] = xasprintf("%s_v%d", text,
 				    i == 0 ? 4 : 6);
-				sources->source[i] = "bird.protocol";
+				sources[i] = "bird.protocol";
 			}
 		}
 		for (int i = 0; i < 2; i++) {
@@ -684,7 +678,7 @@ config_parse_service_bird(struct config_build *build, json_t *service_object,
 				continue;
 			free(*names[i]);
 			*names[i] = xstrdup(text);
-			sources->source[i] = i == 0 ? "bird.protocol_ipv4" :
+			sources[i] = i == 0 ? "bird.protocol_ipv4" :
 			    "bird.protocol_ipv6";
 		}
 		config_path_pop(parser, saved);
@@ -693,7 +687,7 @@ config_parse_service_bird(struct config_build *build, json_t *service_object,
 	/* BIRD needs every protocol name to be unique in its config. */
 	if (*names[0] != NULL && *names[1] != NULL &&
 	    strcmp(*names[0], *names[1]) == 0) {
-		config_error(parser, sources->source[1],
+		config_error(parser, sources[1],
 		    "BIRD protocol name \"%s\" is used for both IPv4 and IPv6",
 		    *names[1]);
 		return;
@@ -710,7 +704,7 @@ config_parse_service_bird(struct config_build *build, json_t *service_object,
 			    (previous->bird_protocol_ipv6 != NULL &&
 			    strcmp(previous->bird_protocol_ipv6,
 			    *names[i]) == 0)) {
-				config_error(parser, sources->source[i],
+				config_error(parser, sources[i],
 				    "BIRD protocol name \"%s\" is already used "
 				    "by services[%zu]", *names[i], other);
 				break;
@@ -799,8 +793,6 @@ config_parse_root(struct config_build *build, json_t *root)
 	config->service_count = json_array_size(services);
 	config->services = xcalloc(config->service_count,
 	    sizeof(*config->services));
-	build->bird_names = xcalloc(config->service_count,
-	    sizeof(*build->bird_names));
 	saved = config_path_push_key(parser, "services");
 	json_array_foreach(services, index, element) {
 		size_t at = config_path_push_index(parser, index);
@@ -839,7 +831,6 @@ config_load_text(const char *file, const char *text, struct config **out,
 	build.config = xcalloc(1, sizeof(*build.config));
 	config_parse_root(&build, root);
 	json_decref(root);
-	free(build.bird_names);
 	if (errors->count != errors_before) {
 		config_free(build.config);
 		return -1;
