@@ -1,0 +1,84 @@
+/*
+ * DOC: BIRD control-socket client
+ *
+ * A non-blocking client of BIRD's control socket on the event loop, the
+ * way birdc talks to BIRD but without forking it: connect, read the
+ * greeting, then send one command at a time from a bounded queue, each with
+ * its own timeout. When the socket is missing or BIRD goes away it
+ * reconnects with exponential back-off (0.1 s doubling to 5 s) and calls
+ * on_connected again, so that its owner can re-apply its state: a restarted
+ * or reconfigured BIRD has forgotten every "enable".
+ */
+#ifndef ANYCHECK_BIRD_CLIENT_H
+#define ANYCHECK_BIRD_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bird_reply.h"
+#include "loop.h"
+
+#define BIRD_CLIENT_QUEUE_MAX 64
+#define BIRD_CLIENT_COMMAND_MAX 256
+#define BIRD_CLIENT_DEFAULT_TIMEOUT_NS (5ULL * 1000000000ULL)
+#define BIRD_CLIENT_BACKOFF_MIN_NS (100ULL * 1000000ULL)
+#define BIRD_CLIENT_BACKOFF_MAX_NS (5ULL * 1000000000ULL)
+
+struct bird_client;
+
+enum bird_client_result {
+	BIRD_CLIENT_REPLY,          /* reply is BIRD's answer (maybe an error) */
+	BIRD_CLIENT_TIMEOUT,        /* no answer in time; connection reset */
+	BIRD_CLIENT_DISCONNECTED,   /* the connection went away first */
+	BIRD_CLIENT_CANCELLED,      /* the client was freed */
+};
+
+/* reply is NULL unless result is BIRD_CLIENT_REPLY. */
+typedef void (*bird_client_reply_callback)(struct bird_client *client,
+    enum bird_client_result result, const struct bird_reply *reply,
+    void *arg);
+
+struct bird_client_callbacks {
+	/* The greeting arrived; version is e.g. "2.0.12". */
+	void (*connected)(struct bird_client *client, const char *version,
+	    void *arg);
+	/* A connection that had greeted us is gone (optional). */
+	void (*disconnected)(struct bird_client *client, void *arg);
+	void *arg;
+};
+
+/* Create a client for the socket at path; nothing happens before
+ * bird_client_start. */
+struct bird_client *bird_client_new(struct loop *loop, const char *path,
+    const struct bird_client_callbacks *callbacks);
+/* Close the connection; pending commands get BIRD_CLIENT_CANCELLED. Not to
+ * be called from one of the client's own callbacks. */
+void bird_client_free(struct bird_client *client);
+/* Start connecting (and keep reconnecting). */
+void bird_client_start(struct bird_client *client);
+
+bool bird_client_connected(const struct bird_client *client);
+/* Commands queued or in flight. */
+size_t bird_client_pending(const struct bird_client *client);
+/* Delay before the next connection attempt (for tests and logs). */
+uint64_t bird_client_backoff_ns(const struct bird_client *client);
+
+/* Queue command (one line, no newline) with a timeout in nanoseconds (0:
+ * the default 5 s). Returns 0, or -1 without calling callback when not
+ * connected, the queue is full or the command is invalid. */
+int bird_client_command(struct bird_client *client, const char *command,
+    uint64_t timeout_ns, bird_client_reply_callback callback, void *arg);
+/* "enable", "disable" and "show protocols all" of one protocol, the name
+ * quoted so that an unknown name is 8003 rather than a parse error. The
+ * name must satisfy bird_protocol_name_valid. */
+int bird_client_enable(struct bird_client *client, const char *protocol,
+    bird_client_reply_callback callback, void *arg);
+int bird_client_disable(struct bird_client *client, const char *protocol,
+    bird_client_reply_callback callback, void *arg);
+int bird_client_show_protocol(struct bird_client *client, const char *protocol,
+    bird_client_reply_callback callback, void *arg);
+int bird_client_show_status(struct bird_client *client,
+    bird_client_reply_callback callback, void *arg);
+
+#endif
