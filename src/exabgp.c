@@ -4,10 +4,11 @@
  * The lines follow ExaBGP 4.2's API grammar (reactor/api/command/announce.py
  * and configuration/static/): an optional neighbor selector, the command,
  * the prefix, then "next-hop" first and the attributes. Several neighbors
- * are separated by a " , " token: ExaBGP splits the selector on spaces and
- * only a lone "," starts a new neighbor ("neighbor A, neighbor B" is read
- * as one neighbor "A," that matches nothing). Lists are always bracketed,
- * which the API accepts for one element too.
+ * are separated by " , ": ExaBGP splits the selector on spaces and a lone
+ * "," starts the next neighbor (reactor/api/command/limit.py). It rewrites
+ * every "," to " , " before parsing (configuration/core/format.py), so
+ * "neighbor A, neighbor B" works too; we write the form it parses. Lists
+ * are always bracketed, which the API accepts for one element too.
  *
  * Replies: with exabgp.api.ack = true ExaBGP answers every command with one
  * "done" or "error" line, in order; on shutdown the text encoder sends

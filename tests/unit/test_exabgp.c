@@ -267,7 +267,7 @@ END_TEST
 START_TEST(test_announce_two_neighbors)
 {
 	struct announce_attributes a = { 0 };
-	/* ExaBGP 4.2 only splits neighbors on a lone "," token. */
+	/* ExaBGP 4.2 splits neighbors on a lone "," token. */
 	ck_assert_str_eq(announce("192.0.2.1/32", &a, 0, two_neighbors, 2),
 	    "neighbor 198.51.100.1 , neighbor 2001:db8::2 "
 	    "announce route 192.0.2.1/32 next-hop self\n");
