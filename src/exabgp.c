@@ -127,9 +127,12 @@ exabgp_append_attributes(struct exabgp_line *line,
 		}
 		exabgp_append(line, "]");
 	}
+	/* ExaBGP sends an explicit AS path verbatim, without adding its own
+	 * AS, so the path is our AS once (as eBGP would send it) plus the
+	 * prepends: the same path BIRD's bgp_path.prepend() gives. */
 	if (attributes->as_path_prepend > 0 && local_as != 0) {
 		exabgp_append(line, " as-path [");
-		for (unsigned i = 0; i < attributes->as_path_prepend; i++)
+		for (unsigned i = 0; i <= attributes->as_path_prepend; i++)
 			exabgp_append(line, "%s%u", i > 0 ? " " : "", local_as);
 		exabgp_append(line, "]");
 	}

@@ -313,7 +313,7 @@ for sample in v6-self v6-next-hop; do
 done
 
 expect_route "v4-all: MED, communities, large and extended communities, as-path" \
-    203.0.113.1/32 n1 "via 198.51.100.1 " "BGP.as_path: 65001 65001" \
+    203.0.113.1/32 n1 "via 198.51.100.1 " "BGP.as_path: 65001 65001 65001" \
     "BGP.med: 100" "BGP.community: (65000,100) (65000,200)" \
     "BGP.ext_community: (rt, 65000, 100) (ro, 65001, 7)" \
     "BGP.large_community: (65000, 1, 2) (4200000000, 3, 4)"
@@ -335,7 +335,7 @@ for p in n1 n2 n3; do
 done
 expect_route "v6-self: next-hop self is the IPv6 session address" \
     2001:db8:1::1/128 n6 "via 2001:db8:100::1 " "BGP.med: 60" \
-    "BGP.as_path: 65001" "BGP.community: (65000,100) (65000,200)" \
+    "BGP.as_path: 65001 65001" "BGP.community: (65000,100) (65000,200)" \
     "BGP.ext_community: (rt, 65000, 100)" \
     "BGP.large_community: (65000, 1, 2)"
 expect_route "v6-next-hop: explicit IPv6 next hop" 2001:db8:1::/48 n6 \

@@ -184,11 +184,11 @@ START_TEST(test_announce_as_path_prepend)
 {
 	struct announce_attributes a = { .as_path_prepend = 1 };
 	ck_assert_str_eq(announce("192.0.2.1/32", &a, 65001, NULL, 0),
-	    "announce route 192.0.2.1/32 next-hop self as-path [65001]\n");
+	    "announce route 192.0.2.1/32 next-hop self as-path [65001 65001]\n");
 	a.as_path_prepend = 3;
 	ck_assert_str_eq(announce("192.0.2.1/32", &a, 4200000001u, NULL, 0),
 	    "announce route 192.0.2.1/32 next-hop self "
-	    "as-path [4200000001 4200000001 4200000001]\n");
+	    "as-path [4200000001 4200000001 4200000001 4200000001]\n");
 }
 END_TEST
 
@@ -235,7 +235,7 @@ START_TEST(test_announce_all_attributes)
 	    "announce route 192.0.2.1/32 next-hop self med 100 "
 	    "local-preference 200 community [65000:100 65000:200] "
 	    "large-community [65000:1:2] "
-	    "extended-community [target:65000:100] as-path [65001 65001] "
+	    "extended-community [target:65000:100] as-path [65001 65001 65001] "
 	    "path-information 7\n");
 }
 END_TEST
@@ -247,7 +247,7 @@ START_TEST(test_announce_all_attributes_ipv6)
 	    "announce route 2001:db8:1::1/128 next-hop 2001:db8::1 med 100 "
 	    "local-preference 200 community [65000:100 65000:200] "
 	    "large-community [65000:1:2] "
-	    "extended-community [target:65000:100] as-path [65001 65001] "
+	    "extended-community [target:65000:100] as-path [65001 65001 65001] "
 	    "path-information 7\n");
 }
 END_TEST
