@@ -53,9 +53,13 @@ LAB_CLEANED=0
 
 # ---------------------------------------------------------------- utilities
 
-# Print a timestamped lab message on stderr.
+# Print a timestamped lab message on stderr. With LAB_QUIET=1 only
+# problems (TIMEOUT, ERROR, HUNG, killing) are printed.
 lab_log() {
 	local now
+	if [ "${LAB_QUIET:-0}" = 1 ]; then
+		case $* in TIMEOUT* | ERROR* | *HUNG* | *killing*) ;; *) return 0 ;; esac
+	fi
 	now=$(date +%s.%N)
 	printf '[lab %6.2fs] %s\n' "$(lab_elapsed_since "${LAB_T0:-$now}" "$now")" "$*" >&2
 }
@@ -572,7 +576,15 @@ EOF
 	    exabgp.tcp.port=179 \
 	    "$LAB_EXABGP" "$dir/exabgp.conf"
 	echo "$ack" >"$dir/exabgp.ack"
-	if ! lab_wait_bgp "$name" 15; then
+	# Stop waiting early if ExaBGP exits (bad config, process dying).
+	lab_wait_for 15 lab_exabgp_up_or_dead "$name" || true
+	if ! lab_alive "exabgp-$name"; then
+		lab_log "ERROR: ExaBGP in site $name exited during startup"
+		lab_log_tail "$dir/exabgp.log"
+		lab_log_tail "$dir/exabgp.out"
+		return 1
+	fi
+	if ! lab_wait_bgp "$name" 1; then
 		lab_die "ExaBGP in site $name did not bring its BGP session up"
 		return 1
 	fi
@@ -581,6 +593,10 @@ EOF
 		return 1
 	fi
 	lab_log "ExaBGP up in site $name (api.ack=$ack): run$run"
+}
+
+lab_exabgp_up_or_dead() {
+	lab_bgp_established "$1" || ! lab_alive "exabgp-$1"
 }
 
 # Pids of the processes ExaBGP of site NAME runs (its children).
@@ -678,6 +694,13 @@ EOF
 	check lab_wait_client "http://$LAB_ANYCAST4/" "site A" 3
 	check lab_site_exabgp_stop A 5
 	check lab_wait_route "$LAB_ANYCAST4/32" absent 10
+	# Anycast proper: two sites announce, A fails, traffic moves to B.
+	check lab_site_exabgp A "${LAB_ACK:-true}" "$standin" -c "$LAB_DIR/anycheck.json"
+	check lab_site B 65002
+	check lab_site_exabgp B "${LAB_ACK:-true}" "$standin" -c "$LAB_DIR/anycheck.json"
+	check lab_wait_client "http://$LAB_ANYCAST4/" "site A" 5
+	check lab_site_service_stop A
+	check lab_wait_client "http://$LAB_ANYCAST4/" "site B" 5
 	echo "selftest: $fails failed"
 	[ "$fails" = 0 ]
 }
@@ -688,8 +711,11 @@ lab_main() {
 	help | -h | --help)
 		sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 		echo "Functions:"
-		grep -B1 -E '^lab_[a-z0-9_]+\(\) \{' "${BASH_SOURCE[0]}" |
-		    awk '/^# /{ c = substr($0, 3) } /^lab_/{ sub(/\(\).*/, ""); printf "  %-28s %s\n", $0, c; c = "" }'
+		# Each documented function with the first line of its comment.
+		awk '/^# / { if (!inc) c = substr($0, 3); inc = 1; next }
+		    /^lab_[a-z0-9_]+\(\) \{/ { if (c != "") { sub(/\(\).*/, "");
+		        printf "  %-28s %s\n", $0, c } }
+		    { inc = 0; c = "" }' "${BASH_SOURCE[0]}"
 		;;
 	*) echo "usage: $0 selftest|help" >&2; return 2 ;;
 	esac
