@@ -1,0 +1,728 @@
+#!/bin/bash
+# DOC: anycheck network-namespace lab
+#
+# A reusable lab of real daemons in network namespaces, for integration tests
+# and demos: a "router" namespace running BIRD 2 (AS 64500) that learns the
+# anycast prefixes over eBGP from "site" namespaces, each site holding the
+# anycast address on lo, a real HTTP service bound to it and (optionally)
+# ExaBGP running a health-checking process (anycheck-exabgp or a stand-in);
+# and a "client" namespace behind the router that fetches the anycast URL.
+#
+# Source it (". helpers/lab.sh") for the lab_* functions, or run it:
+#   helpers/lab.sh selftest   quick self-check with the stand-in process
+#   helpers/lab.sh help       this list
+#
+# Only documentation addresses are used:
+#   anycast        192.0.2.1/32, 2001:db8::1/128 on each site's lo
+#   router-site N  198.51.100.(4N)/30: router .4N+1, site .4N+2
+#                  2001:db8:ffff:N::/64: router ::1, site ::2
+#   router-client  203.0.113.0/24: router .1, client .2
+#                  2001:db8:fffe::/64: router ::1, client ::2
+# Every wait is bounded; lab_init installs a trap that stops every daemon
+# started and deletes every namespace and the temp dir, even on failure.
+
+LAB_ROUTER_AS=64500
+LAB_ANYCAST4=192.0.2.1
+LAB_ANYCAST6=2001:db8::1
+LAB_PYTHON=/usr/bin/python3     # the system one: has no pyenv shim delay
+LAB_BIRD=/usr/sbin/bird
+LAB_BIRDC=/usr/sbin/birdc
+LAB_EXABGP=/usr/sbin/exabgp
+
+# The site's HTTP service: python's static file handler on ADDR PORT DIR.
+# Not "python3 -m http.server": its HTTPServer does a reverse DNS lookup of
+# the bind address (socket.getfqdn), which stalls ~5 s in a namespace.
+LAB_HTTP_SERVER='
+import functools, http.server, socket, socketserver, sys
+addr, port, root = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+class Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+    address_family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
+with Server((addr, port), handler) as server:
+    print("serving", root, "on", addr, port, flush=True)
+    server.serve_forever()
+'
+
+LAB_ID=""
+LAB_DIR=""
+LAB_T0=""
+LAB_SITES=()
+LAB_CLEANED=0
+
+# ---------------------------------------------------------------- utilities
+
+# Print a timestamped lab message on stderr. With LAB_QUIET=1 only
+# problems (TIMEOUT, ERROR, HUNG, killing) are printed.
+lab_log() {
+	local now
+	if [ "${LAB_QUIET:-0}" = 1 ]; then
+		case $* in TIMEOUT* | ERROR* | *HUNG* | *killing*) ;; *) return 0 ;; esac
+	fi
+	now=$(date +%s.%N)
+	printf '[lab %6.2fs] %s\n' "$(lab_elapsed_since "${LAB_T0:-$now}" "$now")" "$*" >&2
+}
+
+# Print seconds elapsed between two "date +%s.%N" stamps (second defaults to now).
+lab_elapsed_since() {
+	local from=$1 to=${2:-}
+	[ -n "$to" ] || to=$(date +%s.%N)
+	awk -v a="$from" -v b="$to" 'BEGIN { printf "%.2f", b - a }'
+}
+
+# Print an error and return 1 (use as: lab_die "msg" || return 1).
+lab_die() {
+	lab_log "ERROR: $*"
+	return 1
+}
+
+# Print the last lines of a log file, indented, labelled (for failures).
+lab_log_tail() {
+	local file=$1 lines=${2:-20}
+	if [ -s "$file" ]; then
+		printf '  --- last %s lines of %s ---\n' "$lines" "$file" >&2
+		tail -n "$lines" "$file" | sed 's/^/  | /' >&2
+	else
+		printf '  --- %s is empty or missing ---\n' "$file" >&2
+	fi
+}
+
+# Full namespace name of a lab host (router, client, or a site name).
+lab_ns() {
+	printf '%s-%s' "$LAB_ID" "$1"
+}
+
+# Run a command inside a lab host's network namespace. nsenter execs the
+# command itself (ip netns exec may stay as its parent), so "$!" of a
+# background lab_exec is the daemon's own pid.
+lab_exec() {
+	local host=$1
+	shift
+	nsenter --net="/run/netns/$(lab_ns "$host")" -- "$@"
+}
+
+# Start a daemon in a lab host's namespace in the background, output to
+# LOGFILE, tracked as NAME: lab_spawn NAME LOGFILE HOST CMD [ARG...].
+# The subshell execs nsenter which execs CMD, so the tracked pid is CMD's.
+lab_spawn() {
+	local name=$1 logfile=$2 host=$3
+	shift 3
+	(exec nsenter --net="/run/netns/$(lab_ns "$host")" -- "$@" \
+	    </dev/null >>"$logfile" 2>&1) &
+	lab_track "$name" $!
+}
+
+# Poll "cmd..." every 0.1 s until it succeeds or timeout seconds pass.
+lab_wait_for() {
+	local timeout=$1
+	shift
+	local deadline
+	deadline=$(awk -v t="$timeout" -v n="$(date +%s.%N)" 'BEGIN { printf "%.3f", n + t }')
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		awk -v d="$deadline" -v n="$(date +%s.%N)" 'BEGIN { exit !(n >= d) }' && break
+		sleep 0.1
+	done
+	"$@" >/dev/null 2>&1
+}
+
+# Remember a pid so lab_cleanup stops it: lab_track NAME PID.
+lab_track() {
+	printf '%s\n' "$2" >"$LAB_DIR/pids/$1.pid"
+}
+
+# Is the tracked daemon NAME alive?
+lab_alive() {
+	local pid
+	pid=$(cat "$LAB_DIR/pids/$1.pid" 2>/dev/null) || return 1
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+# Stop the tracked daemon NAME: SIGTERM, wait up to timeout s, then SIGKILL.
+# Returns 0 if it exited on SIGTERM in time, 2 if it had to be killed.
+lab_stop() {
+	local name=$1 timeout=${2:-3} pidfile pid
+	pidfile="$LAB_DIR/pids/$name.pid"
+	pid=$(cat "$pidfile" 2>/dev/null) || return 0
+	rm -f "$pidfile"
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null
+	if lab_wait_for "$timeout" lab_pid_gone "$pid"; then
+		return 0
+	fi
+	lab_log "$name (pid $pid) still running ${timeout}s after SIGTERM: killing it"
+	kill -KILL "$pid" 2>/dev/null
+	lab_wait_for 2 lab_pid_gone "$pid"
+	return 2
+}
+
+# True when no process has this pid (or it is a zombie of ours).
+lab_pid_gone() {
+	local state
+	state=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
+	case $state in Z*) return 0 ;; esac
+	return 1
+}
+
+# ---------------------------------------------------------------- lifecycle
+
+# Create the run id, temp dir and cleanup trap. Optional arg: id prefix.
+lab_init() {
+	local prefix=${1:-acl}
+	LAB_ID="$prefix-$$"
+	LAB_DIR=$(mktemp -d "/tmp/anycheck-lab.$LAB_ID.XXXXXX") || return 1
+	mkdir -p "$LAB_DIR/pids" "$LAB_DIR/router/sites"
+	LAB_T0=$(date +%s.%N)
+	LAB_SITES=()
+	LAB_CLEANED=0
+	trap lab_cleanup EXIT
+	trap 'lab_cleanup; exit 130' INT
+	trap 'lab_cleanup; exit 143' TERM
+	lab_log "lab $LAB_ID in $LAB_DIR"
+}
+
+# Stop every daemon started, delete every namespace and the temp dir.
+# Idempotent; safe to call after a partial setup.
+lab_cleanup() {
+	local pidfile ns pid name
+	[ "$LAB_CLEANED" = 1 ] && return 0
+	LAB_CLEANED=1
+	[ -n "$LAB_ID" ] || return 0
+	if [ -d "$LAB_DIR/pids" ]; then
+		for pidfile in "$LAB_DIR"/pids/*.pid; do
+			[ -e "$pidfile" ] || continue
+			name=$(basename "$pidfile" .pid)
+			lab_stop "$name" 2 || true
+		done
+	fi
+	# Anything still running inside our namespaces (e.g. an orphaned
+	# health-check process) is ours: kill it by pid, then drop the namespace.
+	for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
+		case $ns in "$LAB_ID"-*) ;; *) continue ;; esac
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null || true
+		done
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	if [ -n "$LAB_DIR" ] && [ -d "$LAB_DIR" ]; then
+		if [ -n "${LAB_KEEP_DIR:-}" ]; then
+			lab_log "kept $LAB_DIR (LAB_KEEP_DIR set)"
+		else
+			rm -rf "$LAB_DIR"
+		fi
+	fi
+}
+
+# Create a namespace for a lab host with lo up and forwarding settings.
+lab_netns_add() {
+	local host=$1 ns
+	ns=$(lab_ns "$host")
+	ip netns add "$ns" || return 1
+	ip -n "$ns" link set lo up
+	lab_exec "$host" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+	    net.ipv6.conf.default.accept_dad=0 \
+	    net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+}
+
+# ---------------------------------------------------------------- router
+
+# Start the router namespace with BIRD 2 (AS 64500), forwarding on.
+lab_router() {
+	local dir="$LAB_DIR/router"
+	lab_netns_add router || return 1
+	lab_exec router sysctl -qw net.ipv4.ip_forward=1 \
+	    net.ipv6.conf.all.forwarding=1
+	cat >"$dir/bird.conf" <<EOF
+# anycheck lab router (generated)
+log "$dir/bird.log" all;
+router id 203.0.113.1;
+
+protocol device { scan time 10; }
+
+# Put what the sites announce into the kernel table so the router forwards
+# client traffic to the announcing site.
+protocol kernel kernel4 {
+	ipv4 { import none; export where source = RTS_BGP; };
+	scan time 10;
+}
+protocol kernel kernel6 {
+	ipv6 { import none; export where source = RTS_BGP; };
+	scan time 10;
+}
+
+filter lab_anycast4 {
+	if net ~ [ 192.0.2.0/24{24,32} ] then accept;
+	reject;
+}
+filter lab_anycast6 {
+	if net ~ [ 2001:db8::/48{48,128} ] then accept;
+	reject;
+}
+
+# eBGP to the sites: only the anycast prefixes are imported, nothing is
+# exported. Short timers so sessions come up and recover quickly.
+template bgp lab_site {
+	local as $LAB_ROUTER_AS;
+	connect delay time 1;
+	connect retry time 1;
+	error wait time 1, 4;
+	hold time 9;
+	keepalive time 3;
+}
+
+include "$dir/sites/*.conf";
+EOF
+	lab_exec router "$LAB_BIRD" -c "$dir/bird.conf" -s "$dir/bird.ctl" \
+	    -P "$dir/bird.pid" >"$dir/bird.out" 2>&1 || {
+		lab_log_tail "$dir/bird.out"
+		lab_die "BIRD did not start in the router"
+		return 1
+	}
+	lab_wait_for 5 test -s "$dir/bird.pid" || true
+	lab_track bird "$(cat "$dir/bird.pid" 2>/dev/null)"
+	if ! lab_wait_for 5 lab_birdc show status; then
+		lab_log_tail "$dir/bird.out"
+		lab_log_tail "$dir/bird.log"
+		lab_die "BIRD control socket $dir/bird.ctl did not answer within 5s"
+		return 1
+	fi
+	lab_log "router up (BIRD, AS $LAB_ROUTER_AS)"
+}
+
+# Run birdc against the router's BIRD.
+lab_birdc() {
+	lab_exec router "$LAB_BIRDC" -s "$LAB_DIR/router/bird.ctl" "$@"
+}
+
+# Print what the router's BIRD has for exactly this prefix.
+lab_router_routes() {
+	lab_birdc show route "$1" all
+}
+
+# Exit 0 when the router's BIRD has a route for exactly this prefix.
+lab_router_has_route() {
+	lab_router_routes "$1" 2>/dev/null | grep -q "^$1 "
+}
+
+# Exit 0 when the router's kernel forwards this prefix (the BGP route was
+# exported to its table).
+lab_router_kernel_has_route() {
+	local fam=-4
+	case $1 in *:*) fam=-6 ;; esac
+	lab_exec router ip "$fam" route show exact "$1" | grep -q .
+}
+
+# Wait until the prefix is present|absent at the router (BIRD and kernel).
+lab_wait_route() {
+	local prefix=$1 want=$2 timeout=${3:-10} t0 site
+	t0=$(date +%s.%N)
+	case $want in
+	present) lab_wait_for "$timeout" lab_route_both_present "$prefix" && {
+		lab_log "route $prefix present after $(lab_elapsed_since "$t0")s"
+		return 0
+	} ;;
+	absent) lab_wait_for "$timeout" lab_route_both_absent "$prefix" && {
+		lab_log "route $prefix absent after $(lab_elapsed_since "$t0")s"
+		return 0
+	} ;;
+	*) lab_die "lab_wait_route: want present|absent, got '$want'"; return 1 ;;
+	esac
+	lab_log "TIMEOUT: route $prefix not $want at the router after ${timeout}s"
+	{
+		echo "  --- router: show route $prefix all ---"
+		lab_router_routes "$prefix" 2>&1 | sed 's/^/  | /'
+		echo "  --- router: show protocols ---"
+		lab_birdc show protocols 2>&1 | sed 's/^/  | /'
+	} >&2
+	lab_log_tail "$LAB_DIR/router/bird.log" 10
+	for site in "${LAB_SITES[@]}"; do
+		lab_log_tail "$LAB_DIR/site-$site/exabgp.log" 15
+		lab_log_tail "$LAB_DIR/site-$site/exabgp.out" 15
+	done
+	return 1
+}
+
+lab_route_both_present() {
+	lab_router_has_route "$1" && lab_router_kernel_has_route "$1"
+}
+
+lab_route_both_absent() {
+	! lab_router_has_route "$1" && ! lab_router_kernel_has_route "$1"
+}
+
+# Router's BGP protocol name for a site: lab_bgp_proto NAME [4|6].
+lab_bgp_proto() {
+	if [ "${2:-4}" = 6 ]; then echo "site6_$1"; else echo "site_$1"; fi
+}
+
+# Print the BGP state of the router's session to a site ("Established"...).
+# Usage: lab_bgp_state NAME [4|6]
+lab_bgp_state() {
+	local proto
+	proto=$(lab_bgp_proto "$1" "${2:-4}")
+	lab_birdc show protocols "$proto" 2>/dev/null |
+	    awk -v p="$proto" '$1 == p { print $6; found = 1 } END { exit !found }'
+}
+
+# Exit 0 when the router's session to a site is Established: NAME [4|6].
+lab_bgp_established() {
+	[ "$(lab_bgp_state "$1" "${2:-4}")" = Established ]
+}
+
+# Wait until the router's BGP session to a site is Established.
+# Usage: lab_wait_bgp NAME [TIMEOUT_S] [4|6]
+lab_wait_bgp() {
+	local site=$1 timeout=${2:-10} fam=${3:-4} t0
+	t0=$(date +%s.%N)
+	if lab_wait_for "$timeout" lab_bgp_established "$site" "$fam"; then
+		lab_log "BGP session (IPv$fam) to site $site Established after $(lab_elapsed_since "$t0")s"
+		return 0
+	fi
+	lab_log "TIMEOUT: BGP session (IPv$fam) to site $site not Established after ${timeout}s"
+	lab_birdc show protocols all "$(lab_bgp_proto "$site" "$fam")" 2>&1 | sed 's/^/  | /' >&2
+	lab_log_tail "$LAB_DIR/router/bird.log" 10
+	lab_log_tail "$LAB_DIR/site-$site/exabgp.log" 20
+	lab_log_tail "$LAB_DIR/site-$site/exabgp.out" 20
+	return 1
+}
+
+# ---------------------------------------------------------------- sites
+
+# Index of a site (order of creation), for its addresses.
+lab_site_index() {
+	local i
+	for i in "${!LAB_SITES[@]}"; do
+		[ "${LAB_SITES[$i]}" = "$1" ] && { echo "$i"; return 0; }
+	done
+	return 1
+}
+
+# Addresses of a site's link: lab_site_addr NAME router4|site4|router6|site6
+lab_site_addr() {
+	local i
+	i=$(lab_site_index "$1") || return 1
+	case $2 in
+	router4) echo "198.51.100.$((4 * i + 1))" ;;
+	site4) echo "198.51.100.$((4 * i + 2))" ;;
+	router6) printf '2001:db8:ffff:%x::1\n' "$i" ;;
+	site6) printf '2001:db8:ffff:%x::2\n' "$i" ;;
+	*) return 1 ;;
+	esac
+}
+
+# Create site NAME with private AS: link to the router, anycast address on
+# lo, BGP session declared at the router, HTTP service started.
+lab_site() {
+	local name=$1 as=${2:-65001} dir r4 s4 r6 s6 i
+	case $name in
+	*[!A-Za-z0-9]* | "") lab_die "site name must be alphanumeric: '$name'"; return 1 ;;
+	esac
+	[ "${#LAB_SITES[@]}" -lt 60 ] || { lab_die "too many sites"; return 1; }
+	LAB_SITES+=("$name")
+	i=$(lab_site_index "$name")
+	dir="$LAB_DIR/site-$name"
+	mkdir -p "$dir/www"
+	echo "$as" >"$dir/as"
+	r4=$(lab_site_addr "$name" router4)
+	s4=$(lab_site_addr "$name" site4)
+	r6=$(lab_site_addr "$name" router6)
+	s6=$(lab_site_addr "$name" site6)
+
+	lab_netns_add "$name" || return 1
+	# The veth ends are created directly inside the namespaces, so their
+	# names never clash with other runs or the host.
+	ip link add "site$i" netns "$(lab_ns router)" type veth \
+	    peer name uplink netns "$(lab_ns "$name")" || return 1
+	ip -n "$(lab_ns router)" addr add "$r4/30" dev "site$i"
+	ip -n "$(lab_ns router)" addr add "$r6/64" dev "site$i" nodad
+	ip -n "$(lab_ns router)" link set "site$i" up
+	ip -n "$(lab_ns "$name")" addr add "$s4/30" dev uplink
+	ip -n "$(lab_ns "$name")" addr add "$s6/64" dev uplink nodad
+	ip -n "$(lab_ns "$name")" link set uplink up
+	ip -n "$(lab_ns "$name")" addr add "$LAB_ANYCAST4/32" dev lo
+	ip -n "$(lab_ns "$name")" addr add "$LAB_ANYCAST6/128" dev lo
+	ip -n "$(lab_ns "$name")" route add default via "$r4"
+	ip -n "$(lab_ns "$name")" -6 route add default via "$r6"
+
+	cat >"$LAB_DIR/router/sites/$name.conf" <<EOF
+protocol bgp site_$name from lab_site {
+	description "lab site $name";
+	neighbor $s4 as $as;
+	source address $r4;
+	ipv4 { import filter lab_anycast4; export none; };
+}
+protocol bgp site6_$name from lab_site {
+	description "lab site $name (IPv6 session)";
+	neighbor $s6 as $as;
+	source address $r6;
+	ipv6 { import filter lab_anycast6; export none; };
+}
+EOF
+	if ! lab_birdc configure >"$dir/bird-configure.out" 2>&1 ||
+	    ! grep -q "Reconfigured" "$dir/bird-configure.out"; then
+		cat "$dir/bird-configure.out" >&2
+		lab_die "BIRD did not accept the BGP session for site $name"
+		return 1
+	fi
+	printf 'site %s\n' "$name" >"$dir/www/index.html"
+	lab_site_service_start "$name" || return 1
+	lab_log "site $name up (AS $as, $s4 / $s6, anycast $LAB_ANYCAST4 $LAB_ANYCAST6)"
+}
+
+# Is the site's HTTP service answering on the anycast address (from inside)?
+lab_site_service_ok() {
+	lab_exec "$1" curl -sf --max-time 1 -o /dev/null "http://$LAB_ANYCAST4/"
+}
+
+# Start the site's HTTP service (python http.server on the anycast IPv4
+# and IPv6 addresses, port 80) and wait until it answers.
+lab_site_service_start() {
+	local name=$1 dir
+	dir="$LAB_DIR/site-$name"
+	lab_alive "http-$name" && return 0
+	lab_spawn "http-$name" "$dir/http.log" "$name" "$LAB_PYTHON" \
+	    -c "$LAB_HTTP_SERVER" "$LAB_ANYCAST4" 80 "$dir/www"
+	lab_spawn "http6-$name" "$dir/http6.log" "$name" "$LAB_PYTHON" \
+	    -c "$LAB_HTTP_SERVER" "$LAB_ANYCAST6" 80 "$dir/www"
+	if ! lab_wait_for 5 lab_site_service_ok "$name"; then
+		lab_log_tail "$dir/http.log"
+		lab_die "HTTP service of site $name not answering within 5s"
+		return 1
+	fi
+}
+
+# Stop the site's HTTP service and wait until it no longer answers.
+lab_site_service_stop() {
+	local name=$1
+	lab_stop "http-$name" 3
+	lab_stop "http6-$name" 3
+	if ! lab_wait_for 3 eval "! lab_site_service_ok $name"; then
+		lab_die "HTTP service of site $name still answering after stop"
+		return 1
+	fi
+}
+
+# Run ExaBGP in site NAME with api.ack ACK (true|false), peering with the
+# router over IPv4 (and IPv6 when LAB_EXABGP_IPV6=1), running the given
+# process command as process "anycheck" (encoder text).
+# Usage: lab_site_exabgp NAME ACK PROCESS_CMD [ARG...]
+lab_site_exabgp() {
+	local name=$1 ack=$2 dir as r4 s4 r6 s6 arg run=""
+	shift 2
+	[ $# -ge 1 ] || { lab_die "lab_site_exabgp: no process command"; return 1; }
+	case $ack in true | false) ;; *) lab_die "ack must be true|false"; return 1 ;; esac
+	for arg in "$@"; do
+		case $arg in
+		*[[:space:]\;\{\}\"\']* | "")
+			lab_die "ExaBGP 'run' cannot quote '$arg' (spaces, ; {} or quotes)"
+			return 1 ;;
+		esac
+		run="$run $arg"
+	done
+	[ -x "$1" ] || { lab_die "process command $1 is not an executable file"; return 1; }
+	dir="$LAB_DIR/site-$name"
+	as=$(cat "$dir/as")
+	r4=$(lab_site_addr "$name" router4)
+	s4=$(lab_site_addr "$name" site4)
+	r6=$(lab_site_addr "$name" router6)
+	s6=$(lab_site_addr "$name" site6)
+	{
+		cat <<EOF
+# anycheck lab site $name (generated)
+process anycheck {
+	run$run;
+	encoder text;
+}
+
+neighbor $r4 {
+	router-id $s4;
+	local-address $s4;
+	local-as $as;
+	peer-as $LAB_ROUTER_AS;
+	hold-time 9;
+	family { ipv4 unicast; }
+	api { processes [ anycheck ]; }
+}
+EOF
+		if [ "${LAB_EXABGP_IPV6:-0}" = 1 ]; then
+			cat <<EOF
+
+neighbor $r6 {
+	router-id $s4;
+	local-address $s6;
+	local-as $as;
+	peer-as $LAB_ROUTER_AS;
+	hold-time 9;
+	family { ipv6 unicast; }
+	api { processes [ anycheck ]; }
+}
+EOF
+		fi
+	} >"$dir/exabgp.conf"
+	: >"$dir/exabgp.log"
+	# Settings through the environment (they override /etc/exabgp/exabgp.env).
+	lab_spawn "exabgp-$name" "$dir/exabgp.out" "$name" env \
+	    exabgp.daemon.user=root \
+	    exabgp.daemon.drop=false \
+	    exabgp.daemon.daemonize=false \
+	    exabgp.daemon.pid="$dir/exabgp.pid" \
+	    exabgp.log.destination="$dir/exabgp.log" \
+	    exabgp.log.level="${LAB_EXABGP_LOG_LEVEL:-INFO}" \
+	    exabgp.log.processes=true \
+	    exabgp.log.network=true \
+	    exabgp.api.ack="$ack" \
+	    exabgp.api.cli=false \
+	    exabgp.tcp.port=179 \
+	    "$LAB_EXABGP" "$dir/exabgp.conf"
+	echo "$ack" >"$dir/exabgp.ack"
+	# Stop waiting early if ExaBGP exits (bad config, process dying).
+	lab_wait_for 15 lab_exabgp_up_or_dead "$name" || true
+	if ! lab_alive "exabgp-$name"; then
+		lab_log "ERROR: ExaBGP in site $name exited during startup"
+		lab_log_tail "$dir/exabgp.log"
+		lab_log_tail "$dir/exabgp.out"
+		return 1
+	fi
+	if ! lab_wait_bgp "$name" 1; then
+		lab_die "ExaBGP in site $name did not bring its BGP session up"
+		return 1
+	fi
+	if [ "${LAB_EXABGP_IPV6:-0}" = 1 ] && ! lab_wait_bgp "$name" 15 6; then
+		lab_die "ExaBGP in site $name did not bring its IPv6 BGP session up"
+		return 1
+	fi
+	lab_log "ExaBGP up in site $name (api.ack=$ack): run$run"
+}
+
+lab_exabgp_up_or_dead() {
+	lab_bgp_established "$1" || ! lab_alive "exabgp-$1"
+}
+
+# Pids of the processes ExaBGP of site NAME runs (its children).
+lab_site_exabgp_children() {
+	local pid
+	pid=$(cat "$LAB_DIR/pids/exabgp-$1.pid" 2>/dev/null) || return 0
+	pgrep -P "$pid" || true
+}
+
+# Stop ExaBGP of site NAME with SIGTERM; wait up to TIMEOUT s (default 5)
+# for it and its processes to exit. Returns 1 (and says so) if it hung.
+lab_site_exabgp_stop() {
+	local name=$1 timeout=${2:-5} children pid rc=0 t0
+	children=$(lab_site_exabgp_children "$name")
+	t0=$(date +%s.%N)
+	lab_stop "exabgp-$name" "$timeout" || rc=$?
+	if [ "$rc" = 2 ]; then
+		lab_log "ExaBGP of site $name HUNG: not gone ${timeout}s after SIGTERM"
+		lab_log_tail "$LAB_DIR/site-$name/exabgp.log"
+		lab_log_tail "$LAB_DIR/site-$name/exabgp.out"
+		rc=1
+	fi
+	for pid in $children; do
+		if ! lab_wait_for 2 lab_pid_gone "$pid"; then
+			lab_log "process $pid of ExaBGP in site $name HUNG after ExaBGP stopped: killing it"
+			kill -KILL "$pid" 2>/dev/null
+			rc=1
+		fi
+	done
+	[ "$rc" = 0 ] && lab_log "ExaBGP of site $name stopped in $(lab_elapsed_since "$t0")s"
+	return "$rc"
+}
+
+# ---------------------------------------------------------------- client
+
+# Create the client namespace behind the router (default route via it).
+lab_client() {
+	lab_netns_add client || return 1
+	ip link add clients netns "$(lab_ns router)" type veth \
+	    peer name uplink netns "$(lab_ns client)" || return 1
+	ip -n "$(lab_ns router)" addr add 203.0.113.1/24 dev clients
+	ip -n "$(lab_ns router)" addr add 2001:db8:fffe::1/64 dev clients nodad
+	ip -n "$(lab_ns router)" link set clients up
+	ip -n "$(lab_ns client)" addr add 203.0.113.2/24 dev uplink
+	ip -n "$(lab_ns client)" addr add 2001:db8:fffe::2/64 dev uplink nodad
+	ip -n "$(lab_ns client)" link set uplink up
+	ip -n "$(lab_ns client)" route add default via 203.0.113.1
+	ip -n "$(lab_ns client)" -6 route add default via 2001:db8:fffe::1
+	lab_log "client up (203.0.113.2, 2001:db8:fffe::2)"
+}
+
+# Fetch URL from the client; print the answering site ("site A") or FAIL.
+lab_client_get() {
+	local body
+	if body=$(lab_exec client curl -sf --max-time "${LAB_CLIENT_TIMEOUT:-1}" "$1" 2>/dev/null) &&
+	    [ -n "$body" ]; then
+		printf '%s\n' "$body" | head -n 1
+	else
+		echo FAIL
+		return 1
+	fi
+}
+
+# Wait until the client's fetch of URL prints EXPECT ("site A" or FAIL).
+lab_wait_client() {
+	local url=$1 expect=$2 timeout=${3:-5}
+	lab_wait_for "$timeout" eval "[ \"\$(lab_client_get '$url')\" = '$expect' ]"
+}
+
+# ---------------------------------------------------------------- CLI
+
+lab_selftest() {
+	local here standin fails=0 got
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	standin="$here/../tests/integration/standin-anycheck.sh"
+	lab_init acl-st || return 1
+	cat >"$LAB_DIR/anycheck.json" <<EOF
+{ "services": [ { "name": "web", "prefixes": ["$LAB_ANYCAST4/32"],
+  "checks": [ { "type": "http", "url": "http://$LAB_ANYCAST4/" } ] } ] }
+EOF
+	lab_router && lab_site A 65001 && lab_client &&
+	    lab_site_exabgp A "${LAB_ACK:-true}" "$standin" -c "$LAB_DIR/anycheck.json" ||
+	    return 1
+	check() {
+		if "$@"; then echo "PASS $*"; else echo "FAIL $*"; fails=$((fails + 1)); fi
+	}
+	check lab_wait_route "$LAB_ANYCAST4/32" present 10
+	got=$(lab_client_get "http://$LAB_ANYCAST4/")
+	check [ "$got" = "site A" ]
+	check lab_site_service_stop A
+	check lab_wait_route "$LAB_ANYCAST4/32" absent 10
+	check lab_wait_client "http://$LAB_ANYCAST4/" FAIL 3
+	check lab_site_service_start A
+	check lab_wait_route "$LAB_ANYCAST4/32" present 10
+	check lab_wait_client "http://$LAB_ANYCAST4/" "site A" 3
+	check lab_site_exabgp_stop A 5
+	check lab_wait_route "$LAB_ANYCAST4/32" absent 10
+	# Anycast proper: two sites announce, A fails, traffic moves to B.
+	check lab_site_exabgp A "${LAB_ACK:-true}" "$standin" -c "$LAB_DIR/anycheck.json"
+	check lab_site B 65002
+	check lab_site_exabgp B "${LAB_ACK:-true}" "$standin" -c "$LAB_DIR/anycheck.json"
+	check lab_wait_client "http://$LAB_ANYCAST4/" "site A" 5
+	check lab_site_service_stop A
+	check lab_wait_client "http://$LAB_ANYCAST4/" "site B" 5
+	echo "selftest: $fails failed"
+	[ "$fails" = 0 ]
+}
+
+lab_main() {
+	case ${1:-help} in
+	selftest) lab_selftest ;;
+	help | -h | --help)
+		sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+		echo "Functions:"
+		# Each documented function with the first line of its comment.
+		awk '/^# / { if (!inc) c = substr($0, 3); inc = 1; next }
+		    /^lab_[a-z0-9_]+\(\) \{/ { if (c != "") { sub(/\(\).*/, "");
+		        printf "  %-28s %s\n", $0, c } }
+		    { inc = 0; c = "" }' "${BASH_SOURCE[0]}"
+		;;
+	*) echo "usage: $0 selftest|help" >&2; return 2 ;;
+	esac
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	[ "$(id -u)" = 0 ] || { echo "lab.sh: must run as root" >&2; exit 1; }
+	lab_main "$@"
+	exit $?
+fi
