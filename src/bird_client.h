@@ -5,7 +5,7 @@
  * way birdc talks to BIRD but without forking it: connect, read the
  * greeting, then send one command at a time from a bounded queue, each with
  * its own timeout. When the socket is missing or BIRD goes away it
- * reconnects with exponential back-off (0.1 s doubling to 5 s) and calls
+ * reconnects with exponential back-off (0.1 s doubling to 0.5 s) and calls
  * on_connected again, so that its owner can re-apply its state: a restarted
  * or reconfigured BIRD has forgotten every "enable".
  */
@@ -23,7 +23,9 @@
 #define BIRD_CLIENT_COMMAND_MAX 256
 #define BIRD_CLIENT_DEFAULT_TIMEOUT_NS (5ULL * 1000000000ULL)
 #define BIRD_CLIENT_BACKOFF_MIN_NS (100ULL * 1000000ULL)
-#define BIRD_CLIENT_BACKOFF_MAX_NS (5ULL * 1000000000ULL)
+/* Short: a restarted BIRD must get its state back within a second, and a
+ * connect() to a missing UNIX socket costs next to nothing. */
+#define BIRD_CLIENT_BACKOFF_MAX_NS (500ULL * 1000000ULL)
 
 struct bird_client;
 
