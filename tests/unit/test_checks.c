@@ -777,15 +777,24 @@ END_TEST
 
 START_TEST(test_exec_flood)
 {
+	const char *flood = "{\"type\": \"exec\", \"command\": [\"head\", "
+	    "\"-c\", \"10000000\", \"/dev/zero\"], \"timeout\": 5}";
 	int fds_before = fd_count();
-	long rss_before = rss_kib();
 	struct outcome outcome;
+	long rss_before;
 
-	/* 10 MB through the pipe: drained, not kept. */
-	outcome = run_check("{\"type\": \"exec\", \"command\": [\"head\", "
-	    "\"-c\", \"10000000\", \"/dev/zero\"], \"timeout\": 5}");
+	/* 10 MB through the pipe, three times: drained, not kept. The first
+	 * run warms up the allocator (and the sanitizers' bookkeeping). */
+	outcome = run_check(flood);
 	ck_assert_int_eq(outcome.result, CHECK_RESULT_PASS);
-	ck_assert_uint_lt(strlen(outcome.detail), CHECK_DETAIL_MAX);
+	rss_before = rss_kib();
+	for (int i = 0; i < 3; i++) {
+		outcome = run_check(flood);
+		ck_assert_int_eq(outcome.result, CHECK_RESULT_PASS);
+		ck_assert_uint_lt(strlen(outcome.detail), CHECK_DETAIL_MAX);
+	}
+	ck_assert_msg(rss_kib() - rss_before < 2048, "RSS grew from %ld to "
+	    "%ld KiB", rss_before, rss_kib());
 	/* Endless output and a long line: bounded detail, then timeout. */
 	outcome = run_check("{\"type\": \"exec\", \"shell\": true, \"command\":"
 	    " \"while :; do printf '%0300d'; done\", \"timeout\": 0.3}");
@@ -801,8 +810,6 @@ START_TEST(test_exec_flood)
 	reap_all(3 * NSEC_PER_SEC);
 	assert_no_children();
 	ck_assert_int_eq(fd_count(), fds_before);
-	ck_assert_msg(rss_kib() - rss_before < 4096, "RSS grew from %ld to "
-	    "%ld KiB", rss_before, rss_kib());
 }
 END_TEST
 
