@@ -503,6 +503,10 @@ server_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 		server_reply(connection, "-ERR unknown\r\n");
 		return;
 	}
+	if (connection->request[0] == 0x16) {   /* a TLS ClientHello */
+		server_reply(connection, "HTTP/1.1 400 Bad Request\r\n\r\n");
+		return;
+	}
 	if (strstr(connection->request, "\r\n\r\n") == NULL)
 		return;
 	server->requests++;
@@ -704,6 +708,14 @@ START_TEST(test_exec_results)
 }
 END_TEST
 
+static void
+ignore_signal(struct loop *loop, int signo, void *arg)
+{
+	(void)loop;
+	(void)signo;
+	(void)arg;
+}
+
 START_TEST(test_exec_signals_not_inherited_blocked)
 {
 	int watched[] = { SIGTERM, SIGUSR1 };
@@ -712,10 +724,9 @@ START_TEST(test_exec_signals_not_inherited_blocked)
 	/* The loop blocks the signals it reads; the command must not
 	 * inherit that, or SIGTERM on timeout would do nothing. */
 	ck_assert_int_eq(loop_watch_signals(environment.loop, watched, 2,
-	    NULL, NULL), 0);
-	outcome = run_check("{\"type\": \"exec\", \"shell\": true, "
-	    "\"command\": \"grep -q '^SigBlk:[[:space:]]*0*$' /proc/self/status"
-	    "\"}");
+	    ignore_signal, NULL), 0);
+	outcome = run_check("{\"type\": \"exec\", \"command\": [\"grep\", "
+	    "\"-q\", \"^SigBlk:[[:space:]]*0*$\", \"/proc/self/status\"]}");
 	ck_assert_outcome(outcome, CHECK_RESULT_PASS, "exit 0");
 }
 END_TEST
@@ -1025,6 +1036,12 @@ START_TEST(test_http_timeout_and_refused)
 	    "\"http://127.0.0.1:%u/health\"}", refused_port(AF_INET,
 	    "127.0.0.1")));
 	ck_assert_outcome(outcome, CHECK_RESULT_FAIL, "connection refused");
+	/* TLS to a plain-text server: a failure that says why. */
+	outcome = run_check(json_format("{\"type\": \"http\", \"url\": "
+	    "\"https://127.0.0.1:%u/health\", \"tls_verify\": false}",
+	    server.port));
+	ck_assert_int_eq(outcome.result, CHECK_RESULT_FAIL);
+	ck_assert(outcome.detail[0] != '\0');
 	/* The engine still works after a timed-out transfer. */
 	outcome = run_check(json_format("{\"type\": \"http\", \"url\": "
 	    "\"http://127.0.0.1:%u/health\"}", server.port));
@@ -1052,12 +1069,13 @@ START_TEST(test_http_ipv6_and_resolve)
 	ck_assert_msg(strstr(server4.last_request, json_format(
 	    "\r\nHost: anycast.test:%u\r\n", server4.port)) != NULL, "%s",
 	    server4.last_request);
-	/* The pin is private to that check: another check of the same name
-	 * must not use it. */
+	/* The same name and port pinned to ::1 by another check reaches the
+	 * IPv6 server: each check's pin is its own. */
 	outcome = run_check(json_format("{\"type\": \"http\", \"url\": "
-	    "\"http://anycast.test:%u/health\", \"timeout\": 1}",
-	    server4.port));
-	ck_assert_int_ne(outcome.result, CHECK_RESULT_PASS);
+	    "\"http://anycast.test:%u/health\", \"resolve\": "
+	    "\"anycast.test:%u:[::1]\"}", server6.port, server6.port));
+	ck_assert_outcome(outcome, CHECK_RESULT_PASS, "HTTP 200");
+	ck_assert_int_eq(server6.requests, 2);
 	server_stop(&server6);
 	server_stop(&server4);
 }
