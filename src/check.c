@@ -1,0 +1,131 @@
+/*
+ * DOC: check runs
+ *
+ * The life of one run, whatever the check type: check_start() arms the
+ * timeout and hands over to the type's start; the run ends in check_done(),
+ * the single completion point, which stops the timeout, measures the
+ * duration, bounds the detail text and tells the owner. A timeout cancels the
+ * type's work first (killing children, closing sockets) so that nothing of a
+ * timed-out run outlives it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "check.h"
+#include "clock.h"
+#include "log.h"
+#include "loop.h"
+
+static const struct {
+	const char *name;
+	const char *description;
+} check_results[CHECK_RESULT_COUNT] = {
+	[CHECK_RESULT_PASS] = { "pass", "the check passed" },
+	[CHECK_RESULT_FAIL] = { "fail", "the service answered wrongly or not at all" },
+	[CHECK_RESULT_TIMEOUT] = { "timeout", "no answer within the check's timeout" },
+	[CHECK_RESULT_ERROR] = { "error", "the check itself could not run" },
+};
+
+const char *
+check_result_name(enum check_result result)
+{
+	if ((unsigned)result >= CHECK_RESULT_COUNT)
+		return "unknown";
+	return check_results[result].name;
+}
+
+const char *
+check_result_description(enum check_result result)
+{
+	if ((unsigned)result >= CHECK_RESULT_COUNT)
+		return "unknown result";
+	return check_results[result].description;
+}
+
+/* Per-type teardown of what a check_environment holds (check_exec.c,
+ * check_http.c); not in check.h because nothing else should call them. */
+void check_exec_environment_cleanup(struct check_environment *environment);
+void check_http_environment_cleanup(struct check_environment *environment);
+
+void
+check_environment_cleanup(struct check_environment *environment)
+{
+	check_exec_environment_cleanup(environment);
+	check_http_environment_cleanup(environment);
+}
+
+static void
+check_timeout(struct loop *loop, void *arg)
+{
+	struct check *check = arg;
+
+	(void)loop;
+	if (!check->running)
+		return;
+	check->config->ops->cancel(check);
+	check_done(check, CHECK_RESULT_TIMEOUT, "no answer within %g s",
+	    check->config->timeout);
+}
+
+void
+check_init(struct check *check, const struct check_config *config,
+    struct check_environment *environment, check_done_callback on_done,
+    void *on_done_arg)
+{
+	check->config = config;
+	check->environment = environment;
+	check->on_done = on_done;
+	check->on_done_arg = on_done_arg;
+	check->running = false;
+	check->started_ns = 0;
+	check->state = NULL;
+	loop_timer_init(&check->timeout_timer, check_timeout, check);
+}
+
+int
+check_start(struct check *check)
+{
+	if (check->running)
+		return -1;
+	check->running = true;
+	check->started_ns = clock_now_ns();
+	if (check->config->timeout > 0)
+		loop_timer_arm(check->environment->loop, &check->timeout_timer,
+		    check->started_ns +
+		    clock_seconds_to_ns(check->config->timeout));
+	check->config->ops->start(check);
+	return 0;
+}
+
+void
+check_cancel(struct check *check)
+{
+	if (!check->running)
+		return;
+	loop_timer_cancel(check->environment->loop, &check->timeout_timer);
+	check->config->ops->cancel(check);
+	check->running = false;
+}
+
+void
+check_done(struct check *check, enum check_result result, const char *fmt, ...)
+{
+	char detail[CHECK_DETAIL_MAX];
+	uint64_t duration_ns;
+	va_list ap;
+
+	if (!check->running) {
+		log_warnx("check %s: completed twice (bug)",
+		    check->config->description ? check->config->description :
+		    "?");
+		return;
+	}
+	loop_timer_cancel(check->environment->loop, &check->timeout_timer);
+	duration_ns = clock_now_ns() - check->started_ns;
+	check->running = false;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	/* The owner may start the next run or free the check from here. */
+	check->on_done(check, result, detail, duration_ns, check->on_done_arg);
+}

@@ -1,0 +1,42 @@
+/*
+ * DOC: check type registry
+ *
+ * Maps the config's "type" to the check type's ops. Adding a check type is
+ * one file and one line here; nothing else switches on the type.
+ */
+#include <string.h>
+
+#include "check.h"
+
+static const struct check_ops *const check_registry[] = {
+	&check_exec_ops,
+	&check_file_ops,
+	&check_http_ops,
+	&check_tcp_ops,
+};
+
+#define CHECK_REGISTRY_COUNT (sizeof(check_registry) / sizeof(check_registry[0]))
+
+const struct check_ops *
+check_ops_find(const char *type)
+{
+	for (size_t i = 0; i < CHECK_REGISTRY_COUNT; i++)
+		if (strcmp(check_registry[i]->type, type) == 0)
+			return check_registry[i];
+	return NULL;
+}
+
+const char *
+check_type_names(void)
+{
+	static char names[64];
+
+	if (names[0] == '\0') {
+		for (size_t i = 0; i < CHECK_REGISTRY_COUNT; i++) {
+			if (i > 0)
+				strcat(names, ", ");
+			strcat(names, check_registry[i]->type);
+		}
+	}
+	return names;
+}
