@@ -30,173 +30,6 @@
 #include "log.h"
 #include "loop.h"
 
-/* TEST DOUBLE of config_json.c: removed at merge */
-/* Just enough of config_json.h for the check types' parse functions. */
-
-void
-config_error(struct config_parser *parser, const char *key, const char *fmt,
-    ...)
-{
-	char message[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
-	va_end(ap);
-	parser->errors->messages = xrealloc(parser->errors->messages,
-	    (parser->errors->count + 1) * sizeof(char *));
-	parser->errors->messages[parser->errors->count++] = xasprintf(
-	    "%s%s%s: %s", parser->path, key ? "." : "", key ? key : "",
-	    message);
-}
-
-size_t
-config_path_push_key(struct config_parser *parser, const char *key)
-{
-	size_t saved = strlen(parser->path);
-
-	snprintf(parser->path + saved, sizeof(parser->path) - saved, ".%s",
-	    key);
-	return saved;
-}
-
-size_t
-config_path_push_index(struct config_parser *parser, size_t index)
-{
-	size_t saved = strlen(parser->path);
-
-	snprintf(parser->path + saved, sizeof(parser->path) - saved, "[%zu]",
-	    index);
-	return saved;
-}
-
-void
-config_path_pop(struct config_parser *parser, size_t saved_length)
-{
-	parser->path[saved_length] = '\0';
-}
-
-int
-config_reject_unknown_keys(struct config_parser *parser, json_t *object,
-    const char *const *allowed)
-{
-	const char *key;
-	json_t *value;
-	int unknown = 0;
-
-	json_object_foreach(object, key, value) {
-		size_t i;
-		for (i = 0; allowed[i] != NULL; i++)
-			if (strcmp(allowed[i], key) == 0)
-				break;
-		if (allowed[i] == NULL) {
-			config_error(parser, key, "unknown key");
-			unknown++;
-		}
-	}
-	return unknown;
-}
-
-int
-config_get_string(struct config_parser *parser, json_t *object,
-    const char *key, bool required, const char **out)
-{
-	json_t *value = json_object_get(object, key);
-
-	if (value == NULL) {
-		if (required)
-			config_error(parser, key, "is required");
-		return required ? -1 : 0;
-	}
-	if (!json_is_string(value)) {
-		config_error(parser, key, "must be a string");
-		return -1;
-	}
-	*out = json_string_value(value);
-	return 1;
-}
-
-int
-config_get_bool(struct config_parser *parser, json_t *object,
-    const char *key, bool required, bool *out)
-{
-	json_t *value = json_object_get(object, key);
-
-	if (value == NULL) {
-		if (required)
-			config_error(parser, key, "is required");
-		return required ? -1 : 0;
-	}
-	if (!json_is_boolean(value)) {
-		config_error(parser, key, "must be true or false");
-		return -1;
-	}
-	*out = json_is_true(value);
-	return 1;
-}
-
-int
-config_get_integer(struct config_parser *parser, json_t *object,
-    const char *key, bool required, int64_t min, int64_t max, int64_t *out)
-{
-	json_t *value = json_object_get(object, key);
-
-	if (value == NULL) {
-		if (required)
-			config_error(parser, key, "is required");
-		return required ? -1 : 0;
-	}
-	if (!json_is_integer(value) || json_integer_value(value) < min ||
-	    json_integer_value(value) > max) {
-		config_error(parser, key, "must be an integer between %lld "
-		    "and %lld", (long long)min, (long long)max);
-		return -1;
-	}
-	*out = json_integer_value(value);
-	return 1;
-}
-
-int
-config_get_string_array(struct config_parser *parser, json_t *object,
-    const char *key, bool required, char ***out, size_t *count)
-{
-	json_t *value = json_object_get(object, key), *element;
-	size_t index;
-	char **strings;
-
-	if (value == NULL) {
-		if (required)
-			config_error(parser, key, "is required");
-		return required ? -1 : 0;
-	}
-	if (!json_is_array(value)) {
-		config_error(parser, key, "must be an array of strings");
-		return -1;
-	}
-	json_array_foreach(value, index, element)
-		if (!json_is_string(element)) {
-			config_error(parser, key, "must be an array of strings");
-			return -1;
-		}
-	strings = xcalloc(json_array_size(value) + 1, sizeof(*strings));
-	json_array_foreach(value, index, element)
-		strings[index] = xstrdup(json_string_value(element));
-	*out = strings;
-	*count = json_array_size(value);
-	return 1;
-}
-
-void
-config_free_strings(char **strings)
-{
-	if (strings == NULL)
-		return;
-	for (size_t i = 0; strings[i] != NULL; i++)
-		free(strings[i]);
-	free(strings);
-}
-/* End of TEST DOUBLE of config_json.c */
-
 /* Harness: parse one check from JSON, run it, collect what it reported. */
 
 struct environment_fixture {
@@ -275,12 +108,19 @@ parsed_free(struct parsed *parsed)
 	errors_clear(&parsed->errors);
 }
 
-/* The first error message of a parse expected to fail. */
+/* The first error message of a parse expected to fail, without its
+ * "test.json:LINE:COLUMN: " location (test_config.c asserts locations). */
 static const char *
 parse_error(const char *text, struct parsed *parsed)
 {
+	const char *message;
+	int line, column, skip = 0;
+
 	ck_assert_int_eq(parse_check(text, parsed), -1);
-	return parsed->errors.messages[0];
+	message = parsed->errors.messages[0];
+	ck_assert_msg(sscanf(message, "test.json:%d:%d: %n", &line, &column,
+	    &skip) == 2 && skip > 0, "no location in \"%s\"", message);
+	return message + skip;
 }
 
 struct outcome {
@@ -900,7 +740,8 @@ START_TEST(test_exec_parse)
 	parsed_free(&parsed);
 	ck_assert_str_eq(parse_error("{\"type\": \"exec\", \"command\": "
 	    "[\"true\"], \"environment\": {}}", &parsed),
-	    "checks[0].environment: unknown key");
+	    "checks[0].environment: unknown key \"environment\"; allowed: "
+	    "type, timeout, command, shell");
 	parsed_free(&parsed);
 	parse_error("{\"type\": \"exec\"}", &parsed);
 	parsed_free(&parsed);
@@ -1156,7 +997,9 @@ START_TEST(test_http_parse)
 	parsed_free(&parsed);
 	ck_assert_str_eq(parse_error("{\"type\": \"http\", \"url\": "
 	    "\"http://192.0.2.1/\", \"follow\": true}", &parsed),
-	    "checks[0].follow: unknown key");
+	    "checks[0].follow: unknown key \"follow\"; allowed: type, "
+	    "timeout, url, method, headers, expect_status, expect_body, "
+	    "tls_verify, resolve");
 	parsed_free(&parsed);
 	parse_error("{\"type\": \"http\", \"url\": \"http://192.0.2.1/\", "
 	    "\"headers\": {\"Bad Name\": \"x\"}}", &parsed);

@@ -3,8 +3,7 @@
  *
  * Loads whole config texts the way a user writes them and asserts the
  * values built, or the exact error lines the user would read, positions
- * included. Check types come from the TEST DOUBLE block below until the
- * real check types are merged.
+ * included, with the real check types.
  */
 #include <check.h>
 #include <errno.h>
@@ -17,128 +16,6 @@
 #include "config.h"
 #include "config_json.h"
 #include "log.h"
-
-/*
- * ---- TEST DOUBLE: remove at merge ----------------------------------------
- * Stand-ins for check_registry.c and the four check types, which another
- * helper writes. Each accepts "type", "timeout" and one or two keys of its
- * own, like the real ones will, so that the loader's handling of checks can
- * be tested here.
- */
-struct double_check {
-	char *target;
-	int64_t port;
-};
-
-static void
-double_free(void *data)
-{
-	struct double_check *check = data;
-
-	free(check->target);
-	free(check);
-}
-
-static int
-double_parse(struct check_config *config, json_t *object,
-    struct config_parser *parser, const char *key, bool with_port)
-{
-	static const char *const plain_keys[] = { "type", "timeout", "url",
-	    "path", NULL };
-	static const char *const tcp_keys[] = { "type", "timeout", "host",
-	    "port", NULL };
-	struct double_check *check;
-	const char *target;
-	int64_t port = 0;
-
-	if (config_reject_unknown_keys(parser, object,
-	    with_port ? tcp_keys : plain_keys) > 0)
-		return -1;
-	if (config_get_string(parser, object, key, true, &target) != 1)
-		return -1;
-	if (with_port && config_get_integer(parser, object, "port", true, 1,
-	    65535, &port) != 1)
-		return -1;
-	check = xcalloc(1, sizeof(*check));
-	check->target = xstrdup(target);
-	check->port = port;
-	config->data = check;
-	config->description = xasprintf("%s %s", json_string_value(
-	    json_object_get(object, "type")), target);
-	return 0;
-}
-
-static int
-double_parse_tcp(struct check_config *config, json_t *object,
-    struct config_parser *parser)
-{
-	return double_parse(config, object, parser, "host", true);
-}
-
-static int
-double_parse_http(struct check_config *config, json_t *object,
-    struct config_parser *parser)
-{
-	return double_parse(config, object, parser, "url", false);
-}
-
-static int
-double_parse_file(struct check_config *config, json_t *object,
-    struct config_parser *parser)
-{
-	return double_parse(config, object, parser, "path", false);
-}
-
-static int
-double_parse_exec(struct check_config *config, json_t *object,
-    struct config_parser *parser)
-{
-	static const char *const keys[] = { "type", "timeout", "command",
-	    NULL };
-	struct double_check *check;
-	char **command;
-	size_t count;
-
-	if (config_reject_unknown_keys(parser, object, keys) > 0)
-		return -1;
-	if (config_get_string_array(parser, object, "command", true, &command,
-	    &count) != 1)
-		return -1;
-	check = xcalloc(1, sizeof(*check));
-	check->target = xstrdup(count > 0 ? command[0] : "");
-	config_free_strings(command);
-	config->data = check;
-	config->description = xasprintf("exec %s", check->target);
-	return 0;
-}
-
-const struct check_ops check_exec_ops = { .type = "exec",
-    .parse = double_parse_exec, .free_config = double_free };
-const struct check_ops check_tcp_ops = { .type = "tcp",
-    .parse = double_parse_tcp, .free_config = double_free };
-const struct check_ops check_http_ops = { .type = "http",
-    .parse = double_parse_http, .free_config = double_free };
-const struct check_ops check_file_ops = { .type = "file",
-    .parse = double_parse_file, .free_config = double_free };
-
-const struct check_ops *
-check_ops_find(const char *type)
-{
-	static const struct check_ops *const all[] = { &check_exec_ops,
-	    &check_file_ops, &check_http_ops, &check_tcp_ops };
-
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (strcmp(all[i]->type, type) == 0)
-			return all[i];
-	return NULL;
-}
-
-const char *
-check_type_names(void)
-{
-	return "exec, file, http, tcp";
-}
-/* ---- end of TEST DOUBLE ------------------------------------------------- */
 
 /* One valid service, on one line, for configs that test something else. */
 #define SERVICE "{\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\"], " \
@@ -229,15 +106,14 @@ START_TEST(test_full_config_file)
 	ck_assert_uint_eq(web->check_count, 3);
 	ck_assert_ptr_eq(web->checks[0].ops, &check_http_ops);
 	ck_assert_str_eq(web->checks[0].description,
-	    "http http://192.0.2.1:8080/health");
+	    "http GET http://192.0.2.1:8080/health");
 	ck_assert_double_eq(web->checks[0].timeout, 0.3);
 	ck_assert_ptr_eq(web->checks[1].ops, &check_tcp_ops);
 	ck_assert_double_eq(web->checks[1].timeout, 0.25);
-	ck_assert_int_eq(((struct double_check *)web->checks[1].data)->port,
-	    8080);
+	ck_assert_str_eq(web->checks[1].description, "tcp 192.0.2.1:8080");
 	ck_assert_ptr_eq(web->checks[2].ops, &check_exec_ops);
 	ck_assert_str_eq(web->checks[2].description,
-	    "exec /usr/local/bin/check-db");
+	    "exec /usr/local/bin/check-db --quick");
 	ck_assert_int_eq(web->require, REQUIRE_AT_LEAST);
 	ck_assert_uint_eq(web->require_count, 2);
 	ck_assert_double_eq(web->timing.interval, 0.1);
@@ -392,7 +268,7 @@ START_TEST(test_unknown_keys)
 	    "  {\"type\": \"tcp\", \"host\": \"192.0.2.1\", \"port\": 1, "
 	    "\"tls\": true}]}]}",
 	    "t.json:3:58: services[0].checks[1].tls: unknown key \"tls\"; "
-	    "allowed: type, timeout, host, port");
+	    "allowed: type, timeout, host, port, send, expect");
 }
 END_TEST
 

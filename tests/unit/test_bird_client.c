@@ -56,7 +56,8 @@ fake_on_conn(struct loop *loop, int fd, uint32_t events, void *arg)
 	}
 	buffer[n] = '\0';
 	buffer[strcspn(buffer, "\n")] = '\0';
-	snprintf(fake->last_command, sizeof(fake->last_command), "%s", buffer);
+	snprintf(fake->last_command, sizeof(fake->last_command), "%.*s",
+	    (int)sizeof(fake->last_command) - 1, buffer);
 	if (!fake->answer)
 		return;
 	if (strcmp(buffer, "enable \"anycheck_web_v4\"") == 0)
@@ -91,7 +92,8 @@ fake_listen(struct fake_bird *fake)
 {
 	struct sockaddr_un address = { .sun_family = AF_UNIX };
 
-	snprintf(address.sun_path, sizeof(address.sun_path), "%s", fake->path);
+	ck_assert_uint_lt(strlen(fake->path), sizeof(address.sun_path));
+	memcpy(address.sun_path, fake->path, strlen(fake->path) + 1);
 	fake->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	ck_assert_int_ge(fake->listen_fd, 0);
 	ck_assert_int_eq(bind(fake->listen_fd, (struct sockaddr *)&address,

@@ -1,0 +1,60 @@
+/*
+ * DOC: talking to ExaBGP over the process pipes
+ *
+ * anycheck-exabgp's stdout is ExaBGP's command pipe and its stdin carries
+ * ExaBGP's replies. Both are non-blocking on the event loop: commands are
+ * queued in memory and written when the pipe is writable, so a slow ExaBGP
+ * never stalls health checking; stdin is drained on every readiness event,
+ * so replies never pile up in ExaBGP (which stalls when ~64 KiB of unread
+ * "done" lines fill the pipe).
+ */
+#ifndef ANYCHECK_EXABGP_SPEAKER_H
+#define ANYCHECK_EXABGP_SPEAKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "exabgp.h"
+#include "line_reader.h"
+#include "loop.h"
+
+/* Past this much unwritten output ExaBGP is not reading: we log and keep
+ * only what fits, since newer commands supersede older ones. */
+#define EXABGP_SPEAKER_OUTPUT_MAX (4u * 1024u * 1024u)
+
+struct exabgp_speaker;
+
+/* ExaBGP said "shutdown", or closed our stdin (it exited), or stdout broke. */
+typedef void (*exabgp_speaker_gone_callback)(struct exabgp_speaker *speaker,
+    const char *why, void *arg);
+
+struct exabgp_speaker {
+	struct loop *loop;
+	int input_fd;
+	int output_fd;
+	char *output;
+	size_t output_length;
+	size_t output_capacity;
+	bool output_watched;
+	bool input_open;
+	bool output_open;
+	struct line_reader reader;
+	struct exabgp_ack_tracker acks;
+	exabgp_speaker_gone_callback on_gone;
+	void *on_gone_arg;
+	unsigned long commands_sent;
+	unsigned long replies_done;
+	unsigned long replies_error;
+};
+
+/* Take over input_fd and output_fd (made non-blocking) on the loop. */
+int exabgp_speaker_init(struct exabgp_speaker *speaker, struct loop *loop,
+    int input_fd, int output_fd, exabgp_speaker_gone_callback on_gone,
+    void *arg);
+/* Queue one command line (ending in "\n") and try to write it now. */
+void exabgp_speaker_send(struct exabgp_speaker *speaker, const char *line);
+/* Is every queued byte written (or the pipe gone, so nothing can be)? */
+bool exabgp_speaker_flushed(const struct exabgp_speaker *speaker);
+void exabgp_speaker_cleanup(struct exabgp_speaker *speaker);
+
+#endif
