@@ -290,8 +290,7 @@ bird_sync_verify_tick(struct loop *loop, void *arg)
 {
 	struct bird_sync *sync = arg;
 
-	loop_timer_arm_in(loop, &sync->verify_timer,
-	    BIRD_SYNC_VERIFY_INTERVAL_NS);
+	loop_timer_arm_in(loop, &sync->verify_timer, sync->verify_interval_ns);
 	if (sync->verify_running || !bird_client_connected(sync->client))
 		return;
 	sync->verify_running = true;
@@ -393,8 +392,9 @@ bird_sync_init(struct bird_sync *sync, struct loop *loop,
 	loop_timer_init(&sync->retry_timer, bird_sync_retry, sync);
 	loop_timer_arm_in(loop, &sync->status_timer,
 	    BIRD_SYNC_STATUS_INTERVAL_NS);
-	loop_timer_arm_in(loop, &sync->verify_timer,
-	    BIRD_SYNC_VERIFY_INTERVAL_NS);
+	sync->verify_interval_ns = clock_seconds_to_ns(
+	    config->bird_verify_interval);
+	loop_timer_arm_in(loop, &sync->verify_timer, sync->verify_interval_ns);
 	sync->client = bird_client_new(loop, config->bird_socket, &callbacks);
 	bird_client_start(sync->client);
 }

@@ -25,8 +25,6 @@
 
 /* How often "show status" is asked, to notice a restart or reconfigure. */
 #define BIRD_SYNC_STATUS_INTERVAL_NS (500ULL * 1000000ULL)
-/* How often every protocol's state is read back to correct drift. */
-#define BIRD_SYNC_VERIFY_INTERVAL_NS (30ULL * 1000000000ULL)
 /* How long after an error (missing protocol, access denied) to retry. */
 #define BIRD_SYNC_RETRY_NS (5ULL * 1000000000ULL)
 /* Commands kept queued at once; the rest wait in desired-vs-known state. */
@@ -73,6 +71,7 @@ struct bird_sync {
 	size_t in_flight;
 	struct loop_timer status_timer;
 	struct loop_timer verify_timer;
+	uint64_t verify_interval_ns;    /* config bird.verify_interval */
 	struct loop_timer retry_timer;
 	bool status_in_flight;
 	bool have_status;

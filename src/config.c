@@ -25,6 +25,7 @@
 #include "log.h"
 
 #define CONFIG_DEFAULT_BIRD_SOCKET "/run/bird/bird.ctl"
+#define CONFIG_DEFAULT_BIRD_VERIFY_INTERVAL 30.0
 #define CONFIG_DEFAULT_CONTROL_SOCKET "/run/anycheck/anycheck.sock"
 /* Service names end up inside BIRD protocol names and log lines. */
 #define CONFIG_SERVICE_NAME_MAX 48
@@ -50,6 +51,8 @@ static const char *const config_timing_keys[] = {
 	"interval", "fast_interval", "timeout", "rise", "fall", NULL,
 };
 static const char *const config_socket_keys[] = { "socket", NULL };
+static const char *const config_bird_keys[] = { "socket", "verify_interval",
+	NULL };
 static const char *const config_service_keys[] = {
 	"name", "prefixes", "checks", "require", "interval", "fast_interval",
 	"timeout", "rise", "fall", "maintenance_file", "announce", "exabgp",
@@ -158,6 +161,32 @@ config_parse_socket(struct config_parser *parser, json_t *root,
 		config_path_pop(parser, saved);
 	}
 	*out = xstrdup(socket);
+}
+
+/* The top-level "bird" block: the control socket, and how often
+ * anycheck-bird reads every protocol's state back to correct drift. */
+static void
+config_parse_bird(struct config_parser *parser, json_t *root,
+    struct config *config)
+{
+	json_t *object = config_get_object(parser, root, "bird");
+	const char *socket = CONFIG_DEFAULT_BIRD_SOCKET;
+	size_t saved;
+
+	config->bird_verify_interval = CONFIG_DEFAULT_BIRD_VERIFY_INTERVAL;
+	if (object != NULL) {
+		saved = config_path_push_key(parser, "bird");
+		config_reject_unknown_keys(parser, object, config_bird_keys);
+		if (config_get_string(parser, object, "socket", false,
+		    &socket) == 1 && socket[0] == '\0') {
+			config_error(parser, "socket", "must not be empty");
+			socket = CONFIG_DEFAULT_BIRD_SOCKET;
+		}
+		config_get_seconds(parser, object, "verify_interval", false,
+		    0.1, 3600, &config->bird_verify_interval);
+		config_path_pop(parser, saved);
+	}
+	config->bird_socket = xstrdup(socket);
 }
 
 static bool
@@ -775,8 +804,7 @@ config_parse_root(struct config_build *build, json_t *root)
 		config_parse_timing(parser, defaults, &config->defaults);
 		config_path_pop(parser, saved);
 	}
-	config_parse_socket(parser, root, "bird", CONFIG_DEFAULT_BIRD_SOCKET,
-	    &config->bird_socket);
+	config_parse_bird(parser, root, config);
 	config_parse_socket(parser, root, "control",
 	    CONFIG_DEFAULT_CONTROL_SOCKET, &config->control_socket);
 

@@ -86,6 +86,7 @@ struct config {
 	uint32_t local_as;
 	struct timing_config defaults;
 	char *bird_socket;          /* default /run/bird/bird.ctl */
+	double bird_verify_interval; /* seconds between drift checks */
 	char *control_socket;       /* default /run/anycheck/anycheck.sock */
 	struct service_config *services;
 	size_t service_count;

@@ -260,7 +260,8 @@ START_TEST(test_unknown_keys)
 	    " \"services\": [" SERVICE "]}",
 	    "t.json:1:25: defaults.jitter: unknown key \"jitter\"; allowed: "
 	    "interval, fast_interval, timeout, rise, fall\n"
-	    "t.json:2:19: bird.sock: unknown key \"sock\"; allowed: socket");
+	    "t.json:2:19: bird.sock: unknown key \"sock\"; allowed: socket, "
+	    "verify_interval");
 	/* A check type's own parser rejects keys it does not know. */
 	ck_assert_errors(
 	    "{\"services\": [{\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\"],\n"
