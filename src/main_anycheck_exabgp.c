@@ -6,6 +6,12 @@
  * route" / "withdraw route" for each of the service's prefixes on stdout.
  * Nothing is re-sent every interval. On SIGTERM, SIGINT, EOF on stdin or
  * "shutdown" from ExaBGP it withdraws everything it announced and exits 0.
+ *
+ * ExaBGP keeps the routes of a process that died and starts it again, so a
+ * fresh anycheck-exabgp cannot know what is announced: every service starts
+ * UNKNOWN and its first decision is always sent, the withdraw of a service
+ * found DOWN included. A crashed checker never leaves a dead service
+ * announced past its first verdict.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -24,12 +30,19 @@
 /* How long the exit path waits for ExaBGP to read our last withdraws. */
 #define EXIT_FLUSH_TIMEOUT_NS (2 * NSEC_PER_SEC)
 
+/* What ExaBGP was last told about a service. */
+enum exabgp_announcement {
+	EXABGP_ANNOUNCEMENT_UNKNOWN,    /* nothing yet, by this process */
+	EXABGP_ANNOUNCEMENT_ANNOUNCED,
+	EXABGP_ANNOUNCEMENT_WITHDRAWN,
+};
+
 struct exabgp_daemon {
 	struct loop *loop;
 	struct config *config;
 	struct supervisor supervisor;
 	struct exabgp_speaker speaker;
-	bool *announced;        /* per service */
+	enum exabgp_announcement *announced;    /* per service */
 	bool stopping;
 };
 
@@ -65,13 +78,20 @@ exabgp_daemon_service_changed(struct supervisor *supervisor,
 {
 	struct exabgp_daemon *daemon = arg;
 	size_t index = (size_t)(service - supervisor->services);
-	bool announce = health_state_announced(service->health.state);
+	enum health_state state = service->health.state;
+	bool announce = health_state_announced(state);
+	enum exabgp_announcement want = announce ?
+	    EXABGP_ANNOUNCEMENT_ANNOUNCED : EXABGP_ANNOUNCEMENT_WITHDRAWN;
 
 	(void)old_state;
-	if (daemon->stopping || announce == daemon->announced[index])
+	if (daemon->stopping || want == daemon->announced[index])
+		return;
+	/* Still undecided after a start: say nothing yet. */
+	if (daemon->announced[index] == EXABGP_ANNOUNCEMENT_UNKNOWN &&
+	    (state == HEALTH_INIT || state == HEALTH_RISING))
 		return;
 	exabgp_daemon_send_service(daemon, service->config, announce);
-	daemon->announced[index] = announce;
+	daemon->announced[index] = want;
 }
 
 static void
@@ -82,11 +102,11 @@ exabgp_daemon_stop(struct exabgp_daemon *daemon, const char *why)
 	daemon->stopping = true;
 	log_info("stopping: %s; withdrawing every announced prefix", why);
 	for (size_t i = 0; i < daemon->config->service_count; i++) {
-		if (!daemon->announced[i])
+		if (daemon->announced[i] != EXABGP_ANNOUNCEMENT_ANNOUNCED)
 			continue;
 		exabgp_daemon_send_service(daemon, &daemon->config->services[i],
 		    false);
-		daemon->announced[i] = false;
+		daemon->announced[i] = EXABGP_ANNOUNCEMENT_WITHDRAWN;
 	}
 	loop_stop(daemon->loop);
 }
@@ -150,7 +170,8 @@ main(int argc, char **argv)
 	if (exabgp_speaker_init(&daemon.speaker, daemon.loop, STDIN_FILENO,
 	    STDOUT_FILENO, exabgp_daemon_gone, &daemon) != 0)
 		exit(CLI_EXIT_RUNTIME);
-	daemon.announced = xcalloc(daemon.config->service_count, sizeof(bool));
+	daemon.announced = xcalloc(daemon.config->service_count,
+	    sizeof(enum exabgp_announcement));
 
 	log_info("started with %zu service%s from %s",
 	    daemon.config->service_count,
