@@ -21,6 +21,14 @@ repo=$(cd "$here/.." && pwd)
 
 [ "$(id -u)" = 0 ] || { echo "demo.sh: must run as root" >&2; exit 1; }
 BUILD_DIR=${BUILD_DIR:-$repo/build}
+# Unless a binary is given, install what is missing and build first.
+if [ -z "${ANYCHECK_EXABGP:-}" ] && [ "${STANDIN:-0}" != 1 ]; then
+	echo "== installing dependencies (only what is missing) and building"
+	bash "$repo/helpers/install-deps.sh" || exit 1
+	{ cmake -S "$repo" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+	    cmake --build "$BUILD_DIR" -j"$(nproc)" --target anycheck-exabgp; } \
+	    >"$BUILD_DIR.log" 2>&1 || { cat "$BUILD_DIR.log" >&2; exit 1; }
+fi
 ANYCHECK_EXABGP=${ANYCHECK_EXABGP:-$BUILD_DIR/anycheck-exabgp}
 if [ ! -x "$ANYCHECK_EXABGP" ]; then
 	if [ "${STANDIN:-0}" = 1 ]; then
@@ -60,6 +68,19 @@ show() {
 	kernel=$(lab_exec router ip route show exact "$prefix" | head -n 1)
 	echo "  router kernel table: ${kernel:-(no route)}"
 	echo "  client (curl $url): $(lab_client_get "$url")"
+	show_log
+}
+
+# Print the anycheck-exabgp log lines that appeared since the last call.
+log_seen=0
+show_log() {
+	local log=$LAB_DIR/site-A/exabgp.out lines
+	[ -f "$log" ] || return 0
+	lines=$(grep -a 'anycheck-exabgp' "$log" | tail -n +$((log_seen + 1)))
+	[ -n "$lines" ] || return 0
+	log_seen=$((log_seen + $(printf '%s\n' "$lines" | wc -l)))
+	echo "  anycheck-exabgp log:"
+	printf '%s\n' "$lines" | sed 's/^[^ ]*T\([0-9:.]*\)Z anycheck-exabgp /    \1 /'
 }
 
 # timed WHAT CMD...: run a wait and print how long it took.
@@ -119,12 +140,12 @@ timed "client reaches site A" lab_wait_client "$url" "site A" 5
 show
 
 step "stop the HTTP service in site A"
-lab_site_service_stop A 
+lab_site_service_stop A
 timed "prefix withdrawn at the router" lab_wait_route "$prefix" absent 10
 show
 
 step "start the HTTP service again"
-lab_site_service_start A 
+lab_site_service_start A
 timed "prefix announced again" lab_wait_route "$prefix" present 10
 timed "client reaches site A again" lab_wait_client "$url" "site A" 5
 show
