@@ -136,6 +136,13 @@ check_routes() {
 	done
 }
 
+# lab_site_exabgp_children_changed NAME OLD: ExaBGP has a child, not OLD.
+lab_site_exabgp_children_changed() {
+	local now
+	now=$(lab_site_exabgp_children "$1")
+	[ -n "$now" ] && [ "$now" != "$2" ]
+}
+
 # One whole scenario with exabgp.api.ack = $1, in a lab of its own.
 scenario() {
 	local ack=$1 t="[ack=$1]" children before after stop_rc
@@ -169,6 +176,19 @@ scenario() {
 	check "$t process never restarted by ExaBGP" \
 	    "child pid was '$before', now '$after' (crashed or exited?)" \
 	    [ -n "$before" ] && [ "$before" = "$after" ]
+
+	# A checker that crashes while its service dies must not leave the
+	# dead service announced: ExaBGP keeps the routes of a dead process
+	# and starts it again; the new one withdraws what it finds DOWN.
+	if [ "${CRASH:-1}" = 1 ] && [ -n "$after" ]; then
+		lab_site_service_stop A
+		kill -9 "$after" 2>/dev/null
+		check_routes "$t checker killed (-9) while the service dies: prefix withdrawn after ExaBGP restarts it" absent 10
+		lab_wait_for 10 lab_site_exabgp_children_changed A "$after" >/dev/null 2>&1 || true
+		lab_site_service_start A
+		check_routes "$t restarted checker announces the recovered service" present 10
+		after=$(lab_site_exabgp_children A)
+	fi
 
 	children=$after
 	stop_rc=0
