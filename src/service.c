@@ -74,12 +74,13 @@ service_round_finish(struct service *service)
 	else if (passed) {
 		/* Some checks failed but the policy is met: keep the failing
 		 * check's detail in the reason, it is worth seeing. */
-		char failing[SERVICE_REASON_MAX];
-		snprintf(failing, sizeof(failing), "%s", service->reason);
 		snprintf(service->reason, sizeof(service->reason),
 		    "%u of %zu checks passed, policy met; %.400s",
-		    service->round_passes, service->check_count, failing);
-	}
+		    service->round_passes, service->check_count,
+		    service->round_failure);
+	} else
+		snprintf(service->reason, sizeof(service->reason), "%s",
+		    service->round_failure);
 	if (health_feed(&service->health, passed))
 		service_set_state_changed(service, old);
 	service_schedule_next(service);
@@ -95,9 +96,9 @@ service_check_done(struct check *check, enum check_result result,
 
 	if (result == CHECK_RESULT_PASS)
 		service->round_passes++;
-	else if (service->reason[0] == '\0') {
+	else if (service->round_failure[0] == '\0') {
 		/* The first failure of the round names the round. */
-		snprintf(service->reason, sizeof(service->reason),
+		snprintf(service->round_failure, sizeof(service->round_failure),
 		    "check %s: %s, %s (%.1f ms)", check->config->description,
 		    check_result_name(result), detail,
 		    clock_ns_to_ms(duration_ns));
@@ -159,7 +160,7 @@ service_round_start(struct loop *loop, void *arg)
 	service->round_running = true;
 	service->round_passes = 0;
 	service->round_outstanding = (unsigned)service->check_count;
-	service->reason[0] = '\0';
+	service->round_failure[0] = '\0';
 	/* Checks may complete synchronously (file checks, immediate errors),
 	 * so count them all as outstanding before starting any. */
 	for (size_t i = 0; i < service->check_count; i++)

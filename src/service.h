@@ -39,6 +39,9 @@ struct service {
 	/* Why the last round passed or failed: the first failing check and its
 	 * detail, or "all 3 checks passed". Logged with each transition. */
 	char reason[SERVICE_REASON_MAX];
+	/* The first failure of the round in progress; becomes reason when the
+	 * round ends, so reason always describes a whole round. */
+	char round_failure[SERVICE_REASON_MAX];
 	enum check_result *last_results; /* per check, to log changes only */
 	struct loop_timer round_timer;
 	bool maintenance;               /* maintenance file present */
