@@ -1,0 +1,50 @@
+/*
+ * DOC: counting established TCP connections
+ *
+ * Counts the established TCP connections whose local address lies in given
+ * prefixes (and, optionally, whose local port is one of given ports), so that
+ * a drain can wait until the traffic to a VIP has left before withdrawing it.
+ * The count asks the kernel through sock_diag netlink (the interface `ss`
+ * uses) without forking anything and without blocking the loop: one dump per
+ * address family, read across as many readiness events as it takes, bounded
+ * by a timeout. The socket lives in the network namespace of the process.
+ */
+#ifndef ANYCHECK_CONN_COUNT_H
+#define ANYCHECK_CONN_COUNT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loop.h"
+#include "prefix.h"
+
+/* A dump that has not finished after this long reports an error. */
+#define CONN_COUNT_TIMEOUT_MS 1000
+
+struct conn_counter;
+
+/* Create a counter that runs its counts on loop. */
+struct conn_counter *conn_counter_new(struct loop *loop);
+
+/* Free a counter; a count in progress is cancelled without calling done. */
+void conn_counter_free(struct conn_counter *counter);
+
+/* Count established TCP connections with a local address in one of the
+ * prefixes (and, when port_count > 0, a local port in ports). Calls
+ * done(count, arg) later from the loop, exactly once, with count >= 0, or -1
+ * on an error (logged once per cause). One count at a time per counter:
+ * returns -1 (done not called) if a count is already running. */
+int conn_count_start(struct conn_counter *counter,
+    const struct prefix *prefixes, size_t prefix_count,
+    const uint16_t *ports, size_t port_count,
+    void (*done)(long count, void *arg), void *arg);
+
+/* Does a connection with this local family, address (network order) and
+ * port (host order) count? An IPv4-mapped IPv6 address (::ffff:a.b.c.d, as a
+ * dual-stack listener's connections show) also matches IPv4 prefixes. */
+bool conn_count_matches(const struct prefix *prefixes, size_t prefix_count,
+    const uint16_t *ports, size_t port_count, int family,
+    const uint8_t address[16], uint16_t port);
+
+#endif
