@@ -18,7 +18,8 @@
 #   - kill -9 of the site's BIRD withdraws the route; once BIRD runs again
 #     the protocol is up at the site within 1 s of its control socket
 #     answering (the figure is printed), and the route is back at the
-#     router once the session re-establishes;
+#     router once the session re-establishes; meanwhile anycheck-bird
+#     warns once (not once per retry) that it cannot reach BIRD;
 #   - SIGTERM: anycheck-bird exits 0 within 5 s, the route is withdrawn at
 #     the router and the protocol is disabled in the site's BIRD.
 #
@@ -236,11 +237,16 @@ check "reconfigure: anycheck-bird noticed the reconfiguration" \
 check_route "reconfigure: prefix announced at the router" present 10
 
 # ---- kill -9 of the site's BIRD, then restart
+unreachable_before=$(anycheck_log | grep -c "cannot connect to BIRD")
 check "kill -9: BIRD of site A killed" "see above" lab_site_bird_kill9 A
 check_route "kill -9: prefix withdrawn at the router" absent 5
 check "kill -9: anycheck-bird keeps running while BIRD is down" \
     "anycheck-bird exited: $(anycheck_log | tail -n 3 | tr '\n' ' ')" \
     eval "sleep 1; lab_alive anycheck-A"
+# Down ~1 s with retries every <= 0.5 s: one warning, not one per retry.
+unreachable=$(($(anycheck_log | grep -c "cannot connect to BIRD") - unreachable_before))
+check "kill -9: anycheck-bird says once that it cannot reach BIRD" \
+    "$unreachable new 'cannot connect to BIRD' lines" [ "$unreachable" = 1 ]
 if lab_site_bird_restart A; then
 	# lab_site_bird_restart returns as soon as the socket answers.
 	t0=$(date +%s.%N)
