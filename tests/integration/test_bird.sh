@@ -15,6 +15,9 @@
 #     one disabled by hand while healthy is enabled again;
 #   - "birdc configure" on the site (BIRD re-reads "disabled yes") while
 #     healthy: the protocol is up again within 1 s;
+#   - the include file loses the protocol ("birdc configure"): the route
+#     goes and anycheck-bird says BIRD has no such protocol; with the
+#     include fixed and BIRD reconfigured the protocol is up within 1.5 s;
 #   - kill -9 of the site's BIRD withdraws the route; once BIRD runs again
 #     the protocol is up at the site within 1 s of its control socket
 #     answering (the figure is printed), and the route is back at the
@@ -236,6 +239,34 @@ check "reconfigure: anycheck-bird noticed the reconfiguration" \
     [ "$(anycheck_log | grep -c "BIRD was reconfigured")" -gt "$reconfigured_before" ]
 check_route "reconfigure: prefix announced at the router" present 10
 
+# ---- the include file loses our protocol (not regenerated), then is fixed
+inc="$LAB_DIR/site-A/anycheck.conf"
+cp "$inc" "$inc.good"
+awk -v p="protocol static $proto {" '$0 == p { skip = 1 } !skip { print }
+    skip && $0 == "}" { skip = 0 }' "$inc.good" >"$inc"
+drift_before=$(anycheck_log | grep -c "changed by hand")
+lab_site_birdc A configure >"$LAB_DIR/configure-missing.out" 2>&1
+check "missing: BIRD dropped $proto" "birdc configure said: $(cat "$LAB_DIR/configure-missing.out")" \
+    eval "! lab_site_birdc A show protocols $proto | grep -q '^$proto '"
+check_route "missing: prefix withdrawn at the router" absent 5
+check "missing: anycheck-bird says BIRD has no protocol $proto" \
+    "no 'BIRD has no protocol \"$proto\"' in its log within 2s" \
+    lab_wait_for 2 eval "anycheck_log | grep -q 'BIRD has no protocol \"$proto\"'"
+sleep 1.5       # verify passes (every 1 s) run meanwhile
+cp "$inc.good" "$inc"
+lab_site_birdc A configure >"$LAB_DIR/configure-fixed.out" 2>&1
+t0=$(date +%s.%N)
+if lab_wait_for 1.5 lab_site_proto_is A "$proto" up; then
+	pass "missing: protocol up within 1.5s of 'birdc configure' with the include fixed ($(since "$t0")s)"
+else
+	fail "missing: protocol up within 1.5s of 'birdc configure' with the include fixed" \
+	    "$proto is '$(lab_site_proto_state A "$proto")'"
+fi
+check "missing: no 'changed by hand' warning (nothing was)" \
+    "$(anycheck_log | grep "changed by hand" | tail -n 2 | tr '\n' ' ')" \
+    [ "$(anycheck_log | grep -c "changed by hand")" = "$drift_before" ]
+check_route "missing: prefix announced at the router again" present 10
+
 # ---- kill -9 of the site's BIRD, then restart
 unreachable_before=$(anycheck_log | grep -c "cannot connect to BIRD")
 check "kill -9: BIRD of site A killed" "see above" lab_site_bird_kill9 A
@@ -277,9 +308,10 @@ check "SIGTERM: anycheck-bird exits 0 within 5s" "exit status $rc after $(since 
     [ "$rc" = 0 ]
 check_route "SIGTERM: prefix withdrawn at the router" absent 5
 check_proto "SIGTERM: protocol disabled in the site's BIRD" down 1
-check "SIGTERM: anycheck-bird logged no error" \
-    "$(anycheck_log | grep -i "error" | tail -n 3 | tr '\n' ' ')" \
-    eval "! anycheck_log | grep -qi 'error'"
+# The only error expected is the missing protocol, on purpose above.
+check "anycheck-bird logged no unexpected error" \
+    "$(anycheck_log | grep -i "error" | grep -v "BIRD has no protocol" | tail -n 3 | tr '\n' ' ')" \
+    eval "! anycheck_log | grep -i 'error' | grep -vq 'BIRD has no protocol'"
 
 if [ "$failed" != 0 ]; then
 	lab_site_logs_tail A
