@@ -150,6 +150,7 @@ lab_stop() {
 	rm -f "$pidfile"
 	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
 	kill -TERM "$pid" 2>/dev/null
+	kill -CONT "$pid" 2>/dev/null      # a frozen daemon must see the TERM
 	if lab_wait_for "$timeout" lab_pid_gone "$pid"; then
 		return 0
 	fi
@@ -859,6 +860,20 @@ lab_site_bird_kill9() {
 	kill -KILL "$pid" 2>/dev/null
 	lab_wait_for 3 lab_pid_gone "$pid" || { lab_die "BIRD $pid of site $name survived kill -9"; return 1; }
 	lab_log "BIRD of site $name (pid $pid) killed with SIGKILL"
+}
+
+# Freeze (SIGSTOP) or thaw (SIGCONT) site NAME's BIRD: a hung site that
+# sends nothing, not even a FIN; only BFD (or the hold time) notices.
+# Usage: lab_site_bird_freeze NAME [stop|cont]
+lab_site_bird_freeze() {
+	local name=$1 how=${2:-stop} pid
+	pid=$(cat "$LAB_DIR/pids/bird-$name.pid" 2>/dev/null)
+	[ -n "$pid" ] || { lab_die "no BIRD tracked in site $name"; return 1; }
+	case $how in
+	stop) kill -STOP "$pid" && lab_log "BIRD of site $name (pid $pid) frozen" ;;
+	cont) kill -CONT "$pid" && lab_log "BIRD of site $name (pid $pid) thawed" ;;
+	*) lab_die "lab_site_bird_freeze: stop|cont, not '$how'"; return 1 ;;
+	esac
 }
 
 # Start site NAME's BIRD again (same config and socket) after it stopped;

@@ -23,6 +23,8 @@
 #     answering (the figure is printed), and the route is back at the
 #     router once the session re-establishes; meanwhile anycheck-bird
 #     warns once (not once per retry) that it cannot reach BIRD;
+#   - BFD: with the site's BIRD frozen (SIGSTOP) the router withdraws the
+#     prefix within 1 s ("BFD session down"), and it returns once thawed;
 #   - SIGTERM: anycheck-bird exits 0 within 5 s, the route is withdrawn at
 #     the router and the protocol is disabled in the site's BIRD.
 #
@@ -298,6 +300,23 @@ else
 fi
 check "anycheck-bird never exited" "it is gone: $(anycheck_log | tail -n 3 | tr '\n' ' ')" \
     lab_alive anycheck-A
+
+# ---- BFD: a frozen site BIRD (no FIN, no RST) is noticed in < 1 s, not
+# after the 9 s hold time
+lab_site_bird_freeze A stop
+t0=$(date +%s.%N)
+if lab_wait_for 1 eval "! lab_router_has_route $prefix"; then
+	pass "BFD: frozen site BIRD, prefix withdrawn at the router within 1s ($(since "$t0")s)"
+else
+	fail "BFD: frozen site BIRD, prefix withdrawn at the router within 1s" \
+	    "router: $(lab_birdc show protocols site_A 2>&1 | tail -n 1)"
+fi
+check "BFD: the router says the BFD session went down" \
+    "router: $(lab_birdc show protocols site_A 2>&1 | tail -n 1)" \
+    eval "lab_birdc show protocols site_A | grep -q 'BFD session down'"
+lab_site_bird_freeze A cont
+check_route "BFD: site BIRD thawed, prefix back at the router" present 20
+check "BFD: session Up again" "see lab_bfd_up" lab_wait_for 5 lab_bfd_up A
 
 # ---- SIGTERM with a healthy service
 check_proto "SIGTERM: protocol up before" up 1
