@@ -4,9 +4,11 @@
 # A reusable lab of real daemons in network namespaces, for integration tests
 # and demos: a "router" namespace running BIRD 2 (AS 64500) that learns the
 # anycast prefixes over eBGP from "site" namespaces, each site holding the
-# anycast address on lo, a real HTTP service bound to it and (optionally)
-# ExaBGP running a health-checking process (anycheck-exabgp or a stand-in);
-# and a "client" namespace behind the router that fetches the anycast URL.
+# anycast address on lo, a real HTTP service bound to it and either ExaBGP
+# running a health-checking process (anycheck-exabgp or a stand-in:
+# lab_site_exabgp) or BIRD 2 with anycheck-bird beside it, over eBGP + BFD
+# (lab_site_bird); and a "client" namespace behind the router that fetches
+# the anycast URL.
 #
 # Source it (". helpers/lab.sh") for the lab_* functions, or run it:
 #   helpers/lab.sh selftest   quick self-check with the stand-in process
@@ -148,6 +150,7 @@ lab_stop() {
 	rm -f "$pidfile"
 	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
 	kill -TERM "$pid" 2>/dev/null
+	kill -CONT "$pid" 2>/dev/null      # a frozen daemon must see the TERM
 	if lab_wait_for "$timeout" lab_pid_gone "$pid"; then
 		return 0
 	fi
@@ -260,6 +263,16 @@ filter lab_anycast6 {
 	reject;
 }
 
+# BFD for the sessions that ask for it ("bfd on", BIRD sites): detects a
+# dead site in 300 ms. Sessions without "bfd on" (ExaBGP sites) ignore it.
+protocol bfd lab_bfd {
+	interface "*" {
+		min rx interval 100 ms;
+		min tx interval 100 ms;
+		multiplier 3;
+	};
+}
+
 # eBGP to the sites: only the anycast prefixes are imported, nothing is
 # exported. Short timers so sessions come up and recover quickly.
 template bgp lab_site {
@@ -337,8 +350,7 @@ lab_wait_route() {
 	} >&2
 	lab_log_tail "$LAB_DIR/router/bird.log" 10
 	for site in "${LAB_SITES[@]}"; do
-		lab_log_tail "$LAB_DIR/site-$site/exabgp.log" 15
-		lab_log_tail "$LAB_DIR/site-$site/exabgp.out" 15
+		lab_site_logs_tail "$site"
 	done
 	return 1
 }
@@ -382,8 +394,7 @@ lab_wait_bgp() {
 	lab_log "TIMEOUT: BGP session (IPv$fam) to site $site not Established after ${timeout}s"
 	lab_birdc show protocols all "$(lab_bgp_proto "$site" "$fam")" 2>&1 | sed 's/^/  | /' >&2
 	lab_log_tail "$LAB_DIR/router/bird.log" 10
-	lab_log_tail "$LAB_DIR/site-$site/exabgp.log" 20
-	lab_log_tail "$LAB_DIR/site-$site/exabgp.out" 20
+	lab_site_logs_tail "$site"
 	return 1
 }
 
@@ -445,29 +456,44 @@ lab_site() {
 	ip -n "$(lab_ns "$name")" route add default via "$r4"
 	ip -n "$(lab_ns "$name")" -6 route add default via "$r6"
 
+	lab_router_site_conf "$name" 0 || return 1
+	printf 'site %s\n' "$name" >"$dir/www/index.html"
+	lab_site_service_start "$name" || return 1
+	lab_log "site $name up (AS $as, $s4 / $s6, anycast $LAB_ANYCAST4 $LAB_ANYCAST6)"
+}
+
+# Declare (or redeclare) the router's BGP sessions to site NAME and reload
+# the router's BIRD: lab_router_site_conf NAME BFD (BFD: 1 = "bfd on").
+lab_router_site_conf() {
+	local name=$1 bfd=${2:-0} as r4 s4 r6 s6 bfd_line="" out
+	as=$(cat "$LAB_DIR/site-$name/as") || return 1
+	r4=$(lab_site_addr "$name" router4)
+	s4=$(lab_site_addr "$name" site4)
+	r6=$(lab_site_addr "$name" router6)
+	s6=$(lab_site_addr "$name" site6)
+	[ "$bfd" = 1 ] && bfd_line="bfd on;"
 	cat >"$LAB_DIR/router/sites/$name.conf" <<EOF
 protocol bgp site_$name from lab_site {
 	description "lab site $name";
 	neighbor $s4 as $as;
 	source address $r4;
+	$bfd_line
 	ipv4 { import filter lab_anycast4; export none; };
 }
 protocol bgp site6_$name from lab_site {
 	description "lab site $name (IPv6 session)";
 	neighbor $s6 as $as;
 	source address $r6;
+	$bfd_line
 	ipv6 { import filter lab_anycast6; export none; };
 }
 EOF
-	if ! lab_birdc configure >"$dir/bird-configure.out" 2>&1 ||
-	    ! grep -q "Reconfigured" "$dir/bird-configure.out"; then
-		cat "$dir/bird-configure.out" >&2
-		lab_die "BIRD did not accept the BGP session for site $name"
+	out="$LAB_DIR/site-$name/bird-configure.out"
+	if ! lab_birdc configure >"$out" 2>&1 || ! grep -q "Reconfigured" "$out"; then
+		cat "$out" >&2
+		lab_die "BIRD did not accept the BGP sessions for site $name"
 		return 1
 	fi
-	printf 'site %s\n' "$name" >"$dir/www/index.html"
-	lab_site_service_start "$name" || return 1
-	lab_log "site $name up (AS $as, $s4 / $s6, anycast $LAB_ANYCAST4 $LAB_ANYCAST6)"
 }
 
 # Is the site's HTTP service answering on the anycast address (from inside)?
@@ -630,6 +656,261 @@ lab_site_exabgp_stop() {
 	return "$rc"
 }
 
+# ---------------------------------------------------------------- BIRD sites
+
+# Path of the control socket of site NAME's BIRD (put it in the config's
+# bird.socket before lab_site_bird).
+lab_site_bird_socket() {
+	printf '%s/site-%s/bird.ctl\n' "$LAB_DIR" "$1"
+}
+
+# Run birdc against site NAME's BIRD: lab_site_birdc NAME ARGS...
+lab_site_birdc() {
+	local name=$1
+	shift
+	lab_exec "$name" "$LAB_BIRDC" -s "$(lab_site_bird_socket "$name")" "$@"
+}
+
+# Print the state column ("up", "down", "start"...) of a protocol of site
+# NAME's BIRD: lab_site_proto_state NAME PROTOCOL.
+lab_site_proto_state() {
+	lab_site_birdc "$1" show protocols "$2" 2>/dev/null |
+	    awk -v p="$2" '$1 == p { print $4; found = 1 } END { exit !found }'
+}
+
+# Exit 0 when protocol PROTOCOL of site NAME's BIRD is in STATE (up|down).
+lab_site_proto_is() {
+	[ "$(lab_site_proto_state "$1" "$2")" = "$3" ]
+}
+
+# Print the tails of site NAME's daemon logs (for failures).
+lab_site_logs_tail() {
+	local dir="$LAB_DIR/site-$1"
+	if [ -e "$dir/exabgp.conf" ]; then
+		lab_log_tail "$dir/exabgp.log" 15
+		lab_log_tail "$dir/exabgp.out" 15
+	fi
+	if [ -e "$dir/bird.conf" ]; then
+		lab_log_tail "$dir/bird.log" 15
+		lab_log_tail "$dir/bird.out" 5
+		lab_log_tail "$dir/anycheck-bird.log" 15
+	fi
+}
+
+# Exit 0 when the BFD session between the router and site NAME is Up at
+# both ends.
+lab_bfd_up() {
+	local r4 s4
+	r4=$(lab_site_addr "$1" router4) || return 1
+	s4=$(lab_site_addr "$1" site4) || return 1
+	lab_birdc show bfd sessions 2>/dev/null |
+	    awk -v a="$s4" '$1 == a && $3 == "Up" { f = 1 } END { exit !f }' &&
+	    lab_site_birdc "$1" show bfd sessions 2>/dev/null |
+	    awk -v a="$r4" '$1 == a && $3 == "Up" { f = 1 } END { exit !f }'
+}
+
+# Start site NAME's BIRD (config and socket in the site dir) and wait up to
+# 5 s until its control socket answers. Used by lab_site_bird and
+# lab_site_bird_restart.
+lab_site_bird_start() {
+	local name=$1 dir
+	dir="$LAB_DIR/site-$name"
+	lab_alive "bird-$name" && { lab_die "BIRD of site $name already runs"; return 1; }
+	rm -f "$dir/bird.pid"
+	lab_exec "$name" "$LAB_BIRD" -c "$dir/bird.conf" -s "$dir/bird.ctl" \
+	    -P "$dir/bird.pid" >>"$dir/bird.out" 2>&1 || {
+		lab_log_tail "$dir/bird.out"
+		lab_die "BIRD did not start in site $name"
+		return 1
+	}
+	lab_wait_for 5 test -s "$dir/bird.pid" || true
+	lab_track "bird-$name" "$(cat "$dir/bird.pid" 2>/dev/null)"
+	if ! lab_wait_for 5 lab_site_birdc "$name" show status; then
+		lab_site_logs_tail "$name"
+		lab_die "BIRD control socket $dir/bird.ctl of site $name did not answer within 5s"
+		return 1
+	fi
+}
+
+# Run BIRD and anycheck-bird ($ANYCHECK_BIRD) in site NAME, created by
+# lab_site: lab_site_bird NAME CONFIG_JSON. CONFIG_JSON's bird.socket must
+# be "lab_site_bird_socket NAME". Generates the include file from it, runs
+# BIRD with eBGP + BFD to the router exporting only anycheck's routes, waits
+# for the sessions, then starts anycheck-bird (log: site dir/anycheck-bird.log).
+lab_site_bird() {
+	local name=$1 config=$2 dir as r4 s4 r6 s6 sock want
+	dir="$LAB_DIR/site-$name"
+	[ -d "$dir" ] || { lab_die "no site $name (call lab_site first)"; return 1; }
+	if [ -z "${ANYCHECK_BIRD:-}" ] || [ ! -x "$ANYCHECK_BIRD" ]; then
+		lab_die "ANYCHECK_BIRD ('${ANYCHECK_BIRD:-}') is not an executable file"
+		return 1
+	fi
+	[ -r "$config" ] || { lab_die "cannot read config $config"; return 1; }
+	sock=$(lab_site_bird_socket "$name")
+	want=$("$LAB_PYTHON" -c 'import json, sys
+print(json.load(open(sys.argv[1])).get("bird", {}).get("socket", ""))' "$config") || {
+		lab_die "config $config is not valid JSON"
+		return 1
+	}
+	[ "$want" = "$sock" ] || {
+		lab_die "config $config: bird.socket is '$want', must be '$sock'"
+		return 1
+	}
+	as=$(cat "$dir/as")
+	r4=$(lab_site_addr "$name" router4)
+	s4=$(lab_site_addr "$name" site4)
+	r6=$(lab_site_addr "$name" router6)
+	s6=$(lab_site_addr "$name" site6)
+	readlink -f "$config" >"$dir/anycheck-bird.config"
+	if ! "$ANYCHECK_BIRD" -c "$config" -g "$dir/anycheck.conf" \
+	    >"$dir/generate.out" 2>&1; then
+		lab_log_tail "$dir/generate.out"
+		lab_die "anycheck-bird -g failed for site $name"
+		return 1
+	fi
+	cat >"$dir/bird.conf" <<EOF
+# anycheck lab site $name with BIRD (generated)
+log "$dir/bird.log" all;
+router id $s4;
+
+# anycheck's static protocols (all "disabled yes") and anycheck_export.
+include "anycheck.conf";
+
+protocol device { scan time 10; }
+
+# The kernel never gets anycheck's routes.
+protocol kernel kernel4 {
+	ipv4 { import none; export where proto !~ "anycheck_*"; };
+	scan time 10;
+}
+protocol kernel kernel6 {
+	ipv6 { import none; export where proto !~ "anycheck_*"; };
+	scan time 10;
+}
+
+protocol bfd lab_bfd {
+	interface "uplink" {
+		min rx interval 100 ms;
+		min tx interval 100 ms;
+		multiplier 3;
+	};
+}
+
+# eBGP to the router, the same short timers as the router's side.
+template bgp lab_upstream {
+	local as $as;
+	bfd on;
+	connect delay time 1;
+	connect retry time 1;
+	error wait time 1, 4;
+	hold time 9;
+	keepalive time 3;
+}
+protocol bgp upstream4 from lab_upstream {
+	description "lab router (IPv4 session)";
+	local $s4;
+	neighbor $r4 as $LAB_ROUTER_AS;
+	ipv4 { import none; export filter anycheck_export; };
+}
+protocol bgp upstream6 from lab_upstream {
+	description "lab router (IPv6 session)";
+	local $s6;
+	neighbor $r6 as $LAB_ROUTER_AS;
+	ipv6 { import none; export filter anycheck_export; };
+}
+EOF
+	if ! (cd / && "$LAB_BIRD" -p -c "$dir/bird.conf") >"$dir/bird.out" 2>&1; then
+		lab_log_tail "$dir/bird.out"
+		lab_die "BIRD rejects the config of site $name ($dir/bird.conf)"
+		return 1
+	fi
+	lab_router_site_conf "$name" 1 || return 1
+	lab_site_bird_start "$name" || return 1
+	lab_wait_bgp "$name" 15 4 || { lab_die "site $name: IPv4 session not up"; return 1; }
+	lab_wait_bgp "$name" 15 6 || { lab_die "site $name: IPv6 session not up"; return 1; }
+	lab_site_anycheck_start "$name" || return 1
+	lab_log "BIRD and anycheck-bird up in site $name (socket $sock)"
+}
+
+# Start anycheck-bird in site NAME again with the config lab_site_bird got,
+# and wait up to 5 s until it logs that it connected to BIRD.
+lab_site_anycheck_start() {
+	local name=$1 dir config
+	dir="$LAB_DIR/site-$name"
+	config=$(cat "$dir/anycheck-bird.config") || return 1
+	lab_alive "anycheck-$name" && { lab_die "anycheck-bird of site $name already runs"; return 1; }
+	: >"$dir/anycheck-bird.log"
+	lab_spawn "anycheck-$name" "$dir/anycheck-bird.log" "$name" \
+	    "$ANYCHECK_BIRD" -c "$config"
+	lab_wait_for 5 eval "grep -q 'connected to BIRD' '$dir/anycheck-bird.log' || ! lab_alive anycheck-$name" || true
+	if ! lab_alive "anycheck-$name" ||
+	    ! grep -q 'connected to BIRD' "$dir/anycheck-bird.log"; then
+		lab_log_tail "$dir/anycheck-bird.log"
+		lab_die "anycheck-bird in site $name did not connect to BIRD within 5s"
+		return 1
+	fi
+}
+
+# kill -9 site NAME's BIRD (its control socket file stays behind, stale).
+lab_site_bird_kill9() {
+	local name=$1 pid
+	pid=$(cat "$LAB_DIR/pids/bird-$name.pid" 2>/dev/null)
+	[ -n "$pid" ] || { lab_die "no BIRD tracked in site $name"; return 1; }
+	rm -f "$LAB_DIR/pids/bird-$name.pid"
+	kill -KILL "$pid" 2>/dev/null
+	lab_wait_for 3 lab_pid_gone "$pid" || { lab_die "BIRD $pid of site $name survived kill -9"; return 1; }
+	lab_log "BIRD of site $name (pid $pid) killed with SIGKILL"
+}
+
+# Freeze (SIGSTOP) or thaw (SIGCONT) site NAME's BIRD: a hung site that
+# sends nothing, not even a FIN; only BFD (or the hold time) notices.
+# Usage: lab_site_bird_freeze NAME [stop|cont]
+lab_site_bird_freeze() {
+	local name=$1 how=${2:-stop} pid
+	pid=$(cat "$LAB_DIR/pids/bird-$name.pid" 2>/dev/null)
+	[ -n "$pid" ] || { lab_die "no BIRD tracked in site $name"; return 1; }
+	case $how in
+	stop) kill -STOP "$pid" && lab_log "BIRD of site $name (pid $pid) frozen" ;;
+	cont) kill -CONT "$pid" && lab_log "BIRD of site $name (pid $pid) thawed" ;;
+	*) lab_die "lab_site_bird_freeze: stop|cont, not '$how'"; return 1 ;;
+	esac
+}
+
+# Start site NAME's BIRD again (same config and socket) after it stopped;
+# returns once its control socket answers (within 5 s).
+lab_site_bird_restart() {
+	lab_site_bird_start "$1" || return 1
+	lab_log "BIRD of site $1 restarted"
+}
+
+# Stop site NAME's anycheck-bird with SIGTERM, wait up to TIMEOUT s (default
+# 5) and report its exit status: returns it (124 if it had to be killed,
+# 127 if unknown). Call it from the shell that started anycheck-bird (not
+# in a $(...) subshell), or the exit status cannot be collected.
+lab_site_anycheck_stop() {
+	local name=$1 timeout=${2:-5} pid status t0
+	pid=$(cat "$LAB_DIR/pids/anycheck-$name.pid" 2>/dev/null)
+	[ -n "$pid" ] || { lab_die "no anycheck-bird tracked in site $name"; return 1; }
+	rm -f "$LAB_DIR/pids/anycheck-$name.pid"
+	t0=$(date +%s.%N)
+	kill -TERM "$pid" 2>/dev/null
+	if ! lab_wait_for "$timeout" lab_pid_gone "$pid"; then
+		lab_log "anycheck-bird of site $name (pid $pid) HUNG: not gone ${timeout}s after SIGTERM; killing it"
+		kill -KILL "$pid" 2>/dev/null
+		lab_wait_for 2 lab_pid_gone "$pid"
+		wait "$pid" 2>/dev/null
+		return 124
+	fi
+	wait "$pid" 2>/dev/null
+	status=$?
+	if [ "$status" = 127 ]; then
+		lab_log "anycheck-bird of site $name gone $(lab_elapsed_since "$t0")s after SIGTERM; exit status unknown (not a child of this shell)"
+	else
+		lab_log "anycheck-bird of site $name exited with status $status $(lab_elapsed_since "$t0")s after SIGTERM"
+	fi
+	return "$status"
+}
+
 # ---------------------------------------------------------------- client
 
 # Create the client namespace behind the router (default route via it).
@@ -709,7 +990,9 @@ lab_main() {
 	case ${1:-help} in
 	selftest) lab_selftest ;;
 	help | -h | --help)
-		sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+		# The opening comment, up to the first line that is not one.
+		awk 'NR == 1 { next } !/^#/ { exit } { sub(/^# ?/, ""); print }' \
+		    "${BASH_SOURCE[0]}"
 		echo "Functions:"
 		# Each documented function with the first line of its comment.
 		awk '/^# / { if (!inc) c = substr($0, 3); inc = 1; next }

@@ -59,6 +59,7 @@ struct bird_client {
 	bool head_sent;             /* all of the head's bytes were written */
 	size_t head_written;
 	bool failed;                /* set during a feed: reset after it */
+	bool unreachable_logged;    /* this outage's connect failure logged */
 };
 
 static void bird_client_connect(struct bird_client *client);
@@ -128,7 +129,9 @@ bird_client_on_reply(struct bird_client *client)
 		loop_timer_cancel(client->loop, &client->timeout_timer);
 		client->state = BIRD_CLIENT_READY;
 		client->backoff_ns = BIRD_CLIENT_BACKOFF_MIN_NS;
-		log_info("connected to BIRD %s at %s", version, client->path);
+		client->unreachable_logged = false;
+		/* The owner logs the connection, with what it means. */
+		log_debug("connected to BIRD %s at %s", version, client->path);
 		if (client->callbacks.connected != NULL)
 			client->callbacks.connected(client, version,
 			    client->callbacks.arg);
@@ -279,6 +282,23 @@ bird_client_on_reconnect(struct loop *loop, void *arg)
 	bird_client_connect(arg);
 }
 
+/* Say once per outage that BIRD cannot be reached, and why: a wrong
+ * bird.socket or a stopped BIRD must show in the log, but a BIRD that stays
+ * down must not fill it (retries run every BIRD_CLIENT_BACKOFF_MAX_NS). */
+static void
+bird_client_report_unreachable(struct bird_client *client, int error)
+{
+	if (client->unreachable_logged) {
+		log_debug("connect %s: %s", client->path, strerror(error));
+		return;
+	}
+	client->unreachable_logged = true;
+	log_warnx("cannot connect to BIRD at %s: %s; retrying every %.1f s "
+	    "until it answers (is BIRD running, and is bird.socket its "
+	    "control socket?)", client->path, strerror(error),
+	    (double)BIRD_CLIENT_BACKOFF_MAX_NS / 1e9);
+}
+
 static void
 bird_client_connect(struct bird_client *client)
 {
@@ -288,7 +308,7 @@ bird_client_connect(struct bird_client *client)
 	memset(&address, 0, sizeof(address));
 	address.sun_family = AF_UNIX;
 	if (strlen(client->path) >= sizeof(address.sun_path)) {
-		log_warnx("BIRD socket path too long: %s", client->path);
+		bird_client_report_unreachable(client, ENAMETOOLONG);
 		goto fail;
 	}
 	memcpy(address.sun_path, client->path, strlen(client->path));
@@ -300,9 +320,7 @@ bird_client_connect(struct bird_client *client)
 	/* A UNIX connect completes at once or fails (EAGAIN: backlog full,
 	 * retried later like any other failure). */
 	if (connect(fd, (struct sockaddr *)&address, sizeof(address)) == -1) {
-		/* Logged at debug level: BIRD being down is retried
-		 * quietly, the owner logs what it means. */
-		log_debug("connect %s: %s", client->path, strerror(errno));
+		bird_client_report_unreachable(client, errno);
 		goto fail;
 	}
 	if (loop_add_fd(client->loop, fd, EPOLLIN, bird_client_on_fd,

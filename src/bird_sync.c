@@ -18,11 +18,16 @@
 static void bird_sync_pump(struct bird_sync *sync);
 static void bird_sync_verify_next(struct bird_sync *sync);
 
+/* A new connection, boot or configuration: nothing known about BIRD holds,
+ * and an error being retried (a missing protocol) may be fixed, so retry
+ * now rather than when the retry timer says. */
 static void
 bird_sync_forget_known(struct bird_sync *sync)
 {
-	for (size_t i = 0; i < sync->protocol_count; i++)
+	for (size_t i = 0; i < sync->protocol_count; i++) {
 		sync->protocols[i].known = BIRD_SYNC_UNKNOWN;
+		sync->protocols[i].retry_at_ns = 0;
+	}
 }
 
 /* Log a problem with one protocol once per cause, with the fix. */
@@ -251,14 +256,23 @@ bird_sync_verify_reply(struct bird_client *client,
 		enum bird_sync_known want = protocol->desired_enabled ?
 		    BIRD_SYNC_ENABLED : BIRD_SYNC_DISABLED;
 		if (actual != BIRD_SYNC_UNKNOWN && actual != want) {
-			log_warnx("BIRD protocol %s is %s but service %s wants "
-			    "it %s (changed by hand?); correcting",
-			    protocol->name, status.state_text,
-			    protocol->service,
-			    protocol->desired_enabled ? "enabled" : "disabled");
-			sync->corrections++;
+			/* Drift only if BIRD had confirmed the wanted state;
+			 * otherwise the command is still to be sent or being
+			 * retried after an error that was logged already. */
+			if (protocol->known == want) {
+				log_warnx("BIRD protocol %s is %s but service "
+				    "%s wants it %s (changed by hand?); "
+				    "correcting", protocol->name,
+				    status.state_text, protocol->service,
+				    protocol->desired_enabled ? "enabled" :
+				    "disabled");
+				sync->corrections++;
+			}
 			protocol->known = actual;
 		}
+		/* It exists: if it was missing, do not wait for the retry. */
+		if (protocol->problem == BIRD_SYNC_PROBLEM_MISSING)
+			protocol->retry_at_ns = 0;
 	} else if (bird_reply_has_code(reply, BIRD_CODE_NO_PROTOCOLS_MATCH)) {
 		bird_sync_report_problem(protocol, BIRD_SYNC_PROBLEM_MISSING,
 		    reply);
