@@ -22,27 +22,10 @@ repo=$(cd "$here/../.." && pwd)
 build=${BUILD_DIR:-$repo/build}
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 
-passed=0
-failed=0
+# shellcheck source=tests/integration/harness.sh
+. "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 tmp=$(mktemp -d /tmp/anycheck-cli-XXXXXX)
 daemon_pid=
-
-pass() {
-	echo "PASS $1"
-	passed=$((passed + 1))
-}
-
-fail() {
-	echo "FAIL $1 ($2)"
-	failed=$((failed + 1))
-}
-
-# check NAME WHY CMD...: PASS when CMD succeeds, else FAIL with WHY.
-check() {
-	local name=$1 why=$2
-	shift 2
-	if "$@"; then pass "$name"; else fail "$name" "$why"; fi
-}
 
 cleanup() {
 	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
@@ -53,12 +36,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" = 0 ]
-	exit $?
-}
 
 # run PROGRAM ARGS...: sets rc, and out/err to the files with its output.
 run() {

@@ -29,31 +29,8 @@ repo=$(cd "$here/../.." && pwd)
 # shellcheck source=helpers/lab.sh
 . "$repo/helpers/lab.sh"
 
-passed=0
-failed=0
-
-pass() {
-	echo "PASS $1"
-	passed=$((passed + 1))
-}
-
-fail() {
-	echo "FAIL $1 ($2)"
-	failed=$((failed + 1))
-}
-
-# check NAME WHY CMD...: PASS when CMD succeeds, else FAIL with WHY.
-check() {
-	local name=$1 why=$2
-	shift 2
-	if "$@"; then pass "$name"; else fail "$name" "$why"; fi
-}
-
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" = 0 ]
-	exit $?
-}
+# shellcheck source=tests/integration/harness.sh
+. "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	fail "setup" "must run as root"
