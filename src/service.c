@@ -876,7 +876,8 @@ supervisor_shutdown(struct supervisor *supervisor, bool immediate,
 		if (!immediate && !again && (config->drain_on_exit ||
 		    service->removed))
 			drain_ns = service_drain_ns(service);
-		service_leave(service, HEALTH_DRAIN_EXIT, drain_ns, "exit");
+		service_leave(service, HEALTH_DRAIN_EXIT, drain_ns,
+		    "anycheck is stopping");
 	}
 	loop_timer_arm(supervisor->loop, &supervisor->reap_timer,
 	    loop_now_ns(supervisor->loop));
