@@ -57,10 +57,12 @@ fi
 if [ "$need_build" = 1 ]; then
 	echo "== installing dependencies (only what is missing) and building"
 	bash "$repo/helpers/install-deps.sh" || exit 1
+	mkdir -p "$BUILD_DIR" || exit 1
+	build_log=$BUILD_DIR/demo-build.log
 	{ cmake -S "$repo" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
 	    cmake --build "$BUILD_DIR" -j"$(nproc)" \
 	    --target anycheck-bird anycheck-exabgp; } \
-	    >"$BUILD_DIR.log" 2>&1 || { cat "$BUILD_DIR.log" >&2; exit 1; }
+	    >"$build_log" 2>&1 || { cat "$build_log" >&2; exit 1; }
 fi
 ANYCHECK_BIRD=${ANYCHECK_BIRD:-$BUILD_DIR/anycheck-bird}
 ANYCHECK_EXABGP=${ANYCHECK_EXABGP:-$BUILD_DIR/anycheck-exabgp}
