@@ -35,6 +35,13 @@
 #define CONFIG_SECONDS_MIN 0.01
 #define CONFIG_SECONDS_MAX 3600.0
 #define CONFIG_RISE_FALL_MAX 100
+#define CONFIG_HOLD_DOWN_MAX 3600.0
+#define CONFIG_FLAP_WINDOW_MAX 86400.0
+#define CONFIG_DRAIN_SECONDS_DEFAULT 30.0
+#define CONFIG_DRAIN_SECONDS_MAX 86400.0
+#define CONFIG_CONNECTIONS_MAX 100000000
+/* RFC 8326 GRACEFUL_SHUTDOWN, added to every drain announcement. */
+static const struct community config_graceful_shutdown = { 65535, 0 };
 
 static const struct timing_config config_builtin_timing = {
 	.interval = 1.0,
@@ -42,21 +49,36 @@ static const struct timing_config config_builtin_timing = {
 	.timeout = 1.0,
 	.rise = 3,
 	.fall = 2,
+	/* A single failure costs nothing extra (the first DOWN in a window
+	 * needs no hold-down); the second within 5 minutes holds the service
+	 * back 10 s, then 20, 40, ... up to 5 minutes. */
+	.hold_down = 10.0,
+	.flap_window = 300.0,
+	.hold_down_max = 300.0,
 };
 
 static const char *const config_top_keys[] = {
-	"local_as", "defaults", "bird", "control", "services", NULL,
+	"local_as", "defaults", "bird", "control", "services", "drain_on_exit",
+	"on_exit", NULL,
 };
-static const char *const config_timing_keys[] = {
-	"interval", "fast_interval", "timeout", "rise", "fall", NULL,
+static const char *const config_defaults_keys[] = {
+	"interval", "fast_interval", "timeout", "rise", "fall", "hold_down",
+	"flap_window", "hold_down_max", "drain", NULL,
 };
+static const char *const config_drain_keys[] = {
+	"seconds", "med", "as_path_prepend", "communities", "connections",
+	NULL,
+};
+static const char *const config_connections_keys[] = { "max", "ports",
+	NULL };
 static const char *const config_socket_keys[] = { "socket", NULL };
 static const char *const config_bird_keys[] = { "socket", "verify_interval",
 	NULL };
 static const char *const config_service_keys[] = {
 	"name", "prefixes", "checks", "require", "interval", "fast_interval",
-	"timeout", "rise", "fall", "maintenance_file", "announce", "exabgp",
-	"bird", NULL,
+	"timeout", "rise", "fall", "hold_down", "flap_window", "hold_down_max",
+	"maintenance_file", "announce", "down", "disabled", "drain",
+	"drain_on_exit", "on_exit", "exabgp", "bird", NULL,
 };
 static const char *const config_announce_keys[] = {
 	"next_hop", "med", "local_preference", "communities",
@@ -112,6 +134,31 @@ config_get_object(struct config_parser *parser, json_t *parent,
 	return value;
 }
 
+/* hold_down, flap_window, hold_down_max over the inherited values. An
+ * inherited hold_down_max below a hold_down set here is raised to it; one
+ * set here below hold_down is an error. */
+static void
+config_parse_anti_flap(struct config_parser *parser, json_t *object,
+    struct timing_config *timing)
+{
+	int hold_found, max_found;
+
+	hold_found = config_get_seconds(parser, object, "hold_down", false, 0,
+	    CONFIG_HOLD_DOWN_MAX, &timing->hold_down);
+	config_get_seconds(parser, object, "flap_window", false, 0,
+	    CONFIG_FLAP_WINDOW_MAX, &timing->flap_window);
+	max_found = config_get_seconds(parser, object, "hold_down_max", false,
+	    0, CONFIG_FLAP_WINDOW_MAX, &timing->hold_down_max);
+	if (hold_found == -1 || max_found == -1 ||
+	    timing->hold_down_max >= timing->hold_down)
+		return;
+	if (max_found == 1)
+		config_error(parser, "hold_down_max",
+		    "must be at least hold_down (%g)", timing->hold_down);
+	else
+		timing->hold_down_max = timing->hold_down;
+}
+
 /* Read the timing keys of object over the inherited values in timing. */
 static void
 config_parse_timing(struct config_parser *parser, json_t *object,
@@ -133,6 +180,7 @@ config_parse_timing(struct config_parser *parser, json_t *object,
 	    CONFIG_RISE_FALL_MAX, &count) == 1)
 		timing->fall = (unsigned)count;
 
+	config_parse_anti_flap(parser, object, timing);
 	if (interval_found == -1 || timing->fast_interval <= timing->interval)
 		return;
 	if (fast_found == 1)
@@ -420,9 +468,8 @@ config_parse_next_hop_text(const char *text, int *family, char **out)
 
 static void
 config_parse_next_hop(struct config_parser *parser, json_t *object,
-    struct service_config *service)
+    const struct service_config *service, struct announce_attributes *announce)
 {
-	struct announce_attributes *announce = &service->announce;
 	json_t *value = json_object_get(object, "next_hop");
 	char *address;
 	int family;
@@ -536,21 +583,20 @@ config_parse_extended_community(const char *text, void *out)
 	return extended_community_parse(text, out);
 }
 
+/* Parse one attribute set (the object at key, already checked to be an
+ * object) of a service into announce. */
 static void
-config_parse_announce(struct config_build *build, json_t *service_object,
-    struct service_config *service)
+config_parse_attributes(struct config_build *build, json_t *object,
+    const char *key, const struct service_config *service,
+    struct announce_attributes *announce)
 {
 	struct config_parser *parser = &build->parser;
-	struct announce_attributes *announce = &service->announce;
-	json_t *object = config_get_object(parser, service_object, "announce");
 	size_t saved;
 	int64_t n;
 
-	if (object == NULL)
-		return;
-	saved = config_path_push_key(parser, "announce");
+	saved = config_path_push_key(parser, key);
 	config_reject_unknown_keys(parser, object, config_announce_keys);
-	config_parse_next_hop(parser, object, service);
+	config_parse_next_hop(parser, object, service, announce);
 	if (config_get_integer(parser, object, "med", false, 0, UINT32_MAX,
 	    &n) == 1) {
 		announce->has_med = true;
@@ -589,6 +635,41 @@ config_parse_announce(struct config_build *build, json_t *service_object,
 		announce->path_id = (uint32_t)n;
 	}
 	config_path_pop(parser, saved);
+}
+
+static void
+config_parse_announce(struct config_build *build, json_t *service_object,
+    struct service_config *service)
+{
+	json_t *object = config_get_object(&build->parser, service_object,
+	    "announce");
+
+	if (object != NULL)
+		config_parse_attributes(build, object, "announce", service,
+		    &service->announce);
+}
+
+/* "down" or "disabled": "withdraw" (the default) or an attribute set. */
+static void
+config_parse_state_announce(struct config_build *build,
+    json_t *service_object, const char *key,
+    const struct service_config *service, struct state_announce *out)
+{
+	json_t *value = json_object_get(service_object, key);
+
+	out->announced = false;
+	if (value == NULL)
+		return;
+	if (json_is_string(value) &&
+	    strcmp(json_string_value(value), "withdraw") == 0)
+		return;
+	if (!json_is_object(value)) {
+		config_error(&build->parser, key, "must be \"withdraw\" or an "
+		    "object with the keys of announce");
+		return;
+	}
+	out->announced = true;
+	config_parse_attributes(build, value, key, service, &out->attributes);
 }
 
 static void
@@ -743,6 +824,221 @@ config_parse_service_bird(struct config_build *build, json_t *service_object,
 }
 
 static void
+config_drain_free(struct drain_config *drain)
+{
+	free(drain->communities);
+	free(drain->ports);
+	drain->communities = NULL;
+	drain->ports = NULL;
+}
+
+static void *
+config_memdup(const void *data, size_t count, size_t size)
+{
+	void *copy;
+
+	if (count == 0 || data == NULL)
+		return NULL;
+	copy = xcalloc(count, size);
+	memcpy(copy, data, count * size);
+	return copy;
+}
+
+static void
+config_drain_copy(struct drain_config *out, const struct drain_config *in)
+{
+	*out = *in;
+	out->communities = config_memdup(in->communities, in->community_count,
+	    sizeof(*in->communities));
+	out->ports = config_memdup(in->ports, in->port_count,
+	    sizeof(*in->ports));
+}
+
+/* drain.connections: {"max": N, "ports": [P, ...]}. */
+static void
+config_parse_connections(struct config_parser *parser, json_t *drain_object,
+    struct drain_config *drain)
+{
+	json_t *object = config_get_object(parser, drain_object,
+	    "connections"), *ports, *element;
+	size_t saved, index;
+	int64_t n;
+
+	if (object == NULL)
+		return;
+	saved = config_path_push_key(parser, "connections");
+	config_reject_unknown_keys(parser, object, config_connections_keys);
+	free(drain->ports);
+	drain->ports = NULL;
+	drain->port_count = 0;
+	drain->has_connections = true;
+	drain->connections_max = 0;
+	if (config_get_integer(parser, object, "max", false, 0,
+	    CONFIG_CONNECTIONS_MAX, &n) == 1)
+		drain->connections_max = (long)n;
+	ports = json_object_get(object, "ports");
+	if (ports != NULL && (!json_is_array(ports) ||
+	    json_array_size(ports) == 0)) {
+		config_error(parser, "ports",
+		    "must be a non-empty array of ports (1..65535)");
+		ports = NULL;
+	}
+	if (ports != NULL) {
+		size_t at = config_path_push_key(parser, "ports");
+		drain->ports = xcalloc(json_array_size(ports),
+		    sizeof(*drain->ports));
+		json_array_foreach(ports, index, element) {
+			json_int_t port = json_is_integer(element) ?
+			    json_integer_value(element) : 0;
+			if (port < 1 || port > 65535) {
+				size_t i = config_path_push_index(parser, index);
+				config_error(parser, NULL,
+				    "must be a port between 1 and 65535");
+				config_path_pop(parser, i);
+				continue;
+			}
+			drain->ports[drain->port_count++] = (uint16_t)port;
+		}
+		config_path_pop(parser, at);
+	}
+	config_path_pop(parser, saved);
+}
+
+/* A "drain" block over the inherited values in drain (a deep copy). */
+static void
+config_parse_drain(struct config_build *build, json_t *parent,
+    struct drain_config *drain)
+{
+	struct config_parser *parser = &build->parser;
+	json_t *object = config_get_object(parser, parent, "drain");
+	size_t saved, count;
+	void *communities;
+	int64_t n;
+
+	if (object == NULL)
+		return;
+	saved = config_path_push_key(parser, "drain");
+	config_reject_unknown_keys(parser, object, config_drain_keys);
+	config_get_seconds(parser, object, "seconds", false, 0,
+	    CONFIG_DRAIN_SECONDS_MAX, &drain->seconds);
+	if (config_get_integer(parser, object, "med", false, 0, UINT32_MAX,
+	    &n) == 1) {
+		drain->has_med = true;
+		drain->med = (uint32_t)n;
+	}
+	if (config_get_integer(parser, object, "as_path_prepend", false, 0,
+	    CONFIG_AS_PATH_PREPEND_MAX, &n) == 1) {
+		if (n > 0 && !build->local_as_given)
+			config_error(parser, "as_path_prepend",
+			    "as_path_prepend needs the top-level local_as");
+		drain->has_as_path_prepend = true;
+		drain->as_path_prepend = (unsigned)n;
+	}
+	communities = config_parse_attribute_list(parser, object,
+	    "communities", "community", "ASN:VALUE, each 0..65535", &count,
+	    sizeof(struct community), config_parse_community);
+	if (communities != NULL) {
+		free(drain->communities);
+		drain->communities = communities;
+		drain->community_count = count;
+	}
+	config_parse_connections(parser, object, drain);
+	config_path_pop(parser, saved);
+}
+
+static bool
+config_has_community(const struct community *list, size_t count,
+    const struct community *community)
+{
+	for (size_t i = 0; i < count; i++)
+		if (list[i].asn == community->asn &&
+		    list[i].value == community->value)
+			return true;
+	return false;
+}
+
+/* Deep copy of an attribute set. */
+static void
+config_announce_copy(struct announce_attributes *out,
+    const struct announce_attributes *in)
+{
+	*out = *in;
+	out->next_hop_ipv4 = in->next_hop_ipv4 != NULL ?
+	    xstrdup(in->next_hop_ipv4) : NULL;
+	out->next_hop_ipv6 = in->next_hop_ipv6 != NULL ?
+	    xstrdup(in->next_hop_ipv6) : NULL;
+	out->communities = config_memdup(in->communities,
+	    in->community_count, sizeof(*in->communities));
+	out->large_communities = config_memdup(in->large_communities,
+	    in->large_community_count, sizeof(*in->large_communities));
+	out->extended_communities = config_memdup(in->extended_communities,
+	    in->extended_community_count, sizeof(*in->extended_communities));
+}
+
+static void
+config_announce_free(struct announce_attributes *announce)
+{
+	free(announce->next_hop_ipv4);
+	free(announce->next_hop_ipv6);
+	free(announce->communities);
+	free(announce->large_communities);
+	free(announce->extended_communities);
+	memset(announce, 0, sizeof(*announce));
+}
+
+/* The drain attributes: announce, plus 65535:0 and the drain block's
+ * communities, with the drain block's med and prepend when given. */
+static void
+config_build_drain_announce(struct service_config *service)
+{
+	struct announce_attributes *out = &service->drain_announce;
+	const struct drain_config *drain = &service->drain;
+	size_t room;
+
+	config_announce_copy(out, &service->announce);
+	room = out->community_count + 1 + drain->community_count;
+	out->communities = xrealloc(out->communities,
+	    room * sizeof(*out->communities));
+	if (!config_has_community(out->communities, out->community_count,
+	    &config_graceful_shutdown))
+		out->communities[out->community_count++] =
+		    config_graceful_shutdown;
+	for (size_t i = 0; i < drain->community_count; i++)
+		if (!config_has_community(out->communities,
+		    out->community_count, &drain->communities[i]))
+			out->communities[out->community_count++] =
+			    drain->communities[i];
+	if (drain->has_med) {
+		out->has_med = true;
+		out->med = drain->med;
+	}
+	if (drain->has_as_path_prepend)
+		out->as_path_prepend = drain->as_path_prepend;
+}
+
+/* "on_exit": "withdraw" or "keep"; 1 found, 0 absent, -1 reported. */
+static int
+config_get_on_exit(struct config_parser *parser, json_t *object,
+    enum on_exit_action *out)
+{
+	const char *text;
+	int found = config_get_string(parser, object, "on_exit", false, &text);
+
+	if (found != 1)
+		return found;
+	if (strcmp(text, "withdraw") == 0)
+		*out = ON_EXIT_WITHDRAW;
+	else if (strcmp(text, "keep") == 0)
+		*out = ON_EXIT_KEEP;
+	else {
+		config_error(parser, "on_exit",
+		    "must be \"withdraw\" or \"keep\"");
+		return -1;
+	}
+	return 1;
+}
+
+static void
 config_parse_service(struct config_build *build, json_t *object,
     size_t index)
 {
@@ -751,6 +1047,9 @@ config_parse_service(struct config_build *build, json_t *object,
 	const char *path;
 
 	service->timing = build->config->defaults;
+	config_drain_copy(&service->drain, &build->config->default_drain);
+	service->drain_on_exit = build->config->drain_on_exit;
+	service->on_exit = build->config->on_exit;
 	if (!json_is_object(object)) {
 		config_error(parser, NULL, "must be an object");
 		return;
@@ -770,6 +1069,19 @@ config_parse_service(struct config_build *build, json_t *object,
 			service->maintenance_file = xstrdup(path);
 	}
 	config_parse_announce(build, object, service);
+	config_parse_state_announce(build, object, "down", service,
+	    &service->down);
+	config_parse_state_announce(build, object, "disabled", service,
+	    &service->disabled);
+	config_parse_drain(build, object, &service->drain);
+	config_build_drain_announce(service);
+	/* A contradiction inherited from the top level is reported there. */
+	if ((config_get_bool(parser, object, "drain_on_exit", false,
+	    &service->drain_on_exit) == 1) +
+	    (config_get_on_exit(parser, object, &service->on_exit) == 1) > 0 &&
+	    service->drain_on_exit && service->on_exit == ON_EXIT_KEEP)
+		config_error(parser, NULL, "drain_on_exit needs on_exit "
+		    "\"withdraw\": a drain on exit ends in a withdraw");
 	config_parse_exabgp(parser, object, service);
 	config_parse_service_bird(build, object, index);
 }
@@ -784,6 +1096,7 @@ config_parse_root(struct config_build *build, json_t *root)
 	int64_t local_as;
 
 	config->defaults = config_builtin_timing;
+	config->default_drain.seconds = CONFIG_DRAIN_SECONDS_DEFAULT;
 	if (!json_is_object(root)) {
 		config_error(parser, NULL,
 		    "the configuration must be a JSON object");
@@ -800,10 +1113,17 @@ config_parse_root(struct config_build *build, json_t *root)
 	if (defaults != NULL) {
 		saved = config_path_push_key(parser, "defaults");
 		config_reject_unknown_keys(parser, defaults,
-		    config_timing_keys);
+		    config_defaults_keys);
 		config_parse_timing(parser, defaults, &config->defaults);
+		config_parse_drain(build, defaults, &config->default_drain);
 		config_path_pop(parser, saved);
 	}
+	config_get_bool(parser, root, "drain_on_exit", false,
+	    &config->drain_on_exit);
+	config_get_on_exit(parser, root, &config->on_exit);
+	if (config->drain_on_exit && config->on_exit == ON_EXIT_KEEP)
+		config_error(parser, "drain_on_exit", "drain_on_exit needs "
+		    "on_exit \"withdraw\": a drain on exit ends in a withdraw");
 	config_parse_bird(parser, root, config);
 	config_parse_socket(parser, root, "control",
 	    CONFIG_DEFAULT_CONTROL_SOCKET, &config->control_socket);
@@ -927,8 +1247,6 @@ fail:
 static void
 config_free_service(struct service_config *service)
 {
-	struct announce_attributes *announce = &service->announce;
-
 	free(service->name);
 	free(service->prefixes);
 	for (size_t i = 0; i < service->check_count; i++) {
@@ -939,11 +1257,11 @@ config_free_service(struct service_config *service)
 	}
 	free(service->checks);
 	free(service->maintenance_file);
-	free(announce->next_hop_ipv4);
-	free(announce->next_hop_ipv6);
-	free(announce->communities);
-	free(announce->large_communities);
-	free(announce->extended_communities);
+	config_announce_free(&service->announce);
+	config_announce_free(&service->down.attributes);
+	config_announce_free(&service->disabled.attributes);
+	config_announce_free(&service->drain_announce);
+	config_drain_free(&service->drain);
 	config_free_strings(service->exabgp_neighbors);
 	free(service->bird_protocol_ipv4);
 	free(service->bird_protocol_ipv6);
@@ -957,6 +1275,7 @@ config_free(struct config *config)
 	for (size_t i = 0; i < config->service_count; i++)
 		config_free_service(&config->services[i]);
 	free(config->services);
+	config_drain_free(&config->default_drain);
 	free(config->bird_socket);
 	free(config->control_socket);
 	free(config->path);
@@ -971,4 +1290,178 @@ config_find_service(const struct config *config, const char *name)
 		    strcmp(config->services[i].name, name) == 0)
 			return &config->services[i];
 	return NULL;
+}
+
+static bool
+config_string_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool
+config_memory_equal(const void *a, size_t a_count, const void *b,
+    size_t b_count, size_t size)
+{
+	if (a_count != b_count)
+		return false;
+	return a_count == 0 || memcmp(a, b, a_count * size) == 0;
+}
+
+/* Are two announcement attribute sets the same? */
+bool
+config_announce_equal(const struct announce_attributes *a,
+    const struct announce_attributes *b)
+{
+	return config_string_equal(a->next_hop_ipv4, b->next_hop_ipv4) &&
+	    config_string_equal(a->next_hop_ipv6, b->next_hop_ipv6) &&
+	    a->has_med == b->has_med && (!a->has_med || a->med == b->med) &&
+	    a->has_local_preference == b->has_local_preference &&
+	    (!a->has_local_preference ||
+	    a->local_preference == b->local_preference) &&
+	    config_memory_equal(a->communities, a->community_count,
+	    b->communities, b->community_count, sizeof(*a->communities)) &&
+	    config_memory_equal(a->large_communities,
+	    a->large_community_count, b->large_communities,
+	    b->large_community_count, sizeof(*a->large_communities)) &&
+	    config_memory_equal(a->extended_communities,
+	    a->extended_community_count, b->extended_communities,
+	    b->extended_community_count,
+	    sizeof(*a->extended_communities)) &&
+	    a->as_path_prepend == b->as_path_prepend &&
+	    a->has_path_id == b->has_path_id &&
+	    (!a->has_path_id || a->path_id == b->path_id);
+}
+
+static bool
+config_state_announce_equal(const struct state_announce *a,
+    const struct state_announce *b)
+{
+	return a->announced == b->announced && (!a->announced ||
+	    config_announce_equal(&a->attributes, &b->attributes));
+}
+
+static bool
+config_drain_equal(const struct drain_config *a, const struct drain_config *b)
+{
+	return a->seconds == b->seconds &&
+	    a->has_med == b->has_med && (!a->has_med || a->med == b->med) &&
+	    a->has_as_path_prepend == b->has_as_path_prepend &&
+	    a->as_path_prepend == b->as_path_prepend &&
+	    config_memory_equal(a->communities, a->community_count,
+	    b->communities, b->community_count, sizeof(*a->communities)) &&
+	    a->has_connections == b->has_connections &&
+	    a->connections_max == b->connections_max &&
+	    config_memory_equal(a->ports, a->port_count, b->ports,
+	    b->port_count, sizeof(*a->ports));
+}
+
+static bool
+config_timing_equal(const struct timing_config *a,
+    const struct timing_config *b)
+{
+	return a->interval == b->interval &&
+	    a->fast_interval == b->fast_interval && a->timeout == b->timeout &&
+	    a->rise == b->rise && a->fall == b->fall &&
+	    a->hold_down == b->hold_down && a->flap_window == b->flap_window &&
+	    a->hold_down_max == b->hold_down_max;
+}
+
+static bool
+config_check_equal(const struct check_config *a, const struct check_config *b)
+{
+	return a->ops == b->ops && a->timeout == b->timeout &&
+	    config_string_equal(a->description, b->description) &&
+	    a->ops->equal(a->data, b->data);
+}
+
+/* Are two services configured identically? */
+bool
+config_service_equal(const struct service_config *a,
+    const struct service_config *b)
+{
+	if (!config_string_equal(a->name, b->name) ||
+	    a->prefix_count != b->prefix_count ||
+	    a->check_count != b->check_count || a->require != b->require ||
+	    a->require_count != b->require_count ||
+	    !config_timing_equal(&a->timing, &b->timing) ||
+	    !config_string_equal(a->maintenance_file, b->maintenance_file) ||
+	    !config_announce_equal(&a->announce, &b->announce) ||
+	    !config_state_announce_equal(&a->down, &b->down) ||
+	    !config_state_announce_equal(&a->disabled, &b->disabled) ||
+	    !config_drain_equal(&a->drain, &b->drain) ||
+	    a->drain_on_exit != b->drain_on_exit ||
+	    a->on_exit != b->on_exit ||
+	    a->exabgp_neighbor_count != b->exabgp_neighbor_count ||
+	    !config_string_equal(a->bird_protocol_ipv4, b->bird_protocol_ipv4) ||
+	    !config_string_equal(a->bird_protocol_ipv6, b->bird_protocol_ipv6))
+		return false;
+	for (size_t i = 0; i < a->prefix_count; i++)
+		if (strcmp(a->prefixes[i].text, b->prefixes[i].text) != 0)
+			return false;
+	for (size_t i = 0; i < a->check_count; i++)
+		if (!config_check_equal(&a->checks[i], &b->checks[i]))
+			return false;
+	for (size_t i = 0; i < a->exabgp_neighbor_count; i++)
+		if (strcmp(a->exabgp_neighbors[i], b->exabgp_neighbors[i]) != 0)
+			return false;
+	return true;
+}
+
+/* Compare two configs service by service, matched by name. */
+size_t
+config_diff(const struct config *old_config, const struct config *new_config,
+    struct config_diff_entry **out)
+{
+	struct config_diff_entry *entries;
+	bool same_as = old_config->has_local_as == new_config->has_local_as &&
+	    old_config->local_as == new_config->local_as;
+	size_t count = 0;
+
+	entries = xcalloc(old_config->service_count +
+	    new_config->service_count + 1, sizeof(*entries));
+	for (size_t i = 0; i < new_config->service_count; i++) {
+		const struct service_config *service = &new_config->services[i];
+		const struct service_config *old =
+		    config_find_service(old_config, service->name);
+		struct config_diff_entry *entry = &entries[count++];
+
+		entry->old_service = old;
+		entry->new_service = service;
+		if (old == NULL)
+			entry->change = CONFIG_SERVICE_ADDED;
+		else if (same_as && config_service_equal(old, service))
+			entry->change = CONFIG_SERVICE_UNCHANGED;
+		else
+			entry->change = CONFIG_SERVICE_CHANGED;
+	}
+	for (size_t i = 0; i < old_config->service_count; i++) {
+		const struct service_config *old = &old_config->services[i];
+
+		if (config_find_service(new_config, old->name) != NULL)
+			continue;
+		entries[count].change = CONFIG_SERVICE_REMOVED;
+		entries[count].old_service = old;
+		entries[count++].new_service = NULL;
+	}
+	*out = entries;
+	return count;
+}
+
+/* "unchanged", "changed", "added" or "removed". */
+const char *
+config_change_name(enum config_change change)
+{
+	switch (change) {
+	case CONFIG_SERVICE_UNCHANGED:
+		return "unchanged";
+	case CONFIG_SERVICE_CHANGED:
+		return "changed";
+	case CONFIG_SERVICE_ADDED:
+		return "added";
+	case CONFIG_SERVICE_REMOVED:
+		return "removed";
+	}
+	return "unknown";
 }

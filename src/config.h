@@ -60,6 +60,36 @@ struct timing_config {
 	double timeout;
 	unsigned rise;
 	unsigned fall;
+	/* Anti-flap (see health.h): seconds. */
+	double hold_down;
+	double flap_window;
+	double hold_down_max;
+};
+
+/* How a service is announced in one state: withdrawn, or with attributes. */
+struct state_announce {
+	bool announced;             /* false: "withdraw" */
+	struct announce_attributes attributes;
+};
+
+/* The planned withdraw of a service (see README "Draining"). */
+struct drain_config {
+	double seconds;             /* longest drain; 0: withdraw at once */
+	bool has_med;
+	uint32_t med;
+	bool has_as_path_prepend;
+	unsigned as_path_prepend;
+	struct community *communities;  /* added to the UP communities */
+	size_t community_count;
+	bool has_connections;       /* end early on few connections */
+	long connections_max;
+	uint16_t *ports;            /* none: any port */
+	size_t port_count;
+};
+
+enum on_exit_action {
+	ON_EXIT_WITHDRAW,
+	ON_EXIT_KEEP,
 };
 
 struct service_config {
@@ -73,6 +103,13 @@ struct service_config {
 	struct timing_config timing;
 	char *maintenance_file;     /* NULL when not configured */
 	struct announce_attributes announce;
+	struct state_announce down;         /* DOWN, INIT, RISING */
+	struct state_announce disabled;     /* DISABLED */
+	struct drain_config drain;
+	/* announce + 65535:0 + the drain block's attributes. */
+	struct announce_attributes drain_announce;
+	bool drain_on_exit;
+	enum on_exit_action on_exit;
 	char **exabgp_neighbors;
 	size_t exabgp_neighbor_count;
 	/* BIRD static protocol names per family (defaults derived from name). */
@@ -85,6 +122,9 @@ struct config {
 	bool has_local_as;
 	uint32_t local_as;
 	struct timing_config defaults;
+	struct drain_config default_drain;  /* "defaults.drain" */
+	bool drain_on_exit;                 /* top level, services inherit */
+	enum on_exit_action on_exit;
 	char *bird_socket;          /* default /run/bird/bird.ctl */
 	double bird_verify_interval; /* seconds between drift checks */
 	char *control_socket;       /* default /run/anycheck/anycheck.sock */
@@ -112,6 +152,36 @@ void config_errors_init(struct config_errors *errors);
 void config_errors_clear(struct config_errors *errors);
 /* Log every error with log_error. */
 void config_errors_log(const struct config_errors *errors);
+
+/* Are two announcement attribute sets the same? */
+bool config_announce_equal(const struct announce_attributes *a,
+    const struct announce_attributes *b);
+/* Are two services configured identically (checks compared by their
+ * ops->equal)? A reload leaves such a service alone. */
+bool config_service_equal(const struct service_config *a,
+    const struct service_config *b);
+
+enum config_change {
+	CONFIG_SERVICE_UNCHANGED,
+	CONFIG_SERVICE_CHANGED,
+	CONFIG_SERVICE_ADDED,
+	CONFIG_SERVICE_REMOVED,
+};
+
+/* One service in the difference between two configs, matched by name. */
+struct config_diff_entry {
+	enum config_change change;
+	const struct service_config *old_service;   /* NULL when ADDED */
+	const struct service_config *new_service;   /* NULL when REMOVED */
+};
+
+/* Compare two configs service by service: the services of new_config in
+ * order, then those removed. A change of local_as changes every service
+ * (it is part of the rendered AS path). Returns the count; *out is owned
+ * by the caller (free). */
+size_t config_diff(const struct config *old_config,
+    const struct config *new_config, struct config_diff_entry **out);
+const char *config_change_name(enum config_change change);
 
 /* Find a service by name; NULL if none. */
 const struct service_config *config_find_service(const struct config *config,

@@ -1,15 +1,20 @@
 /*
  * DOC: health state machine
  *
- * The rise/fall hysteresis of one service (see health.h for the diagram).
- * One round result moves a service at most one state; counters only count
- * results in a row, so a single pass during FALLING cancels the fall and a
- * single failure during RISING starts the rise over. Maintenance wins over
- * everything: while DISABLED results are ignored, and leaving it goes back
- * to INIT so that a service proves itself again before it is announced.
+ * The rise/fall hysteresis, hold-down and drain of one service (see
+ * health.h for the diagram). One round result moves a service at most one
+ * state; counters only count results in a row, so a single pass during
+ * FALLING cancels the fall and a single failure during RISING starts the
+ * rise over. Time enters only as the now_ns argument, so every transition,
+ * the hold-down arithmetic and drain deadlines are tested without clocks.
+ *
+ * Only a DOWN that takes away an announcement (from UP or FALLING) counts
+ * as a flap: a service that never made it up has not moved any route.
+ * A planned withdraw (drain, maintenance, exit) is never a flap either.
  */
 #include <limits.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "health.h"
 
@@ -19,7 +24,9 @@ static const char *const health_state_names[HEALTH_STATE_COUNT] = {
 	[HEALTH_UP] = "UP",
 	[HEALTH_FALLING] = "FALLING",
 	[HEALTH_DOWN] = "DOWN",
+	[HEALTH_DRAINING] = "DRAINING",
 	[HEALTH_DISABLED] = "DISABLED",
+	[HEALTH_STOPPED] = "STOPPED",
 };
 
 /* A threshold of 0 would mean "change state without any result"; treat it as
@@ -35,107 +42,368 @@ health_reset_counters(struct health *health)
 {
 	health->consecutive_passes = 0;
 	health->consecutive_failures = 0;
+	health->holding = false;
 }
 
-/* Initialize a service in INIT with the given rise and fall thresholds. */
+/* Initialize a service in INIT with rise and fall and no hold-down. */
 void
 health_init(struct health *health, unsigned rise, unsigned fall)
 {
+	struct health_params params = { .rise = rise, .fall = fall };
+
+	health_init_params(health, &params);
+}
+
+/* Initialize a service in INIT with every parameter. */
+void
+health_init_params(struct health *health, const struct health_params *params)
+{
+	memset(health, 0, sizeof(*health));
 	health->state = HEALTH_INIT;
-	health->rise = health_threshold(rise);
-	health->fall = health_threshold(fall);
+	health_set_params(health, params);
+}
+
+/* Change the parameters keeping state and counters: a count that already
+ * meets a new threshold completes the transition on the next matching
+ * result. A hold-down already imposed keeps its length. */
+void
+health_set_params(struct health *health, const struct health_params *params)
+{
+	health->params = *params;
+	health->params.rise = health_threshold(params->rise);
+	health->params.fall = health_threshold(params->fall);
+	if (health->params.hold_down_max_ns < health->params.hold_down_ns)
+		health->params.hold_down_max_ns = health->params.hold_down_ns;
+}
+
+/* Change rise and fall only. */
+void
+health_set_thresholds(struct health *health, unsigned rise, unsigned fall)
+{
+	struct health_params params = health->params;
+
+	params.rise = rise;
+	params.fall = fall;
+	health_set_params(health, &params);
+}
+
+/* The extra healthy time the n-th DOWN within the window requires: nothing
+ * for the first, hold_down for the second, doubling up to hold_down_max. */
+uint64_t
+health_hold_down_for(const struct health_params *params,
+    unsigned downs_in_window)
+{
+	uint64_t hold = params->hold_down_ns;
+	uint64_t max = params->hold_down_max_ns < params->hold_down_ns ?
+	    params->hold_down_ns : params->hold_down_max_ns;
+
+	if (downs_in_window < 2 || hold == 0)
+		return 0;
+	for (unsigned n = 2; n < downs_in_window && hold < max; n++)
+		hold = hold > max / 2 ? max : hold * 2;
+	return hold > max ? max : hold;
+}
+
+/* Record a DOWN that took an announcement away and set the hold-down the
+ * next UP must wait out. */
+static void
+health_record_flap(struct health *health, uint64_t now_ns)
+{
+	unsigned remembered, in_window = 0;
+
+	health->down_times_ns[health->down_total % HEALTH_FLAP_HISTORY] =
+	    now_ns;
+	if (health->down_total < UINT_MAX)
+		health->down_total++;
+	remembered = health->down_total < HEALTH_FLAP_HISTORY ?
+	    health->down_total : HEALTH_FLAP_HISTORY;
+	for (unsigned i = 0; i < remembered; i++) {
+		uint64_t at = health->down_times_ns[i];
+		if (at <= now_ns && now_ns - at <= health->params.flap_window_ns)
+			in_window++;
+	}
+	health->flap_count = in_window;
+	health->hold_ns = health_hold_down_for(&health->params, in_window);
+}
+
+static bool
+health_hold_served(const struct health *health, uint64_t now_ns)
+{
+	return now_ns >= health->streak_start_ns &&
+	    now_ns - health->streak_start_ns >= health->hold_ns;
+}
+
+/* RISING with rise passes in: UP if the hold-down is served, else wait. */
+static void
+health_try_up(struct health *health, uint64_t now_ns)
+{
+	if (health_hold_served(health, now_ns)) {
+		if (health->holding)
+			health->events |= HEALTH_EVENT_HOLD_ENDED;
+		health->holding = false;
+		health->hold_ns = 0;
+		health->state = HEALTH_UP;
+		return;
+	}
+	if (!health->holding)
+		health->events |= HEALTH_EVENT_HOLD_STARTED;
+	health->holding = true;
+	health->state = HEALTH_RISING;
+}
+
+/* End a drain: the planned state, DISABLED or STOPPED. */
+static void
+health_end_drain(struct health *health, enum health_drain_end end)
+{
+	health->drain_end = end;
+	health->events |= HEALTH_EVENT_DRAIN_ENDED;
+	health->state = health->drain_reason == HEALTH_DRAIN_MAINTENANCE ?
+	    HEALTH_DISABLED : HEALTH_STOPPED;
 	health_reset_counters(health);
 }
 
-static enum health_state
-health_after_pass(const struct health *health)
+static void
+health_start_drain(struct health *health, enum health_drain_reason reason,
+    uint64_t now_ns, uint64_t drain_ns)
+{
+	health->drain_reason = reason;
+	health->drain_end = HEALTH_DRAIN_END_NONE;
+	if (drain_ns == 0) {
+		/* No drain configured: straight to the end state. */
+		health->state = reason == HEALTH_DRAIN_MAINTENANCE ?
+		    HEALTH_DISABLED : HEALTH_STOPPED;
+		health_reset_counters(health);
+		return;
+	}
+	health->state = HEALTH_DRAINING;
+	health->drain_started_ns = now_ns;
+	health->drain_deadline_ns = now_ns + drain_ns;
+	health->events |= HEALTH_EVENT_DRAIN_STARTED;
+}
+
+static void
+health_after_pass(struct health *health, uint64_t now_ns)
 {
 	switch (health->state) {
 	case HEALTH_INIT:
 	case HEALTH_DOWN:
 	case HEALTH_RISING:
-		return health->consecutive_passes >= health->rise ?
-		    HEALTH_UP : HEALTH_RISING;
+		if (health->consecutive_passes >= health->params.rise)
+			health_try_up(health, now_ns);
+		else
+			health->state = HEALTH_RISING;
+		break;
 	case HEALTH_UP:
 	case HEALTH_FALLING:
-		return HEALTH_UP;
+		health->state = HEALTH_UP;
+		break;
 	default:
-		return health->state;
+		break;
 	}
 }
 
-static enum health_state
-health_after_failure(const struct health *health)
+static void
+health_after_failure(struct health *health, uint64_t now_ns)
 {
+	health->holding = false;
 	switch (health->state) {
 	case HEALTH_INIT:
 	case HEALTH_RISING:
 	case HEALTH_DOWN:
-		return HEALTH_DOWN;
+		health->state = HEALTH_DOWN;
+		break;
 	case HEALTH_UP:
 	case HEALTH_FALLING:
-		return health->consecutive_failures >= health->fall ?
-		    HEALTH_DOWN : HEALTH_FALLING;
+		if (health->consecutive_failures < health->params.fall) {
+			health->state = HEALTH_FALLING;
+			break;
+		}
+		health->state = HEALTH_DOWN;
+		health_record_flap(health, now_ns);
+		break;
+	case HEALTH_DRAINING:
+		if (health->consecutive_failures >= health->params.fall)
+			health_end_drain(health, HEALTH_DRAIN_END_FAILED);
+		break;
 	default:
-		return health->state;
+		break;
 	}
 }
 
 /* Feed one combined round result; returns true if the state changed. */
 bool
-health_feed(struct health *health, bool passed)
+health_feed(struct health *health, bool passed, uint64_t now_ns)
 {
 	enum health_state previous = health->state;
 
-	if (health->state == HEALTH_DISABLED)
+	health->events = 0;
+	if (health->state == HEALTH_DISABLED ||
+	    health->state == HEALTH_STOPPED)
 		return false;
 	if (passed) {
 		health->consecutive_failures = 0;
+		if (health->consecutive_passes == 0)
+			health->streak_start_ns = now_ns;
 		if (health->consecutive_passes < UINT_MAX)
 			health->consecutive_passes++;
-		health->state = health_after_pass(health);
+		health_after_pass(health, now_ns);
 	} else {
 		health->consecutive_passes = 0;
 		if (health->consecutive_failures < UINT_MAX)
 			health->consecutive_failures++;
-		health->state = health_after_failure(health);
+		health_after_failure(health, now_ns);
 	}
 	return health->state != previous;
 }
 
-/* Enter or leave maintenance; returns true if the state changed. */
+/* Let time act on a hold-down or a drain; returns true on a change. */
 bool
-health_set_disabled(struct health *health, bool disabled)
+health_tick(struct health *health, uint64_t now_ns)
 {
-	if (disabled == (health->state == HEALTH_DISABLED))
+	enum health_state previous = health->state;
+
+	health->events = 0;
+	if (health_held_down(health))
+		health_try_up(health, now_ns);
+	else if (health->state == HEALTH_DRAINING &&
+	    now_ns >= health->drain_deadline_ns)
+		health_end_drain(health, HEALTH_DRAIN_END_TIME);
+	return health->state != previous;
+}
+
+/* When health_tick has something to do next; 0 when nothing. */
+uint64_t
+health_next_wake_ns(const struct health *health)
+{
+	if (health_held_down(health))
+		return health_hold_end_ns(health);
+	if (health->state == HEALTH_DRAINING)
+		return health->drain_deadline_ns;
+	return 0;
+}
+
+/* Maintenance on or off; returns true if the state changed. */
+bool
+health_set_maintenance(struct health *health, bool on, uint64_t now_ns,
+    uint64_t drain_ns)
+{
+	enum health_state previous = health->state;
+
+	health->events = 0;
+	health->maintenance = on;
+	switch (health->state) {
+	case HEALTH_UP:
+	case HEALTH_FALLING:
+		if (on)
+			health_start_drain(health, HEALTH_DRAIN_MAINTENANCE,
+			    now_ns, drain_ns);
+		break;
+	case HEALTH_INIT:
+	case HEALTH_RISING:
+	case HEALTH_DOWN:
+		if (on) {
+			health->state = HEALTH_DISABLED;
+			health_reset_counters(health);
+		}
+		break;
+	case HEALTH_DRAINING:
+		/* Only a maintenance drain is cancelled; exit and removal
+		 * drains go on. The service is still up. */
+		if (!on && health->drain_reason == HEALTH_DRAIN_MAINTENANCE) {
+			health->drain_end = HEALTH_DRAIN_END_CANCELLED;
+			health->drain_reason = HEALTH_DRAIN_NONE;
+			health->events |= HEALTH_EVENT_DRAIN_ENDED;
+			health->state = HEALTH_UP;
+		}
+		break;
+	case HEALTH_DISABLED:
+		if (!on) {
+			health->state = HEALTH_INIT;
+			health_reset_counters(health);
+		}
+		break;
+	default:
+		break;
+	}
+	return health->state != previous;
+}
+
+/* Leave for good, draining first when announced and drain_ns > 0. */
+bool
+health_stop(struct health *health, enum health_drain_reason reason,
+    uint64_t now_ns, uint64_t drain_ns)
+{
+	enum health_state previous = health->state;
+
+	health->events = 0;
+	switch (health->state) {
+	case HEALTH_STOPPED:
+		break;
+	case HEALTH_DRAINING:
+		health->drain_reason = reason;
+		if (drain_ns == 0)
+			health_end_drain(health, HEALTH_DRAIN_END_CUT);
+		break;
+	case HEALTH_UP:
+	case HEALTH_FALLING:
+		health_start_drain(health, reason, now_ns, drain_ns);
+		break;
+	default:
+		health->drain_reason = reason;
+		health->state = HEALTH_STOPPED;
+		health_reset_counters(health);
+		break;
+	}
+	return health->state != previous;
+}
+
+/* A connection count while draining: at most max ends the drain. */
+bool
+health_drain_connections(struct health *health, long count, long max)
+{
+	health->events = 0;
+	if (health->state != HEALTH_DRAINING || count < 0 || count > max)
 		return false;
-	health->state = disabled ? HEALTH_DISABLED : HEALTH_INIT;
-	health_reset_counters(health);
+	health_end_drain(health, HEALTH_DRAIN_END_CONNECTIONS);
 	return true;
 }
 
-/* Change rise/fall keeping state and counters: a count that already meets
- * the new threshold completes the transition on the next matching result. */
-void
-health_set_thresholds(struct health *health, unsigned rise, unsigned fall)
+/* Is the service RISING with rise met, waiting out a hold-down? */
+bool
+health_held_down(const struct health *health)
 {
-	health->rise = health_threshold(rise);
-	health->fall = health_threshold(fall);
+	return health->state == HEALTH_RISING &&
+	    health->consecutive_passes >= health->params.rise;
 }
 
-/* Is a service in this state announced? */
+/* When the hold-down of the current run of passes ends. */
+uint64_t
+health_hold_end_ns(const struct health *health)
+{
+	return health->streak_start_ns + health->hold_ns;
+}
+
+/* Is a service in this state announced (with UP or drain attributes)? */
 bool
 health_state_announced(enum health_state state)
 {
-	return state == HEALTH_UP || state == HEALTH_FALLING;
+	return state == HEALTH_UP || state == HEALTH_FALLING ||
+	    state == HEALTH_DRAINING;
 }
 
-/* Are checks run every fast_interval in this state? */
+/* Are checks run every fast_interval now? */
 bool
-health_state_uses_fast_interval(enum health_state state)
+health_uses_fast_interval(const struct health *health)
 {
-	return state == HEALTH_INIT || state == HEALTH_RISING ||
-	    state == HEALTH_FALLING;
+	switch (health->state) {
+	case HEALTH_INIT:
+	case HEALTH_FALLING:
+		return true;
+	case HEALTH_RISING:
+		return health->consecutive_passes < health->params.rise;
+	default:
+		return false;
+	}
 }
 
 /* The upper-case name of a state, "UNKNOWN" for an invalid value. */
@@ -145,6 +413,42 @@ health_state_name(enum health_state state)
 	if ((unsigned)state >= HEALTH_STATE_COUNT)
 		return "UNKNOWN";
 	return health_state_names[state];
+}
+
+/* Why a drain runs, in words for the log. */
+const char *
+health_drain_reason_name(enum health_drain_reason reason)
+{
+	switch (reason) {
+	case HEALTH_DRAIN_MAINTENANCE:
+		return "maintenance";
+	case HEALTH_DRAIN_EXIT:
+		return "exit";
+	case HEALTH_DRAIN_REMOVED:
+		return "removed from the config";
+	default:
+		return "none";
+	}
+}
+
+/* How a drain ended, in words for the log. */
+const char *
+health_drain_end_name(enum health_drain_end end)
+{
+	switch (end) {
+	case HEALTH_DRAIN_END_TIME:
+		return "time bound reached";
+	case HEALTH_DRAIN_END_CONNECTIONS:
+		return "connections drained";
+	case HEALTH_DRAIN_END_FAILED:
+		return "checks failed";
+	case HEALTH_DRAIN_END_CANCELLED:
+		return "cancelled: maintenance ended";
+	case HEALTH_DRAIN_END_CUT:
+		return "cut short";
+	default:
+		return "not ended";
+	}
 }
 
 /* Does a round with passes out of total checks passing pass the policy? A

@@ -1,27 +1,43 @@
 /*
  * DOC: health state machine
  *
- * The rise/fall hysteresis of one service, as pure logic over a plain struct:
- * no clocks, no file descriptors. The caller feeds it the combined result of
- * each round of checks and whether the service is in maintenance, and acts
- * on the transitions it reports.
+ * The rise/fall hysteresis, anti-flap hold-down and drain of one service, as
+ * pure logic over a plain struct: no clocks, no file descriptors. The caller
+ * feeds it the combined result of each round of checks with the current
+ * monotonic time, tells it about maintenance and exits, and acts on the
+ * transitions (and events) it reports.
  *
- *   INIT     --pass--> RISING (UP at once when rise == 1)
+ *   INIT     --pass--> RISING (UP at once when rise == 1 and no hold-down)
  *   INIT     --fail--> DOWN   (nothing is announced yet, nothing to protect)
- *   RISING   --pass x (rise-1 more)--> UP;  --fail--> DOWN
+ *   RISING   --pass x (rise-1 more), held long enough--> UP; --fail--> DOWN
  *   UP       --fail--> FALLING (DOWN at once when fall == 1)
  *   FALLING  --fail x (fall-1 more)--> DOWN; --pass--> UP
- *   DOWN     --pass--> RISING (UP at once when rise == 1)
- *   any      --maintenance on--> DISABLED
+ *   DOWN     --pass--> RISING (UP at once when rise == 1 and no hold-down)
+ *   UP, FALLING --planned withdraw--> DRAINING (or its end state at once
+ *               when the drain lasts 0 s)
+ *   DRAINING --time bound, few connections, fall failures--> DISABLED
+ *               (maintenance) or STOPPED (exit, removed by a reload)
+ *   DRAINING --maintenance off--> UP (drain cancelled)
+ *   INIT, RISING, DOWN --maintenance on--> DISABLED
  *   DISABLED --maintenance off--> INIT (must rise again before announcing)
+ *   any but STOPPED --exit/removal without drain--> STOPPED (final)
  *
- * A service is announced in UP and FALLING. Checks run every fast_interval in
- * INIT, RISING and FALLING, and every interval otherwise.
+ * Hold-down: the n-th DOWN (from an announced state) within flap_window
+ * needs the service to stay healthy hold_down * 2^(n-2) seconds (nothing for
+ * n = 1, at most hold_down_max) before it is UP again. "Healthy for X s"
+ * means the current run of passing rounds began at least X s ago and is at
+ * least rise rounds long.
+ *
+ * A service is announced with its UP attributes in UP and FALLING and with
+ * its drain attributes in DRAINING. Checks run every fast_interval in INIT,
+ * FALLING and RISING (until rise passes are in: waiting out a hold-down
+ * needs no hurry), and every interval otherwise.
  */
 #ifndef ANYCHECK_HEALTH_H
 #define ANYCHECK_HEALTH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum health_state {
 	HEALTH_INIT,
@@ -29,31 +45,117 @@ enum health_state {
 	HEALTH_UP,
 	HEALTH_FALLING,
 	HEALTH_DOWN,
+	HEALTH_DRAINING,
 	HEALTH_DISABLED,
+	HEALTH_STOPPED,
 	HEALTH_STATE_COUNT,
+};
+
+/* Why a service drains (a planned withdraw). */
+enum health_drain_reason {
+	HEALTH_DRAIN_NONE,
+	HEALTH_DRAIN_MAINTENANCE,
+	HEALTH_DRAIN_EXIT,
+	HEALTH_DRAIN_REMOVED,
+};
+
+/* How the last drain ended. */
+enum health_drain_end {
+	HEALTH_DRAIN_END_NONE,
+	HEALTH_DRAIN_END_TIME,          /* drain.seconds elapsed */
+	HEALTH_DRAIN_END_CONNECTIONS,   /* connections at most drain max */
+	HEALTH_DRAIN_END_FAILED,        /* checks failed fall times */
+	HEALTH_DRAIN_END_CANCELLED,     /* maintenance removed: back UP */
+	HEALTH_DRAIN_END_CUT,           /* forced: second signal, no drain */
+};
+
+/* Events of the last call, for logging (bit mask in health.events). */
+#define HEALTH_EVENT_HOLD_STARTED 0x1   /* rise met, hold-down applies */
+#define HEALTH_EVENT_HOLD_ENDED 0x2     /* hold-down served: UP */
+#define HEALTH_EVENT_DRAIN_STARTED 0x4
+#define HEALTH_EVENT_DRAIN_ENDED 0x8    /* see health.drain_end */
+
+/* How many recent DOWN times are remembered for the flap count. */
+#define HEALTH_FLAP_HISTORY 32
+
+struct health_params {
+	unsigned rise;
+	unsigned fall;
+	uint64_t hold_down_ns;
+	uint64_t flap_window_ns;
+	uint64_t hold_down_max_ns;
 };
 
 struct health {
 	enum health_state state;
-	unsigned rise;
-	unsigned fall;
+	struct health_params params;
 	unsigned consecutive_passes;
 	unsigned consecutive_failures;
+	uint64_t streak_start_ns;       /* first pass of the current run */
+	/* Anti-flap: times of recent DOWNs (ring), and the extra healthy
+	 * time the last DOWN requires before the next UP. */
+	uint64_t down_times_ns[HEALTH_FLAP_HISTORY];
+	unsigned down_total;            /* ever; the ring holds the last ones */
+	unsigned flap_count;            /* DOWNs in the window at the last DOWN */
+	uint64_t hold_ns;
+	bool holding;                   /* hold-down applying right now */
+	/* Drain. */
+	bool maintenance;
+	enum health_drain_reason drain_reason;
+	uint64_t drain_started_ns;
+	uint64_t drain_deadline_ns;
+	enum health_drain_end drain_end;
+	unsigned events;                /* HEALTH_EVENT_* of the last call */
 };
 
+/* Start in INIT with rise/fall and no hold-down. */
 void health_init(struct health *health, unsigned rise, unsigned fall);
-/* Feed one combined round result. Returns true if the state changed. In
- * DISABLED results are ignored. */
-bool health_feed(struct health *health, bool passed);
-/* Maintenance on/off. Returns true if the state changed. */
-bool health_set_disabled(struct health *health, bool disabled);
-/* New rise/fall (after a reload) without losing the state. */
+/* Start in INIT with every parameter. */
+void health_init_params(struct health *health,
+    const struct health_params *params);
+/* New parameters (after a reload) without losing state or counters. */
+void health_set_params(struct health *health,
+    const struct health_params *params);
+/* New rise/fall only, keeping the hold-down parameters. */
 void health_set_thresholds(struct health *health, unsigned rise,
     unsigned fall);
 
+/* Feed one combined round result at now_ns. Returns true if the state
+ * changed. Results are ignored in DISABLED and STOPPED. */
+bool health_feed(struct health *health, bool passed, uint64_t now_ns);
+/* Let time act: the end of a hold-down, the drain's time bound. Returns
+ * true if the state changed. */
+bool health_tick(struct health *health, uint64_t now_ns);
+/* When health_tick has something to do next; 0 when nothing is pending. */
+uint64_t health_next_wake_ns(const struct health *health);
+
+/* Maintenance on (drain for drain_ns first when announced) or off. Returns
+ * true if the state changed. */
+bool health_set_maintenance(struct health *health, bool on, uint64_t now_ns,
+    uint64_t drain_ns);
+/* Leave for good (exit or removal by a reload): drain for drain_ns first
+ * when announced, then STOPPED. A drain already running keeps its deadline
+ * unless drain_ns is 0, which ends it now. Returns true on a change. */
+bool health_stop(struct health *health, enum health_drain_reason reason,
+    uint64_t now_ns, uint64_t drain_ns);
+/* A connection count arrived while draining: at most max ends the drain.
+ * A negative count (counting failed) changes nothing. */
+bool health_drain_connections(struct health *health, long count, long max);
+
+/* The hold-down the n-th DOWN within the window requires. */
+uint64_t health_hold_down_for(const struct health_params *params,
+    unsigned downs_in_window);
+/* Is the service waiting out a hold-down (RISING, rise met)? */
+bool health_held_down(const struct health *health);
+/* When the current hold-down ends (meaningful while held down). */
+uint64_t health_hold_end_ns(const struct health *health);
+
 bool health_state_announced(enum health_state state);
-bool health_state_uses_fast_interval(enum health_state state);
+/* Should the next round come after fast_interval rather than interval? */
+bool health_uses_fast_interval(const struct health *health);
 const char *health_state_name(enum health_state state);
+const char *health_drain_reason_name(enum health_drain_reason reason);
+const char *health_drain_end_name(enum health_drain_end end);
 
 /* Combine the results of one round: passes out of total under a policy. */
 #include "config.h"

@@ -34,16 +34,17 @@ struct bird_daemon {
 
 static void
 bird_daemon_service_changed(struct supervisor *supervisor,
-    struct service *service, enum health_state old_state, void *arg)
+    struct service *service, const struct supervisor_change *change,
+    void *arg)
 {
 	struct bird_daemon *daemon = arg;
 
 	(void)supervisor;
-	(void)old_state;
 	if (daemon->stopping)
 		return;
+	/* Only the UP attributes are in the generated protocols (yet). */
 	bird_sync_set_service(&daemon->sync, service->config,
-	    health_state_announced(service->health.state));
+	    change->announcement == &service->config->announce);
 }
 
 static void

@@ -2,10 +2,14 @@
  * DOC: anycheck-exabgp
  *
  * Runs as an ExaBGP `process`: health-checks the configured services and,
- * on every transition into or out of an announced state, writes "announce
- * route" / "withdraw route" for each of the service's prefixes on stdout.
- * Nothing is re-sent every interval. On SIGTERM, SIGINT, EOF on stdin or
- * "shutdown" from ExaBGP it withdraws everything it announced and exits 0.
+ * whenever what a service should announce changes (UP, drain, down or
+ * disabled attributes, or nothing), writes "announce route" (with the new
+ * attributes) or "withdraw route" for each of its prefixes on stdout.
+ * Nothing is re-sent every interval. On SIGTERM or SIGINT it drains the
+ * services with drain_on_exit, withdraws everything it announced (except
+ * services with on_exit "keep") and exits 0; a second signal, EOF on stdin
+ * or "shutdown" from ExaBGP withdraws at once. SIGHUP reloads the config,
+ * SIGUSR1 logs every service's state.
  *
  * ExaBGP keeps the routes of a process that died and starts it again, so a
  * fresh anycheck-exabgp cannot know what is announced: every service starts
@@ -21,6 +25,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "conn_count.h"
 #include "exabgp.h"
 #include "exabgp_speaker.h"
 #include "log.h"
@@ -30,7 +35,7 @@
 /* How long the exit path waits for ExaBGP to read our last withdraws. */
 #define EXIT_FLUSH_TIMEOUT_NS (2 * NSEC_PER_SEC)
 
-/* What ExaBGP was last told about a service. */
+/* What ExaBGP was last told about a service (service->backend_state). */
 enum exabgp_announcement {
 	EXABGP_ANNOUNCEMENT_UNKNOWN,    /* nothing yet, by this process */
 	EXABGP_ANNOUNCEMENT_ANNOUNCED,
@@ -39,83 +44,169 @@ enum exabgp_announcement {
 
 struct exabgp_daemon {
 	struct loop *loop;
-	struct config *config;
+	struct config *config;          /* the first one; reloads go to the
+					 * supervisor */
+	const char *config_path;
 	struct supervisor supervisor;
 	struct exabgp_speaker speaker;
-	enum exabgp_announcement *announced;    /* per service */
 	bool stopping;
+	struct conn_counter *counter;
 };
 
+static int
+exabgp_daemon_count_start(void *counter, const struct prefix *prefixes,
+    size_t prefix_count, const uint16_t *ports, size_t port_count,
+    void (*done)(long count, void *arg), void *arg)
+{
+	return conn_count_start(counter, prefixes, prefix_count, ports,
+	    port_count, done, arg);
+}
+
+/* Announce prefix with attributes, or withdraw it (attributes == NULL;
+ * path_from names the path-id of the route to withdraw). */
 static void
-exabgp_daemon_send_service(struct exabgp_daemon *daemon,
-    const struct service_config *service, bool announce)
+exabgp_daemon_send_prefix(struct exabgp_daemon *daemon,
+    const struct service_config *service, const struct prefix *prefix,
+    const struct announce_attributes *attributes,
+    const struct announce_attributes *path_from)
 {
 	char line[EXABGP_LINE_MAX];
+	int n = attributes != NULL ?
+	    exabgp_render_announce(line, sizeof(line), prefix, attributes,
+	    daemon->supervisor.config->local_as, service->exabgp_neighbors,
+	    service->exabgp_neighbor_count) :
+	    exabgp_render_withdraw(line, sizeof(line), prefix, path_from,
+	    service->exabgp_neighbors, service->exabgp_neighbor_count);
 
-	for (size_t i = 0; i < service->prefix_count; i++) {
-		const struct prefix *prefix = &service->prefixes[i];
-		int n = announce ?
-		    exabgp_render_announce(line, sizeof(line), prefix,
-		    &service->announce, daemon->config->local_as,
-		    service->exabgp_neighbors, service->exabgp_neighbor_count) :
-		    exabgp_render_withdraw(line, sizeof(line), prefix,
-		    &service->announce, service->exabgp_neighbors,
-		    service->exabgp_neighbor_count);
-		if (n < 0) {
-			log_error("service %s: the %s line for %s is longer "
-			    "than %d bytes; not sent", service->name,
-			    announce ? "announce" : "withdraw", prefix->text,
-			    EXABGP_LINE_MAX);
-			continue;
-		}
-		exabgp_speaker_send(&daemon->speaker, line);
+	if (n < 0) {
+		log_error("service %s: the %s line for %s is longer than %d "
+		    "bytes; not sent", service->name, attributes != NULL ?
+		    "announce" : "withdraw", prefix->text, EXABGP_LINE_MAX);
+		return;
 	}
+	exabgp_speaker_send(&daemon->speaker, line);
+}
+
+static bool
+exabgp_has_prefix(const struct service_config *service,
+    const struct prefix *prefix)
+{
+	for (size_t i = 0; i < service->prefix_count; i++)
+		if (strcmp(service->prefixes[i].text, prefix->text) == 0)
+			return true;
+	return false;
+}
+
+static bool
+exabgp_same_neighbors(const struct service_config *a,
+    const struct service_config *b)
+{
+	if (a->exabgp_neighbor_count != b->exabgp_neighbor_count)
+		return false;
+	for (size_t i = 0; i < a->exabgp_neighbor_count; i++)
+		if (strcmp(a->exabgp_neighbors[i], b->exabgp_neighbors[i]) != 0)
+			return false;
+	return true;
 }
 
 static void
 exabgp_daemon_service_changed(struct supervisor *supervisor,
-    struct service *service, enum health_state old_state, void *arg)
+    struct service *service, const struct supervisor_change *change,
+    void *arg)
 {
 	struct exabgp_daemon *daemon = arg;
-	size_t index = (size_t)(service - supervisor->services);
+	const struct service_config *config = service->config;
+	const struct service_config *old = change->old_config;
+	const struct announce_attributes *want = change->announcement;
+	const struct announce_attributes *path_from =
+	    change->old_announcement != NULL ? change->old_announcement :
+	    &old->announce;
 	enum health_state state = service->health.state;
-	bool announce = health_state_announced(state);
-	enum exabgp_announcement want = announce ?
-	    EXABGP_ANNOUNCEMENT_ANNOUNCED : EXABGP_ANNOUNCEMENT_WITHDRAWN;
+	bool reconfigured = old != config;
 
-	(void)old_state;
-	if (daemon->stopping || want == daemon->announced[index])
-		return;
+	(void)supervisor;
 	/* Still undecided after a start: say nothing yet. */
-	if (daemon->announced[index] == EXABGP_ANNOUNCEMENT_UNKNOWN &&
+	if (service->backend_state == EXABGP_ANNOUNCEMENT_UNKNOWN &&
 	    (state == HEALTH_INIT || state == HEALTH_RISING))
 		return;
-	exabgp_daemon_send_service(daemon, service->config, announce);
-	daemon->announced[index] = want;
+	/* A reload took prefixes (or neighbors) away: withdraw those routes
+	 * as they were announced. */
+	if (reconfigured &&
+	    service->backend_state == EXABGP_ANNOUNCEMENT_ANNOUNCED) {
+		bool all = !exabgp_same_neighbors(old, config);
+		for (size_t i = 0; i < old->prefix_count; i++)
+			if (all || !exabgp_has_prefix(config, &old->prefixes[i]))
+				exabgp_daemon_send_prefix(daemon, old,
+				    &old->prefixes[i], NULL, path_from);
+	}
+	if (want == NULL) {
+		if (service->backend_state == EXABGP_ANNOUNCEMENT_WITHDRAWN &&
+		    !reconfigured)
+			return;
+		for (size_t i = 0; i < config->prefix_count; i++)
+			exabgp_daemon_send_prefix(daemon, config,
+			    &config->prefixes[i], NULL, path_from);
+		service->backend_state = EXABGP_ANNOUNCEMENT_WITHDRAWN;
+		return;
+	}
+	if (service->backend_state == EXABGP_ANNOUNCEMENT_ANNOUNCED &&
+	    want == change->old_announcement && !reconfigured)
+		return;
+	for (size_t i = 0; i < config->prefix_count; i++)
+		exabgp_daemon_send_prefix(daemon, config, &config->prefixes[i],
+		    want, NULL);
+	service->backend_state = EXABGP_ANNOUNCEMENT_ANNOUNCED;
 }
 
 static void
-exabgp_daemon_stop(struct exabgp_daemon *daemon, const char *why)
+exabgp_daemon_stopped(struct supervisor *supervisor, void *arg)
 {
-	if (daemon->stopping)
-		return;
-	daemon->stopping = true;
-	log_info("stopping: %s; withdrawing every announced prefix", why);
-	for (size_t i = 0; i < daemon->config->service_count; i++) {
-		if (daemon->announced[i] != EXABGP_ANNOUNCEMENT_ANNOUNCED)
-			continue;
-		exabgp_daemon_send_service(daemon, &daemon->config->services[i],
-		    false);
-		daemon->announced[i] = EXABGP_ANNOUNCEMENT_WITHDRAWN;
-	}
+	struct exabgp_daemon *daemon = arg;
+
+	(void)supervisor;
 	loop_stop(daemon->loop);
+}
+
+/* Stop: drain what drains on exit, withdraw the rest (through the change
+ * callback), then leave the loop. Again or immediate: no more draining. */
+static void
+exabgp_daemon_stop(struct exabgp_daemon *daemon, const char *why,
+    bool immediate)
+{
+	if (!daemon->stopping)
+		log_info("stopping: %s; withdrawing every announced prefix%s",
+		    why, immediate ? "" : " (after draining, where configured)");
+	else
+		log_info("%s while stopping: withdrawing now", why);
+	daemon->stopping = true;
+	supervisor_shutdown(&daemon->supervisor, immediate,
+	    exabgp_daemon_stopped, daemon);
 }
 
 static void
 exabgp_daemon_gone(struct exabgp_speaker *speaker, const char *why, void *arg)
 {
 	(void)speaker;
-	exabgp_daemon_stop(arg, why);
+	exabgp_daemon_stop(arg, why, true);
+}
+
+static void
+exabgp_daemon_reload(struct exabgp_daemon *daemon)
+{
+	struct config_errors errors;
+	struct config *config;
+
+	log_info("SIGHUP: reloading %s", daemon->config_path);
+	config_errors_init(&errors);
+	if (config_load(daemon->config_path, &config, &errors) != 0) {
+		config_errors_log(&errors);
+		config_errors_clear(&errors);
+		log_error("reload failed; still running the previous "
+		    "configuration");
+		return;
+	}
+	config_errors_clear(&errors);
+	supervisor_reload(&daemon->supervisor, config);
 }
 
 static void
@@ -128,14 +219,13 @@ exabgp_daemon_signal(struct loop *loop, int signo, void *arg)
 	case SIGTERM:
 	case SIGINT:
 		exabgp_daemon_stop(daemon, signo == SIGTERM ?
-		    "SIGTERM received" : "SIGINT received");
+		    "SIGTERM received" : "SIGINT received", false);
 		break;
 	case SIGUSR1:
 		supervisor_log_state(&daemon->supervisor);
 		break;
 	case SIGHUP:
-		log_warnx("SIGHUP: reloading the config is not supported yet; "
-		    "restart the process to apply changes; nothing changed");
+		exabgp_daemon_reload(daemon);
 		break;
 	}
 }
@@ -170,19 +260,26 @@ main(int argc, char **argv)
 	if (exabgp_speaker_init(&daemon.speaker, daemon.loop, STDIN_FILENO,
 	    STDOUT_FILENO, exabgp_daemon_gone, &daemon) != 0)
 		exit(CLI_EXIT_RUNTIME);
-	daemon.announced = xcalloc(daemon.config->service_count,
-	    sizeof(enum exabgp_announcement));
+	daemon.config_path = options.config_path;
 
 	log_info("started with %zu service%s from %s",
 	    daemon.config->service_count,
 	    daemon.config->service_count == 1 ? "" : "s", options.config_path);
 	supervisor_init(&daemon.supervisor, daemon.loop, daemon.config,
 	    exabgp_daemon_service_changed, &daemon);
+	daemon.counter = conn_counter_new(daemon.loop);
+	if (daemon.counter != NULL) {
+		daemon.supervisor.conn_counter.start =
+		    exabgp_daemon_count_start;
+		daemon.supervisor.conn_counter.counter = daemon.counter;
+	}
 
 	if (loop_run(daemon.loop) != 0)
 		status = CLI_EXIT_RUNTIME;
 
 	supervisor_cleanup(&daemon.supervisor);
+	if (daemon.counter != NULL)
+		conn_counter_free(daemon.counter);
 	/* No more checks; give ExaBGP a bounded time to read the withdraws. */
 	uint64_t deadline = clock_now_ns() + EXIT_FLUSH_TIMEOUT_NS;
 	while (!exabgp_speaker_flushed(&daemon.speaker) &&
@@ -193,7 +290,6 @@ main(int argc, char **argv)
 
 	exabgp_speaker_cleanup(&daemon.speaker);
 	loop_free(daemon.loop);
-	free(daemon.announced);
 	config_free(daemon.config);
 	log_info("exited");
 	return status;

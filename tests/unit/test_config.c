@@ -233,7 +233,7 @@ START_TEST(test_unknown_keys)
 	    "  \"services\": [" SERVICE "]\n"
 	    "}\n",
 	    "t.json:2:13: colour: unknown key \"colour\"; allowed: local_as, "
-	    "defaults, bird, control, services");
+	    "defaults, bird, control, services, drain_on_exit, on_exit");
 	ck_assert_errors(
 	    "{\"services\": [\n"
 	    "  {\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\"],\n"
@@ -242,8 +242,9 @@ START_TEST(test_unknown_keys)
 	    "]}\n",
 	    "t.json:4:17: services[0].intervall: unknown key \"intervall\"; "
 	    "allowed: name, prefixes, checks, require, interval, "
-	    "fast_interval, timeout, rise, fall, maintenance_file, announce, "
-	    "exabgp, bird");
+	    "fast_interval, timeout, rise, fall, hold_down, flap_window, "
+	    "hold_down_max, maintenance_file, announce, down, disabled, "
+	    "drain, drain_on_exit, on_exit, exabgp, bird");
 	ck_assert_errors(
 	    "{\"services\": [\n"
 	    "  {\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\"],\n"
@@ -259,7 +260,8 @@ START_TEST(test_unknown_keys)
 	    " \"bird\": {\"sock\": \"/x\"},\n"
 	    " \"services\": [" SERVICE "]}",
 	    "t.json:1:25: defaults.jitter: unknown key \"jitter\"; allowed: "
-	    "interval, fast_interval, timeout, rise, fall\n"
+	    "interval, fast_interval, timeout, rise, fall, hold_down, "
+	    "flap_window, hold_down_max, drain\n"
 	    "t.json:2:19: bird.sock: unknown key \"sock\"; allowed: socket, "
 	    "verify_interval");
 	/* A check type's own parser rejects keys it does not know. */
@@ -835,6 +837,245 @@ START_TEST(test_errors_are_appended)
 }
 END_TEST
 
+/* Load text that must fail and check one error line contains part. */
+#define ck_assert_error_has(text, part) do {                            \
+	char *errors_ = load_errors(text);                                   \
+	ck_assert_msg(strstr(errors_, part) != NULL, "%s\nnot in:\n%s",      \
+	    part, errors_);                                                  \
+	ck_assert_msg(strncmp(errors_, "t.json:1:", 9) == 0, "%s", errors_); \
+	free(errors_);                                                       \
+} while (0)
+
+/* A config of one service with extra keys (JSON text) in the service. */
+#define ONE(extra) "{\"local_as\": 65001, \"services\": [{\"name\": \"web\", " \
+	"\"prefixes\": [\"192.0.2.1/32\"], \"checks\": [{\"type\": \"file\", " \
+	"\"path\": \"/x\"}], \"announce\": {\"med\": 100, " \
+	"\"communities\": [\"65000:1\"]}" extra "}]}"
+
+START_TEST(test_new_key_defaults)
+{
+	struct config *config = load_ok(ONE(""));
+	const struct service_config *s = &config->services[0];
+
+	ck_assert_double_eq(s->timing.hold_down, 10);
+	ck_assert_double_eq(s->timing.flap_window, 300);
+	ck_assert_double_eq(s->timing.hold_down_max, 300);
+	ck_assert(!s->down.announced);
+	ck_assert(!s->disabled.announced);
+	ck_assert_double_eq(s->drain.seconds, 30);
+	ck_assert(!s->drain.has_connections);
+	ck_assert(!s->drain_on_exit);
+	ck_assert_int_eq(s->on_exit, ON_EXIT_WITHDRAW);
+	/* Drain attributes: the UP ones plus 65535:0. */
+	ck_assert(s->drain_announce.has_med);
+	ck_assert_uint_eq(s->drain_announce.med, 100);
+	ck_assert_uint_eq(s->drain_announce.community_count, 2);
+	ck_assert_uint_eq(s->drain_announce.communities[0].asn, 65000);
+	ck_assert_uint_eq(s->drain_announce.communities[1].asn, 65535);
+	ck_assert_uint_eq(s->drain_announce.communities[1].value, 0);
+	config_free(config);
+}
+END_TEST
+
+START_TEST(test_drain_attributes_and_inheritance)
+{
+	struct config *config = load_ok("{\"local_as\": 65001, \"defaults\": "
+	    "{\"hold_down\": 5, \"drain\": {\"seconds\": 12, \"med\": 900, "
+	    "\"connections\": {\"max\": 3}}}, \"drain_on_exit\": true, "
+	    "\"services\": [{\"name\": \"web\", \"prefixes\": "
+	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"file\", \"path\": "
+	    "\"/x\"}], \"announce\": {\"med\": 100, \"communities\": "
+	    "[\"65000:1\", \"65535:0\"]}, \"drain\": {\"as_path_prepend\": 3, "
+	    "\"communities\": [\"65000:99\"]}, \"down\": {\"med\": 1000}, "
+	    "\"disabled\": \"withdraw\", \"hold_down_max\": 7}]}");
+	const struct service_config *s = &config->services[0];
+
+	ck_assert_double_eq(s->timing.hold_down, 5);
+	ck_assert_double_eq(s->timing.hold_down_max, 7);
+	ck_assert_double_eq(s->drain.seconds, 12);
+	ck_assert(s->drain.has_connections);
+	ck_assert_int_eq(s->drain.connections_max, 3);
+	ck_assert(s->drain_on_exit);
+	ck_assert_uint_eq(s->drain_announce.med, 900);
+	ck_assert_uint_eq(s->drain_announce.as_path_prepend, 3);
+	/* 65535:0 is not doubled; the drain block's community is added. */
+	ck_assert_uint_eq(s->drain_announce.community_count, 3);
+	ck_assert_uint_eq(s->drain_announce.communities[2].value, 99);
+	ck_assert(s->down.announced);
+	ck_assert_uint_eq(s->down.attributes.med, 1000);
+	ck_assert(!s->disabled.announced);
+	/* The UP set is untouched. */
+	ck_assert_uint_eq(s->announce.med, 100);
+	ck_assert_uint_eq(s->announce.as_path_prepend, 0);
+	config_free(config);
+}
+END_TEST
+
+START_TEST(test_connections_ports)
+{
+	struct config *config = load_ok(ONE(", \"drain\": {\"connections\": "
+	    "{\"ports\": [80, 443]}}"));
+	const struct drain_config *d = &config->services[0].drain;
+
+	ck_assert(d->has_connections);
+	ck_assert_int_eq(d->connections_max, 0);
+	ck_assert_uint_eq(d->port_count, 2);
+	ck_assert_uint_eq(d->ports[1], 443);
+	config_free(config);
+}
+END_TEST
+
+START_TEST(test_new_key_errors)
+{
+	ck_assert_error_has(ONE(", \"hold_down\": 3601"),
+	    "services[0].hold_down: must be a number of seconds between 0 "
+	    "and 3600");
+	ck_assert_error_has(ONE(", \"flap_window\": -1"),
+	    "services[0].flap_window: must be a number of seconds between 0 "
+	    "and 86400");
+	ck_assert_error_has(ONE(", \"hold_down\": 20, \"hold_down_max\": 10"),
+	    "services[0].hold_down_max: must be at least hold_down (20)");
+	ck_assert_error_has(ONE(", \"down\": \"keep\""),
+	    "services[0].down: must be \"withdraw\" or an object with the "
+	    "keys of announce");
+	ck_assert_error_has(ONE(", \"disabled\": {\"medd\": 1}"),
+	    "services[0].disabled.medd: unknown key \"medd\"");
+	ck_assert_error_has(ONE(", \"down\": {\"med\": -1}"),
+	    "services[0].down.med: must be an integer between 0 and "
+	    "4294967295");
+	ck_assert_error_has(ONE(", \"drain\": {\"seconds\": \"x\"}"),
+	    "services[0].drain.seconds: must be a number of seconds");
+	ck_assert_error_has(ONE(", \"drain\": {\"grace\": 1}"),
+	    "services[0].drain.grace: unknown key \"grace\"; allowed: seconds, "
+	    "med, as_path_prepend, communities, connections");
+	ck_assert_error_has(ONE(", \"drain\": {\"communities\": [\"1:2:3\"]}"),
+	    "services[0].drain.communities[0]: invalid community \"1:2:3\"");
+	ck_assert_error_has(ONE(", \"drain\": {\"connections\": {\"max\": -1}}"),
+	    "services[0].drain.connections.max: must be an integer between 0");
+	ck_assert_error_has(ONE(", \"drain\": {\"connections\": {\"ports\": "
+	    "[80, 0]}}"), "services[0].drain.connections.ports[1]: must be a "
+	    "port between 1 and 65535");
+	ck_assert_error_has(ONE(", \"drain\": {\"connections\": {\"ports\": "
+	    "[]}}"), "services[0].drain.connections.ports: must be a non-empty "
+	    "array");
+	ck_assert_error_has(ONE(", \"drain\": {\"connections\": {\"min\": 1}}"),
+	    "services[0].drain.connections.min: unknown key");
+	ck_assert_error_has(ONE(", \"on_exit\": \"stay\""),
+	    "services[0].on_exit: must be \"withdraw\" or \"keep\"");
+	ck_assert_error_has(ONE(", \"drain_on_exit\": 1"),
+	    "services[0].drain_on_exit: must be true or false");
+	ck_assert_error_has(ONE(", \"drain_on_exit\": true, \"on_exit\": "
+	    "\"keep\""), "services[0]: drain_on_exit needs on_exit "
+	    "\"withdraw\"");
+	ck_assert_error_has("{\"drain_on_exit\": true, \"on_exit\": \"keep\", "
+	    "\"services\": [" SERVICE "]}", "drain_on_exit: drain_on_exit "
+	    "needs on_exit \"withdraw\"");
+	ck_assert_error_has("{\"defaults\": {\"drain\": {\"as_path_prepend\": "
+	    "2}}, \"services\": [" SERVICE "]}", "defaults.drain."
+	    "as_path_prepend: as_path_prepend needs the top-level local_as");
+	ck_assert_error_has("{\"defaults\": {\"on_exit\": \"keep\"}, "
+	    "\"services\": [" SERVICE "]}", "defaults.on_exit: unknown key");
+}
+END_TEST
+
+START_TEST(test_inherited_hold_down_max_is_raised)
+{
+	struct config *config = load_ok(ONE(", \"hold_down\": 600"));
+
+	ck_assert_double_eq(config->services[0].timing.hold_down_max, 600);
+	config_free(config);
+}
+END_TEST
+
+/* config_diff: matched by name, deep-equal or not, added, removed. */
+START_TEST(test_config_diff)
+{
+	struct config *a = load_ok("{\"services\": ["
+	    "{\"name\": \"same\", \"prefixes\": [\"192.0.2.1/32\"], \"checks\": "
+	    "[{\"type\": \"exec\", \"command\": [\"/bin/true\"]}]},"
+	    "{\"name\": \"med\", \"prefixes\": [\"192.0.2.2/32\"], \"checks\": "
+	    "[{\"type\": \"file\", \"path\": \"/x\"}]},"
+	    "{\"name\": \"cmd\", \"prefixes\": [\"192.0.2.3/32\"], \"checks\": "
+	    "[{\"type\": \"exec\", \"command\": [\"/bin/true\"]}]},"
+	    "{\"name\": \"gone\", \"prefixes\": [\"192.0.2.4/32\"], \"checks\": "
+	    "[{\"type\": \"file\", \"path\": \"/x\"}]}]}");
+	struct config *b = load_ok("{\"services\": ["
+	    "{\"name\": \"new\", \"prefixes\": [\"192.0.2.5/32\"], \"checks\": "
+	    "[{\"type\": \"file\", \"path\": \"/x\"}]},"
+	    "{\"name\": \"same\", \"prefixes\": [\"192.0.2.1/32\"], \"checks\": "
+	    "[{\"type\": \"exec\", \"command\": [\"/bin/true\"]}]},"
+	    "{\"name\": \"med\", \"prefixes\": [\"192.0.2.2/32\"], \"checks\": "
+	    "[{\"type\": \"file\", \"path\": \"/x\"}], \"drain\": "
+	    "{\"med\": 5}},"
+	    "{\"name\": \"cmd\", \"prefixes\": [\"192.0.2.3/32\"], \"checks\": "
+	    "[{\"type\": \"exec\", \"command\": [\"/bin/false\"]}]}]}");
+	struct config_diff_entry *diff;
+	size_t n = config_diff(a, b, &diff);
+
+	ck_assert_uint_eq(n, 5);
+	ck_assert_int_eq(diff[0].change, CONFIG_SERVICE_ADDED);
+	ck_assert_str_eq(diff[0].new_service->name, "new");
+	ck_assert_ptr_null(diff[0].old_service);
+	ck_assert_int_eq(diff[1].change, CONFIG_SERVICE_UNCHANGED);
+	ck_assert_ptr_eq(diff[1].old_service, &a->services[0]);
+	ck_assert_int_eq(diff[2].change, CONFIG_SERVICE_CHANGED);
+	ck_assert_int_eq(diff[3].change, CONFIG_SERVICE_CHANGED);
+	ck_assert_int_eq(diff[4].change, CONFIG_SERVICE_REMOVED);
+	ck_assert_str_eq(diff[4].old_service->name, "gone");
+	ck_assert_ptr_null(diff[4].new_service);
+	ck_assert_str_eq(config_change_name(diff[4].change), "removed");
+	free(diff);
+	ck_assert(config_service_equal(&a->services[0], &b->services[1]));
+	ck_assert(!config_service_equal(&a->services[1], &b->services[2]));
+	/* A different local_as changes every service. */
+	b->has_local_as = true;
+	b->local_as = 65009;
+	n = config_diff(a, b, &diff);
+	ck_assert_int_eq(diff[1].change, CONFIG_SERVICE_CHANGED);
+	free(diff);
+	/* The same config: everything unchanged. */
+	n = config_diff(a, a, &diff);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(diff[i].change, CONFIG_SERVICE_UNCHANGED);
+	free(diff);
+	config_free(a);
+	config_free(b);
+}
+END_TEST
+
+START_TEST(test_service_equal_every_field)
+{
+	/* Each variant differs from the base in one key. */
+	static const char *const variants[] = {
+		", \"hold_down\": 1", ", \"flap_window\": 1",
+		", \"hold_down_max\": 400", ", \"down\": {\"med\": 1}",
+		", \"disabled\": {}", ", \"drain\": {\"seconds\": 1}",
+		", \"drain\": {\"connections\": {}}",
+		", \"drain\": {\"communities\": [\"1:1\"]}",
+		", \"drain_on_exit\": true", ", \"on_exit\": \"keep\"",
+		", \"maintenance_file\": \"/m\"", ", \"rise\": 1",
+		", \"exabgp\": {\"neighbors\": [\"198.51.100.1\"]}",
+	};
+	struct config *base = load_ok(ONE(""));
+	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+		char *text = xasprintf("{\"local_as\": 65001, \"services\": "
+		    "[{\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\"], "
+		    "\"checks\": [{\"type\": \"file\", \"path\": \"/x\"}], "
+		    "\"announce\": {\"med\": 100, \"communities\": "
+		    "[\"65000:1\"]}%s}]}", variants[i]);
+		struct config *other = load_ok(text);
+		ck_assert_msg(!config_service_equal(&base->services[0],
+		    &other->services[0]), "%s", variants[i]);
+		config_free(other);
+		free(text);
+	}
+	struct config *same = load_ok(ONE(""));
+	ck_assert(config_service_equal(&base->services[0], &same->services[0]));
+	config_free(same);
+	config_free(base);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -845,6 +1086,13 @@ config_suite(void)
 	tcase_add_test(tcase, test_builtin_defaults);
 	tcase_add_test(tcase, test_inherited_fast_interval_is_clamped);
 	tcase_add_test(tcase, test_unknown_keys);
+	tcase_add_test(tcase, test_new_key_defaults);
+	tcase_add_test(tcase, test_drain_attributes_and_inheritance);
+	tcase_add_test(tcase, test_connections_ports);
+	tcase_add_test(tcase, test_new_key_errors);
+	tcase_add_test(tcase, test_inherited_hold_down_max_is_raised);
+	tcase_add_test(tcase, test_config_diff);
+	tcase_add_test(tcase, test_service_equal_every_field);
 	tcase_add_test(tcase, test_wrong_types);
 	tcase_add_test(tcase, test_sockets);
 	tcase_add_test(tcase, test_out_of_range);

@@ -9,6 +9,25 @@
 
 #include "health.h"
 
+#define SEC 1000000000ULL
+
+/* Maintenance with no drain configured, as the old tests expect. */
+static bool
+set_disabled(struct health *h, bool on)
+{
+	return health_set_maintenance(h, on, 0, 0);
+}
+
+/* The fast-interval rule for a state with no passes in yet. */
+static bool
+fast_for_state(enum health_state state)
+{
+	struct health h;
+	health_init(&h, 3, 2);
+	h.state = state;
+	return health_uses_fast_interval(&h);
+}
+
 /* Put a machine with the given thresholds into a state by feeding results
  * the way the daemon would, and check it got there. */
 static void
@@ -20,23 +39,23 @@ reach(struct health *h, unsigned rise, unsigned fall, enum health_state target)
 		break;
 	case HEALTH_RISING:
 		ck_assert_uint_gt(rise, 1);
-		health_feed(h, true);
+		health_feed(h, true, 0);
 		break;
 	case HEALTH_UP:
 		for (unsigned i = 0; i < rise; i++)
-			health_feed(h, true);
+			health_feed(h, true, 0);
 		break;
 	case HEALTH_FALLING:
 		ck_assert_uint_gt(fall, 1);
 		for (unsigned i = 0; i < rise; i++)
-			health_feed(h, true);
-		health_feed(h, false);
+			health_feed(h, true, 0);
+		health_feed(h, false, 0);
 		break;
 	case HEALTH_DOWN:
-		health_feed(h, false);
+		health_feed(h, false, 0);
 		break;
 	case HEALTH_DISABLED:
-		health_set_disabled(h, true);
+		set_disabled(h, true);
 		break;
 	default:
 		ck_abort_msg("bad target");
@@ -49,8 +68,8 @@ START_TEST(test_init_state)
 	struct health h;
 	health_init(&h, 3, 2);
 	ck_assert_int_eq(h.state, HEALTH_INIT);
-	ck_assert_uint_eq(h.rise, 3);
-	ck_assert_uint_eq(h.fall, 2);
+	ck_assert_uint_eq(h.params.rise, 3);
+	ck_assert_uint_eq(h.params.fall, 2);
 	ck_assert_uint_eq(h.consecutive_passes, 0);
 	ck_assert_uint_eq(h.consecutive_failures, 0);
 }
@@ -60,9 +79,9 @@ START_TEST(test_zero_thresholds_act_as_one)
 {
 	struct health h;
 	health_init(&h, 0, 0);
-	ck_assert(health_feed(&h, true));
+	ck_assert(health_feed(&h, true, 0));
 	ck_assert_int_eq(h.state, HEALTH_UP);
-	ck_assert(health_feed(&h, false));
+	ck_assert(health_feed(&h, false, 0));
 	ck_assert_int_eq(h.state, HEALTH_DOWN);
 }
 END_TEST
@@ -72,7 +91,7 @@ START_TEST(test_init_pass_rises)
 {
 	struct health h;
 	health_init(&h, 3, 2);
-	ck_assert(health_feed(&h, true));
+	ck_assert(health_feed(&h, true, 0));
 	ck_assert_int_eq(h.state, HEALTH_RISING);
 	ck_assert_uint_eq(h.consecutive_passes, 1);
 }
@@ -82,7 +101,7 @@ START_TEST(test_init_pass_rise1_up_at_once)
 {
 	struct health h;
 	health_init(&h, 1, 2);
-	ck_assert(health_feed(&h, true));
+	ck_assert(health_feed(&h, true, 0));
 	ck_assert_int_eq(h.state, HEALTH_UP);
 }
 END_TEST
@@ -91,7 +110,7 @@ START_TEST(test_init_fail_down)
 {
 	struct health h;
 	health_init(&h, 3, 5);
-	ck_assert(health_feed(&h, false));
+	ck_assert(health_feed(&h, false, 0));
 	ck_assert_int_eq(h.state, HEALTH_DOWN);
 	ck_assert_uint_eq(h.consecutive_failures, 1);
 	ck_assert_uint_eq(h.consecutive_passes, 0);
@@ -103,11 +122,11 @@ START_TEST(test_rise3_exact_count)
 {
 	struct health h;
 	health_init(&h, 3, 2);
-	ck_assert(health_feed(&h, true));       /* 1: RISING */
-	ck_assert(!health_feed(&h, true));      /* 2: still RISING */
+	ck_assert(health_feed(&h, true, 0));       /* 1: RISING */
+	ck_assert(!health_feed(&h, true, 0));      /* 2: still RISING */
 	ck_assert_int_eq(h.state, HEALTH_RISING);
 	ck_assert(!health_state_announced(h.state));
-	ck_assert(health_feed(&h, true));       /* 3: UP */
+	ck_assert(health_feed(&h, true, 0));       /* 3: UP */
 	ck_assert_int_eq(h.state, HEALTH_UP);
 	ck_assert(health_state_announced(h.state));
 }
@@ -117,16 +136,16 @@ START_TEST(test_rising_fail_down_and_restart)
 {
 	struct health h;
 	reach(&h, 3, 2, HEALTH_RISING);
-	health_feed(&h, true);                  /* 2 passes */
-	ck_assert(health_feed(&h, false));
+	health_feed(&h, true, 0);                  /* 2 passes */
+	ck_assert(health_feed(&h, false, 0));
 	ck_assert_int_eq(h.state, HEALTH_DOWN);
 	ck_assert_uint_eq(h.consecutive_passes, 0);
 	/* the rise starts over: 3 fresh passes are needed */
-	ck_assert(health_feed(&h, true));
+	ck_assert(health_feed(&h, true, 0));
 	ck_assert_int_eq(h.state, HEALTH_RISING);
-	ck_assert(!health_feed(&h, true));
+	ck_assert(!health_feed(&h, true, 0));
 	ck_assert_int_eq(h.state, HEALTH_RISING);
-	ck_assert(health_feed(&h, true));
+	ck_assert(health_feed(&h, true, 0));
 	ck_assert_int_eq(h.state, HEALTH_UP);
 }
 END_TEST
@@ -135,7 +154,7 @@ START_TEST(test_rising_fail_fall1)
 {
 	struct health h;
 	reach(&h, 2, 1, HEALTH_RISING);
-	ck_assert(health_feed(&h, false));
+	ck_assert(health_feed(&h, false, 0));
 	ck_assert_int_eq(h.state, HEALTH_DOWN);
 }
 END_TEST
@@ -146,7 +165,7 @@ START_TEST(test_up_pass_stays)
 	struct health h;
 	reach(&h, 2, 2, HEALTH_UP);
 	for (int i = 0; i < 10; i++)
-		ck_assert(!health_feed(&h, true));
+		ck_assert(!health_feed(&h, true, 0));
 	ck_assert_int_eq(h.state, HEALTH_UP);
 	ck_assert_uint_eq(h.consecutive_passes, 12);
 }
@@ -156,7 +175,7 @@ START_TEST(test_up_fail_falling)
 {
 	struct health h;
 	reach(&h, 2, 3, HEALTH_UP);
-	ck_assert(health_feed(&h, false));
+	ck_assert(health_feed(&h, false, 0));
 	ck_assert_int_eq(h.state, HEALTH_FALLING);
 	ck_assert_uint_eq(h.consecutive_failures, 1);
 	ck_assert_uint_eq(h.consecutive_passes, 0);
@@ -168,7 +187,7 @@ START_TEST(test_up_fail_fall1_down_at_once)
 {
 	struct health h;
 	reach(&h, 2, 1, HEALTH_UP);
-	ck_assert(health_feed(&h, false));
+	ck_assert(health_feed(&h, false, 0));
 	ck_assert_int_eq(h.state, HEALTH_DOWN);
 	ck_assert(!health_state_announced(h.state));
 }
@@ -179,10 +198,10 @@ START_TEST(test_fall3_exact_count)
 {
 	struct health h;
 	reach(&h, 1, 3, HEALTH_UP);
-	ck_assert(health_feed(&h, false));      /* 1: FALLING */
-	ck_assert(!health_feed(&h, false));     /* 2: still FALLING */
+	ck_assert(health_feed(&h, false, 0));      /* 1: FALLING */
+	ck_assert(!health_feed(&h, false, 0));     /* 2: still FALLING */
 	ck_assert_int_eq(h.state, HEALTH_FALLING);
-	ck_assert(health_feed(&h, false));      /* 3: DOWN */
+	ck_assert(health_feed(&h, false, 0));      /* 3: DOWN */
 	ck_assert_int_eq(h.state, HEALTH_DOWN);
 }
 END_TEST
@@ -191,15 +210,15 @@ START_TEST(test_falling_pass_back_up)
 {
 	struct health h;
 	reach(&h, 3, 3, HEALTH_FALLING);
-	health_feed(&h, false);                 /* 2 failures */
-	ck_assert(health_feed(&h, true));
+	health_feed(&h, false, 0);                 /* 2 failures */
+	ck_assert(health_feed(&h, true, 0));
 	ck_assert_int_eq(h.state, HEALTH_UP);   /* no new rise needed */
 	ck_assert_uint_eq(h.consecutive_failures, 0);
 	/* the fall starts over: 3 fresh failures are needed */
-	ck_assert(health_feed(&h, false));
-	ck_assert(!health_feed(&h, false));
+	ck_assert(health_feed(&h, false, 0));
+	ck_assert(!health_feed(&h, false, 0));
 	ck_assert_int_eq(h.state, HEALTH_FALLING);
-	ck_assert(health_feed(&h, false));
+	ck_assert(health_feed(&h, false, 0));
 	ck_assert_int_eq(h.state, HEALTH_DOWN);
 }
 END_TEST
@@ -210,7 +229,7 @@ START_TEST(test_down_fail_stays)
 	struct health h;
 	reach(&h, 2, 2, HEALTH_DOWN);
 	for (int i = 0; i < 5; i++)
-		ck_assert(!health_feed(&h, false));
+		ck_assert(!health_feed(&h, false, 0));
 	ck_assert_int_eq(h.state, HEALTH_DOWN);
 	ck_assert_uint_eq(h.consecutive_failures, 6);
 }
@@ -220,10 +239,10 @@ START_TEST(test_down_pass_rising)
 {
 	struct health h;
 	reach(&h, 2, 2, HEALTH_DOWN);
-	ck_assert(health_feed(&h, true));
+	ck_assert(health_feed(&h, true, 0));
 	ck_assert_int_eq(h.state, HEALTH_RISING);
 	ck_assert_uint_eq(h.consecutive_failures, 0);
-	ck_assert(health_feed(&h, true));
+	ck_assert(health_feed(&h, true, 0));
 	ck_assert_int_eq(h.state, HEALTH_UP);
 }
 END_TEST
@@ -232,9 +251,9 @@ START_TEST(test_down_pass_rise1_up_at_once)
 {
 	struct health h;
 	health_init(&h, 1, 1);
-	health_feed(&h, false);
+	health_feed(&h, false, 0);
 	ck_assert_int_eq(h.state, HEALTH_DOWN);
-	ck_assert(health_feed(&h, true));
+	ck_assert(health_feed(&h, true, 0));
 	ck_assert_int_eq(h.state, HEALTH_UP);
 }
 END_TEST
@@ -250,7 +269,7 @@ START_TEST(test_maintenance_on_from_every_state)
 	struct health h;
 	enum health_state from = every_reachable_state[_i];
 	reach(&h, 3, 3, from);
-	ck_assert(health_set_disabled(&h, true) == (from != HEALTH_DISABLED));
+	ck_assert(set_disabled(&h, true) == (from != HEALTH_DISABLED));
 	ck_assert_int_eq(h.state, HEALTH_DISABLED);
 	ck_assert_uint_eq(h.consecutive_passes, 0);
 	ck_assert_uint_eq(h.consecutive_failures, 0);
@@ -267,7 +286,7 @@ START_TEST(test_maintenance_off_outside_disabled_is_noop)
 	reach(&h, 3, 3, from);
 	unsigned passes = h.consecutive_passes;
 	unsigned failures = h.consecutive_failures;
-	ck_assert(!health_set_disabled(&h, false));
+	ck_assert(!set_disabled(&h, false));
 	ck_assert_int_eq(h.state, from);
 	ck_assert_uint_eq(h.consecutive_passes, passes);
 	ck_assert_uint_eq(h.consecutive_failures, failures);
@@ -279,8 +298,8 @@ START_TEST(test_disabled_ignores_results)
 	struct health h;
 	reach(&h, 1, 1, HEALTH_DISABLED);
 	for (int i = 0; i < 5; i++) {
-		ck_assert(!health_feed(&h, true));
-		ck_assert(!health_feed(&h, false));
+		ck_assert(!health_feed(&h, true, 0));
+		ck_assert(!health_feed(&h, false, 0));
 	}
 	ck_assert_int_eq(h.state, HEALTH_DISABLED);
 	ck_assert_uint_eq(h.consecutive_passes, 0);
@@ -292,15 +311,15 @@ START_TEST(test_disabled_off_goes_init_and_must_rise)
 {
 	struct health h;
 	reach(&h, 3, 3, HEALTH_UP);
-	health_set_disabled(&h, true);
-	ck_assert(health_set_disabled(&h, false));
+	set_disabled(&h, true);
+	ck_assert(set_disabled(&h, false));
 	ck_assert_int_eq(h.state, HEALTH_INIT);
 	ck_assert(!health_state_announced(h.state));
 	ck_assert_uint_eq(h.consecutive_passes, 0);
-	health_feed(&h, true);
-	health_feed(&h, true);
+	health_feed(&h, true, 0);
+	health_feed(&h, true, 0);
 	ck_assert_int_eq(h.state, HEALTH_RISING);
-	ck_assert(health_feed(&h, true));
+	ck_assert(health_feed(&h, true, 0));
 	ck_assert_int_eq(h.state, HEALTH_UP);
 }
 END_TEST
@@ -309,8 +328,8 @@ START_TEST(test_disabled_off_then_fail_down)
 {
 	struct health h;
 	reach(&h, 3, 3, HEALTH_DISABLED);
-	health_set_disabled(&h, false);
-	ck_assert(health_feed(&h, false));
+	set_disabled(&h, false);
+	ck_assert(health_feed(&h, false, 0));
 	ck_assert_int_eq(h.state, HEALTH_DOWN);
 }
 END_TEST
@@ -320,14 +339,14 @@ START_TEST(test_thresholds_keep_state_and_counters)
 {
 	struct health h;
 	reach(&h, 5, 5, HEALTH_RISING);
-	health_feed(&h, true);
+	health_feed(&h, true, 0);
 	health_set_thresholds(&h, 4, 6);
 	ck_assert_int_eq(h.state, HEALTH_RISING);
-	ck_assert_uint_eq(h.rise, 4);
-	ck_assert_uint_eq(h.fall, 6);
+	ck_assert_uint_eq(h.params.rise, 4);
+	ck_assert_uint_eq(h.params.fall, 6);
 	ck_assert_uint_eq(h.consecutive_passes, 2);
-	ck_assert(!health_feed(&h, true));      /* 3 of 4 */
-	ck_assert(health_feed(&h, true));       /* 4 of 4 */
+	ck_assert(!health_feed(&h, true, 0));      /* 3 of 4 */
+	ck_assert(health_feed(&h, true, 0));       /* 4 of 4 */
 	ck_assert_int_eq(h.state, HEALTH_UP);
 }
 END_TEST
@@ -336,11 +355,11 @@ START_TEST(test_thresholds_lowered_rise_next_pass_completes)
 {
 	struct health h;
 	reach(&h, 5, 2, HEALTH_RISING);
-	health_feed(&h, true);
-	health_feed(&h, true);                  /* 3 passes, rise 5 */
+	health_feed(&h, true, 0);
+	health_feed(&h, true, 0);                  /* 3 passes, rise 5 */
 	health_set_thresholds(&h, 2, 2);
 	ck_assert_int_eq(h.state, HEALTH_RISING);
-	ck_assert(health_feed(&h, true));
+	ck_assert(health_feed(&h, true, 0));
 	ck_assert_int_eq(h.state, HEALTH_UP);
 }
 END_TEST
@@ -349,11 +368,11 @@ START_TEST(test_thresholds_lowered_fall_next_failure_completes)
 {
 	struct health h;
 	reach(&h, 1, 5, HEALTH_FALLING);
-	health_feed(&h, false);
-	health_feed(&h, false);                 /* 3 failures, fall 5 */
+	health_feed(&h, false, 0);
+	health_feed(&h, false, 0);                 /* 3 failures, fall 5 */
 	health_set_thresholds(&h, 1, 2);
 	ck_assert_int_eq(h.state, HEALTH_FALLING);
-	ck_assert(health_feed(&h, false));
+	ck_assert(health_feed(&h, false, 0));
 	ck_assert_int_eq(h.state, HEALTH_DOWN);
 }
 END_TEST
@@ -363,10 +382,10 @@ START_TEST(test_thresholds_raised_fall_needs_more)
 	struct health h;
 	reach(&h, 1, 2, HEALTH_FALLING);
 	health_set_thresholds(&h, 1, 4);
-	ck_assert(!health_feed(&h, false));     /* 2 of 4 */
-	ck_assert(!health_feed(&h, false));     /* 3 of 4 */
+	ck_assert(!health_feed(&h, false, 0));     /* 2 of 4 */
+	ck_assert(!health_feed(&h, false, 0));     /* 3 of 4 */
 	ck_assert_int_eq(h.state, HEALTH_FALLING);
-	ck_assert(health_feed(&h, false));
+	ck_assert(health_feed(&h, false, 0));
 	ck_assert_int_eq(h.state, HEALTH_DOWN);
 }
 END_TEST
@@ -377,10 +396,10 @@ START_TEST(test_thresholds_in_disabled_stay_disabled)
 	reach(&h, 3, 3, HEALTH_DISABLED);
 	health_set_thresholds(&h, 1, 1);
 	ck_assert_int_eq(h.state, HEALTH_DISABLED);
-	ck_assert(!health_feed(&h, true));
+	ck_assert(!health_feed(&h, true, 0));
 	ck_assert_int_eq(h.state, HEALTH_DISABLED);
-	health_set_disabled(&h, false);
-	ck_assert(health_feed(&h, true));
+	set_disabled(&h, false);
+	ck_assert(health_feed(&h, true, 0));
 	ck_assert_int_eq(h.state, HEALTH_UP);   /* new rise 1 applies */
 }
 END_TEST
@@ -390,9 +409,9 @@ START_TEST(test_thresholds_zero_act_as_one)
 	struct health h;
 	reach(&h, 3, 3, HEALTH_DOWN);
 	health_set_thresholds(&h, 0, 0);
-	ck_assert_uint_eq(h.rise, 1);
-	ck_assert_uint_eq(h.fall, 1);
-	ck_assert(health_feed(&h, true));
+	ck_assert_uint_eq(h.params.rise, 1);
+	ck_assert_uint_eq(h.params.fall, 1);
+	ck_assert(health_feed(&h, true, 0));
 	ck_assert_int_eq(h.state, HEALTH_UP);
 }
 END_TEST
@@ -411,7 +430,9 @@ START_TEST(test_state_predicates)
 		{ HEALTH_UP, "UP", true, false },
 		{ HEALTH_FALLING, "FALLING", true, true },
 		{ HEALTH_DOWN, "DOWN", false, false },
+		{ HEALTH_DRAINING, "DRAINING", true, false },
 		{ HEALTH_DISABLED, "DISABLED", false, false },
+		{ HEALTH_STOPPED, "STOPPED", false, false },
 	};
 	ck_assert_uint_eq(sizeof(expected) / sizeof(expected[0]),
 	    HEALTH_STATE_COUNT);
@@ -420,7 +441,7 @@ START_TEST(test_state_predicates)
 		    expected[i].name);
 		ck_assert(health_state_announced(expected[i].state) ==
 		    expected[i].announced);
-		ck_assert(health_state_uses_fast_interval(expected[i].state) ==
+		ck_assert(fast_for_state(expected[i].state) ==
 		    expected[i].fast);
 	}
 	ck_assert_str_eq(health_state_name(HEALTH_STATE_COUNT), "UNKNOWN");
@@ -467,6 +488,327 @@ START_TEST(test_policy_no_checks_never_passes)
 }
 END_TEST
 
+/* Anti-flap: hold_down 10 s, window 300 s, max 60 s, rise 2, fall 1. */
+static void
+flappy(struct health *h)
+{
+	struct health_params p = {
+		.rise = 2, .fall = 1, .hold_down_ns = 10 * SEC,
+		.flap_window_ns = 300 * SEC, .hold_down_max_ns = 60 * SEC,
+	};
+	health_init_params(h, &p);
+}
+
+/* From any state, pass rounds one second apart until UP; return when. */
+static uint64_t
+rise_until_up(struct health *h, uint64_t now)
+{
+	for (int i = 0; i < 1000 && h->state != HEALTH_UP; i++, now += SEC)
+		health_feed(h, true, now);
+	ck_assert_int_eq(h->state, HEALTH_UP);
+	return now - SEC;
+}
+
+START_TEST(test_hold_down_arithmetic)
+{
+	struct health_params p = {
+		.hold_down_ns = 10 * SEC, .hold_down_max_ns = 60 * SEC,
+	};
+	ck_assert_uint_eq(health_hold_down_for(&p, 0), 0);
+	ck_assert_uint_eq(health_hold_down_for(&p, 1), 0);
+	ck_assert_uint_eq(health_hold_down_for(&p, 2), 10 * SEC);
+	ck_assert_uint_eq(health_hold_down_for(&p, 3), 20 * SEC);
+	ck_assert_uint_eq(health_hold_down_for(&p, 4), 40 * SEC);
+	ck_assert_uint_eq(health_hold_down_for(&p, 5), 60 * SEC);
+	ck_assert_uint_eq(health_hold_down_for(&p, 1000), 60 * SEC);
+	p.hold_down_ns = 0;
+	ck_assert_uint_eq(health_hold_down_for(&p, 5), 0);
+	/* Huge values saturate at the cap instead of overflowing. */
+	p.hold_down_ns = 3600 * SEC;
+	p.hold_down_max_ns = 86400 * SEC;
+	ck_assert_uint_eq(health_hold_down_for(&p, 32), 86400 * SEC);
+}
+END_TEST
+
+START_TEST(test_first_down_costs_nothing)
+{
+	struct health h;
+	flappy(&h);
+	uint64_t now = rise_until_up(&h, 0);
+	health_feed(&h, false, now + SEC);
+	ck_assert_int_eq(h.state, HEALTH_DOWN);
+	ck_assert_uint_eq(h.flap_count, 1);
+	ck_assert_uint_eq(h.hold_ns, 0);
+	/* rise 2: UP on the second pass, no hold-down. */
+	health_feed(&h, true, now + 2 * SEC);
+	ck_assert_int_eq(h.state, HEALTH_RISING);
+	ck_assert(health_feed(&h, true, now + 3 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_UP);
+	ck_assert_uint_eq(h.events & HEALTH_EVENT_HOLD_STARTED, 0);
+}
+END_TEST
+
+START_TEST(test_second_down_holds_and_ends_by_tick)
+{
+	struct health h;
+	flappy(&h);
+	uint64_t now = rise_until_up(&h, 0);
+	health_feed(&h, false, now += SEC);             /* 1st DOWN */
+	now = rise_until_up(&h, now + SEC);
+	health_feed(&h, false, now += SEC);             /* 2nd DOWN */
+	ck_assert_uint_eq(h.flap_count, 2);
+	ck_assert_uint_eq(h.hold_ns, 10 * SEC);
+	uint64_t first_pass = now + SEC;
+	health_feed(&h, true, first_pass);
+	ck_assert(!health_feed(&h, true, first_pass + SEC));
+	ck_assert_int_eq(h.state, HEALTH_RISING);
+	ck_assert(h.events & HEALTH_EVENT_HOLD_STARTED);
+	ck_assert(health_held_down(&h));
+	ck_assert(!health_uses_fast_interval(&h));
+	ck_assert_uint_eq(health_next_wake_ns(&h), first_pass + 10 * SEC);
+	/* Passing rounds before the end keep it held, logged once. */
+	ck_assert(!health_feed(&h, true, first_pass + 5 * SEC));
+	ck_assert_uint_eq(h.events & HEALTH_EVENT_HOLD_STARTED, 0);
+	ck_assert(!health_tick(&h, first_pass + 10 * SEC - 1));
+	ck_assert(health_tick(&h, first_pass + 10 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_UP);
+	ck_assert(h.events & HEALTH_EVENT_HOLD_ENDED);
+	ck_assert_uint_eq(health_next_wake_ns(&h), 0);
+}
+END_TEST
+
+START_TEST(test_hold_down_doubles_and_caps)
+{
+	struct health h;
+	uint64_t expected[] = { 0, 10, 20, 40, 60, 60 };
+	flappy(&h);
+	uint64_t now = rise_until_up(&h, 0);
+	for (int i = 0; i < 6; i++) {
+		health_feed(&h, false, now += SEC);
+		ck_assert_uint_eq(h.flap_count, (unsigned)i + 1);
+		ck_assert_uint_eq(h.hold_ns, expected[i] * SEC);
+		uint64_t start = now + SEC;
+		now = rise_until_up(&h, start);
+		/* UP came exactly when the hold-down was served. */
+		ck_assert_uint_ge(now - start, expected[i] * SEC);
+		ck_assert_uint_lt(now - start, expected[i] * SEC + 2 * SEC);
+	}
+}
+END_TEST
+
+START_TEST(test_hold_down_window_expires)
+{
+	struct health h;
+	flappy(&h);
+	uint64_t now = rise_until_up(&h, 0);
+	health_feed(&h, false, now += SEC);
+	now = rise_until_up(&h, now + SEC);
+	health_feed(&h, false, now += SEC);
+	ck_assert_uint_eq(h.flap_count, 2);
+	now = rise_until_up(&h, now + SEC);
+	/* More than flap_window after both: the next DOWN is a 1st again. */
+	now += 400 * SEC;
+	health_feed(&h, false, now);
+	ck_assert_uint_eq(h.flap_count, 1);
+	ck_assert_uint_eq(h.hold_ns, 0);
+}
+END_TEST
+
+START_TEST(test_hold_down_failure_restarts_streak)
+{
+	struct health h;
+	flappy(&h);
+	uint64_t now = rise_until_up(&h, 0);
+	health_feed(&h, false, now += SEC);
+	now = rise_until_up(&h, now + SEC);
+	health_feed(&h, false, now += SEC);
+	health_feed(&h, true, now += SEC);
+	health_feed(&h, true, now += SEC);
+	ck_assert(health_held_down(&h));
+	/* A failure while held: DOWN, not a new flap, hold-down kept. */
+	health_feed(&h, false, now += SEC);
+	ck_assert_int_eq(h.state, HEALTH_DOWN);
+	ck_assert_uint_eq(h.flap_count, 2);
+	ck_assert_uint_eq(h.hold_ns, 10 * SEC);
+	uint64_t restart = now + SEC;
+	health_feed(&h, true, restart);
+	health_feed(&h, true, restart + 9 * SEC);
+	ck_assert_int_eq(h.state, HEALTH_RISING);
+	health_feed(&h, true, restart + 10 * SEC);
+	ck_assert_int_eq(h.state, HEALTH_UP);
+}
+END_TEST
+
+START_TEST(test_down_from_rising_is_not_a_flap)
+{
+	struct health h;
+	flappy(&h);
+	for (int i = 0; i < 5; i++) {
+		health_feed(&h, true, (uint64_t)i * 2 * SEC);
+		health_feed(&h, false, (uint64_t)i * 2 * SEC + SEC);
+	}
+	ck_assert_uint_eq(h.flap_count, 0);
+	ck_assert_uint_eq(h.hold_ns, 0);
+}
+END_TEST
+
+/* Draining */
+static void
+up_at(struct health *h, unsigned fall)
+{
+	health_init(h, 1, fall);
+	health_feed(h, true, 0);
+	ck_assert_int_eq(h->state, HEALTH_UP);
+}
+
+START_TEST(test_drain_ends_by_time_into_disabled)
+{
+	struct health h;
+	up_at(&h, 2);
+	ck_assert(health_set_maintenance(&h, true, 100 * SEC, 30 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_DRAINING);
+	ck_assert(h.events & HEALTH_EVENT_DRAIN_STARTED);
+	ck_assert_int_eq(h.drain_reason, HEALTH_DRAIN_MAINTENANCE);
+	ck_assert(health_state_announced(h.state));
+	ck_assert_uint_eq(health_next_wake_ns(&h), 130 * SEC);
+	/* Passing rounds go on; the drain stays. */
+	ck_assert(!health_feed(&h, true, 110 * SEC));
+	ck_assert(!health_tick(&h, 130 * SEC - 1));
+	ck_assert(health_tick(&h, 130 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_DISABLED);
+	ck_assert_int_eq(h.drain_end, HEALTH_DRAIN_END_TIME);
+	ck_assert(h.events & HEALTH_EVENT_DRAIN_ENDED);
+}
+END_TEST
+
+START_TEST(test_drain_ends_by_connections)
+{
+	struct health h;
+	up_at(&h, 2);
+	health_set_maintenance(&h, true, 0, 30 * SEC);
+	ck_assert(!health_drain_connections(&h, 5, 2));
+	ck_assert(!health_drain_connections(&h, -1, 2));
+	ck_assert_int_eq(h.state, HEALTH_DRAINING);
+	ck_assert(health_drain_connections(&h, 2, 2));
+	ck_assert_int_eq(h.state, HEALTH_DISABLED);
+	ck_assert_int_eq(h.drain_end, HEALTH_DRAIN_END_CONNECTIONS);
+	/* Counts outside a drain change nothing. */
+	ck_assert(!health_drain_connections(&h, 0, 2));
+}
+END_TEST
+
+START_TEST(test_drain_cancelled_by_maintenance_off)
+{
+	struct health h;
+	up_at(&h, 2);
+	health_set_maintenance(&h, true, 0, 30 * SEC);
+	ck_assert(health_set_maintenance(&h, false, SEC, 30 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_UP);
+	ck_assert_int_eq(h.drain_end, HEALTH_DRAIN_END_CANCELLED);
+	ck_assert_uint_eq(health_next_wake_ns(&h), 0);
+}
+END_TEST
+
+START_TEST(test_drain_ends_on_fall_failures)
+{
+	struct health h;
+	up_at(&h, 2);
+	health_set_maintenance(&h, true, 0, 30 * SEC);
+	ck_assert(!health_feed(&h, false, SEC));
+	ck_assert_int_eq(h.state, HEALTH_DRAINING);
+	ck_assert(health_feed(&h, false, 2 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_DISABLED);
+	ck_assert_int_eq(h.drain_end, HEALTH_DRAIN_END_FAILED);
+	/* A planned withdraw is not a flap. */
+	ck_assert_uint_eq(h.flap_count, 0);
+}
+END_TEST
+
+START_TEST(test_drain_zero_seconds_disables_at_once)
+{
+	struct health h;
+	up_at(&h, 2);
+	ck_assert(health_set_maintenance(&h, true, 0, 0));
+	ck_assert_int_eq(h.state, HEALTH_DISABLED);
+	ck_assert_uint_eq(h.events & HEALTH_EVENT_DRAIN_STARTED, 0);
+}
+END_TEST
+
+START_TEST(test_maintenance_from_falling_drains)
+{
+	struct health h;
+	health_init(&h, 1, 3);
+	health_feed(&h, true, 0);
+	health_feed(&h, false, 0);
+	ck_assert_int_eq(h.state, HEALTH_FALLING);
+	ck_assert(health_set_maintenance(&h, true, 0, SEC));
+	ck_assert_int_eq(h.state, HEALTH_DRAINING);
+}
+END_TEST
+
+START_TEST(test_stop_drains_then_stopped)
+{
+	struct health h;
+	up_at(&h, 2);
+	ck_assert(health_stop(&h, HEALTH_DRAIN_EXIT, 0, 10 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_DRAINING);
+	/* Maintenance off does not cancel an exit drain. */
+	ck_assert(!health_set_maintenance(&h, false, SEC, 10 * SEC));
+	ck_assert(health_tick(&h, 10 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_STOPPED);
+	ck_assert(!health_feed(&h, true, 11 * SEC));
+	ck_assert(!health_set_maintenance(&h, true, 11 * SEC, SEC));
+	ck_assert(!health_stop(&h, HEALTH_DRAIN_EXIT, 11 * SEC, SEC));
+}
+END_TEST
+
+START_TEST(test_stop_during_maintenance_drain)
+{
+	struct health h;
+	up_at(&h, 2);
+	health_set_maintenance(&h, true, 0, 30 * SEC);
+	/* An exit with drain keeps the deadline, then ends STOPPED. */
+	ck_assert(!health_stop(&h, HEALTH_DRAIN_EXIT, SEC, 5 * SEC));
+	ck_assert_uint_eq(health_next_wake_ns(&h), 30 * SEC);
+	ck_assert(health_tick(&h, 30 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_STOPPED);
+	/* A second signal (drain 0) cuts a drain short. */
+	up_at(&h, 2);
+	health_stop(&h, HEALTH_DRAIN_REMOVED, 0, 30 * SEC);
+	ck_assert(health_stop(&h, HEALTH_DRAIN_EXIT, SEC, 0));
+	ck_assert_int_eq(h.state, HEALTH_STOPPED);
+	ck_assert_int_eq(h.drain_end, HEALTH_DRAIN_END_CUT);
+}
+END_TEST
+
+START_TEST(test_stop_unannounced_at_once)
+{
+	static const enum health_state from[] = {
+		HEALTH_INIT, HEALTH_RISING, HEALTH_DOWN, HEALTH_DISABLED,
+	};
+	for (size_t i = 0; i < 4; i++) {
+		struct health h;
+		reach(&h, 3, 2, from[i]);
+		ck_assert(health_stop(&h, HEALTH_DRAIN_EXIT, 0, 30 * SEC));
+		ck_assert_int_eq(h.state, HEALTH_STOPPED);
+	}
+}
+END_TEST
+
+START_TEST(test_params_keep_state)
+{
+	struct health h;
+	struct health_params p = { .rise = 5, .fall = 5,
+	    .hold_down_ns = 20 * SEC, .hold_down_max_ns = SEC };
+	up_at(&h, 2);
+	health_set_params(&h, &p);
+	ck_assert_int_eq(h.state, HEALTH_UP);
+	ck_assert_uint_eq(h.params.rise, 5);
+	/* A max below hold_down is raised to it. */
+	ck_assert_uint_eq(h.params.hold_down_max_ns, 20 * SEC);
+}
+END_TEST
+
 static Suite *
 health_suite(void)
 {
@@ -501,6 +843,29 @@ health_suite(void)
 	tcase_add_test(tc, test_disabled_ignores_results);
 	tcase_add_test(tc, test_disabled_off_goes_init_and_must_rise);
 	tcase_add_test(tc, test_disabled_off_then_fail_down);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("anti-flap");
+	tcase_add_test(tc, test_hold_down_arithmetic);
+	tcase_add_test(tc, test_first_down_costs_nothing);
+	tcase_add_test(tc, test_second_down_holds_and_ends_by_tick);
+	tcase_add_test(tc, test_hold_down_doubles_and_caps);
+	tcase_add_test(tc, test_hold_down_window_expires);
+	tcase_add_test(tc, test_hold_down_failure_restarts_streak);
+	tcase_add_test(tc, test_down_from_rising_is_not_a_flap);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("drain");
+	tcase_add_test(tc, test_drain_ends_by_time_into_disabled);
+	tcase_add_test(tc, test_drain_ends_by_connections);
+	tcase_add_test(tc, test_drain_cancelled_by_maintenance_off);
+	tcase_add_test(tc, test_drain_ends_on_fall_failures);
+	tcase_add_test(tc, test_drain_zero_seconds_disables_at_once);
+	tcase_add_test(tc, test_maintenance_from_falling_drains);
+	tcase_add_test(tc, test_stop_drains_then_stopped);
+	tcase_add_test(tc, test_stop_during_maintenance_drain);
+	tcase_add_test(tc, test_stop_unannounced_at_once);
+	tcase_add_test(tc, test_params_keep_state);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("thresholds");

@@ -126,14 +126,22 @@ world_teardown(void)
 
 static void
 record_change(struct supervisor *supervisor, struct service *service,
-    enum health_state old_state, void *arg)
+    const struct supervisor_change *what, void *arg)
 {
+	enum health_state old_state = what->old_state;
 	struct change *change;
 
 	ck_assert_ptr_eq(arg, &world);
+	/* Announcement-only changes are not state transitions. */
+	if (old_state == service->health.state)
+		return;
 	ck_assert_uint_lt(world.change_count, CHANGES_MAX);
 	change = &world.changes[world.change_count++];
-	change->service = (size_t)(service - supervisor->services);
+	change->service = supervisor->service_count;
+	for (size_t i = 0; i < supervisor->service_count; i++)
+		if (supervisor->services[i] == service)
+			change->service = i;
+	ck_assert_uint_lt(change->service, supervisor->service_count);
 	change->old_state = old_state;
 	change->new_state = service->health.state;
 	change->at_ns = clock_now_ns();
@@ -205,7 +213,7 @@ static struct service *
 service(size_t index)
 {
 	ck_assert_uint_lt(index, world.supervisor.service_count);
-	return &world.supervisor.services[index];
+	return world.supervisor.services[index];
 }
 
 /* One service "s" with a file check on world.up and an exec check that
@@ -295,22 +303,25 @@ START_TEST(test_maintenance)
 
 	snprintf(extra, sizeof(extra), "\"interval\": 0.02, "
 	    "\"fast_interval\": 0.01, \"rise\": 2, \"fall\": 1, "
+	    "\"drain\": {\"seconds\": 0.05}, "
 	    "\"maintenance_file\": \"%s\"", world.maintenance);
 	start(SERVICE_FMT, world.up, world.count, extra);
 	touch(world.up);
 	ck_assert(run_until_changes(2, 3000));
 	assert_change(1, HEALTH_RISING, HEALTH_UP);
 
+	/* A planned withdraw drains first (checks still run), then the
+	 * service is DISABLED. */
 	touch(world.maintenance);
-	ck_assert(run_until_changes(3, 3000));
-	assert_change(2, HEALTH_UP, HEALTH_DISABLED);
+	ck_assert(run_until_changes(4, 3000));
+	assert_change(2, HEALTH_UP, HEALTH_DRAINING);
 	ck_assert_ptr_nonnull(strstr(world.changes[2].reason, "appeared"));
-	/* Rounds never overlap and maintenance is looked at when a round
-	 * starts, so nothing is running now, and nothing may start: the
-	 * counting check leaves no new line, even when the checked file
-	 * goes away (about 15 rounds' worth of time). */
+	assert_change(3, HEALTH_DRAINING, HEALTH_DISABLED);
+	/* Let a round that was running when the drain ended finish; then
+	 * nothing may start: the counting check leaves no new line, even
+	 * when the checked file goes away (about 15 rounds' worth). */
+	run_for(100);
 	long rounds = line_count(world.count);
-	ck_assert_int_eq(rounds, world.changes[2].rounds);
 	unlink(world.up);
 	for (int i = 0; i < 30; i++) {
 		run_for(10);
@@ -318,19 +329,19 @@ START_TEST(test_maintenance)
 		ck_assert(!service(0)->checks[1].running);
 	}
 	ck_assert_int_eq(line_count(world.count), rounds);
-	ck_assert_uint_eq(world.change_count, 3);
+	ck_assert_uint_eq(world.change_count, 4);
 	ck_assert_int_eq(service(0)->health.state, HEALTH_DISABLED);
 
 	/* Maintenance over: INIT, and it must rise again from scratch. */
 	touch(world.up);
 	unlink(world.maintenance);
-	ck_assert(run_until_changes(5, 3000));
-	assert_change(3, HEALTH_DISABLED, HEALTH_INIT);
-	assert_change(4, HEALTH_INIT, HEALTH_RISING);
 	ck_assert(run_until_changes(6, 3000));
-	assert_change(5, HEALTH_RISING, HEALTH_UP);
-	ck_assert_int_eq(world.changes[4].rounds, rounds + 1);
-	ck_assert_int_eq(world.changes[5].rounds, rounds + 2);
+	assert_change(4, HEALTH_DISABLED, HEALTH_INIT);
+	assert_change(5, HEALTH_INIT, HEALTH_RISING);
+	ck_assert(run_until_changes(7, 3000));
+	assert_change(6, HEALTH_RISING, HEALTH_UP);
+	ck_assert_int_eq(world.changes[5].rounds, rounds + 1);
+	ck_assert_int_eq(world.changes[6].rounds, rounds + 2);
 }
 END_TEST
 
@@ -534,8 +545,10 @@ START_TEST(test_fast_interval_while_changing)
 	size_t fast_gaps = 0, slow_gaps = 0;
 	for (size_t i = 0; i + 1 < count; i++) {
 		uint64_t gap = rounds[i + 1].started_ns - rounds[i].started_ns;
-		bool fast = health_state_uses_fast_interval(
-		    rounds[i].state_after);
+		/* No hold-down here: fast exactly while the state changes. */
+		enum health_state after = rounds[i].state_after;
+		bool fast = after == HEALTH_INIT || after == HEALTH_RISING ||
+		    after == HEALTH_FALLING;
 		/* Never early (a little slack for clock rounding). */
 		ck_assert_msg(gap + NSEC_PER_MSEC >= (fast ? fast_ns : slow_ns),
 		    "round %zu after %s came after %.1f ms", i + 1,

@@ -1,0 +1,370 @@
+/*
+ * DOC: supervisor tests: reload, drain, exit
+ *
+ * Runs the real supervisor on a real loop with file checks (which finish
+ * at once) and records every change callback, the way a backend sees them:
+ * a reload keeps unchanged services untouched, restarts changed ones with
+ * their state, starts new ones in INIT and withdraws removed ones; a
+ * maintenance drain announces the drain attributes and ends by the
+ * injected connection count; an exit drains and then withdraws.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "config.h"
+#include "log.h"
+#include "loop.h"
+#include "service.h"
+
+#define PRESENT TEST_DATA_DIR "/config_full.json"
+
+#define SVC(name, prefix, extra) "{\"name\": \"" name "\", \"prefixes\": " \
+	"[\"" prefix "\"], \"checks\": [{\"type\": \"file\", \"path\": \"" \
+	PRESENT "\"}], \"rise\": 1, \"fall\": 1, \"interval\": 0.05, " \
+	"\"fast_interval\": 0.05" extra "}"
+
+struct record {
+	char name[64];
+	enum health_state state;
+	bool withdraw;
+	bool drain;
+	bool reconfigured;
+};
+
+static struct record records[64];
+static size_t record_count;
+static bool stopped;
+
+static void
+on_change(struct supervisor *supervisor, struct service *service,
+    const struct supervisor_change *change, void *arg)
+{
+	struct record *r = &records[record_count < 63 ? record_count++ : 63];
+
+	(void)supervisor;
+	(void)arg;
+	snprintf(r->name, sizeof(r->name), "%s", service->config->name);
+	r->state = service->health.state;
+	r->withdraw = change->announcement == NULL;
+	r->drain = change->announcement == &service->config->drain_announce;
+	r->reconfigured = change->old_config != service->config;
+	ck_assert_ptr_eq(change->announcement,
+	    supervisor_announcement(service));
+}
+
+static void
+on_stopped(struct supervisor *supervisor, void *arg)
+{
+	(void)supervisor;
+	(void)arg;
+	stopped = true;
+}
+
+static struct config *
+load(const char *text)
+{
+	struct config_errors errors;
+	struct config *config;
+
+	config_errors_init(&errors);
+	if (config_load_text("t.json", text, &config, &errors) != 0) {
+		config_errors_log(&errors);
+		ck_abort_msg("config does not load");
+	}
+	config_errors_clear(&errors);
+	return config;
+}
+
+/* Run the loop until the named service is in state (at most 5 s). */
+static struct service *
+wait_state(struct loop *loop, struct supervisor *supervisor,
+    const char *name, enum health_state state)
+{
+	uint64_t deadline = clock_now_ns() + 5 * NSEC_PER_SEC;
+	struct service *service;
+
+	for (;;) {
+		service = supervisor_find(supervisor, name);
+		if (service != NULL && service->health.state == state)
+			return service;
+		ck_assert_msg(clock_now_ns() < deadline, "%s never reached %s",
+		    name, health_state_name(state));
+		loop_run_once(loop, 20);
+	}
+}
+
+static const struct record *
+last_record(const char *name)
+{
+	for (size_t i = record_count; i > 0; i--)
+		if (strcmp(records[i - 1].name, name) == 0)
+			return &records[i - 1];
+	return NULL;
+}
+
+START_TEST(test_reload_diff_applied)
+{
+	struct loop *loop = loop_new();
+	struct supervisor supervisor;
+	struct config *first = load("{\"services\": ["
+	    SVC("keep", "192.0.2.1/32", "") ","
+	    SVC("change", "192.0.2.2/32", "") ","
+	    SVC("gone", "192.0.2.3/32", ", \"drain\": {\"seconds\": 0}") "]}");
+
+	record_count = 0;
+	supervisor_init(&supervisor, loop, first, on_change, NULL);
+	struct service *keep = wait_state(loop, &supervisor, "keep", HEALTH_UP);
+	wait_state(loop, &supervisor, "change", HEALTH_UP);
+	wait_state(loop, &supervisor, "gone", HEALTH_UP);
+	uint64_t since = keep->state_since_ns;
+	unsigned passes = keep->health.consecutive_passes;
+	size_t before = record_count;
+
+	/* "change" gets another prefix; "new" appears; "gone" goes. */
+	supervisor_reload(&supervisor, load("{\"services\": ["
+	    SVC("new", "192.0.2.4/32", "") ","
+	    SVC("keep", "192.0.2.1/32", "") ","
+	    "{\"name\": \"change\", \"prefixes\": [\"192.0.2.2/32\", "
+	    "\"192.0.2.5/32\"], \"checks\": [{\"type\": \"file\", \"path\": \""
+	    PRESENT "\"}], \"rise\": 1, \"fall\": 1, \"interval\": 0.05, "
+	    "\"fast_interval\": 0.05}]}"));
+
+	/* Unchanged: the same object, state and since-time, no callback. */
+	ck_assert_ptr_eq(supervisor_find(&supervisor, "keep"), keep);
+	ck_assert_int_eq(keep->health.state, HEALTH_UP);
+	ck_assert_uint_eq(keep->state_since_ns, since);
+	ck_assert_uint_ge(keep->health.consecutive_passes, passes);
+	ck_assert_ptr_eq(keep->config, &supervisor.config->services[1]);
+	ck_assert_ptr_null(last_record("keep") != NULL &&
+	    last_record("keep") - records >= (ptrdiff_t)before ?
+	    last_record("keep") : NULL);
+	/* Changed: told with its old config, state kept. */
+	const struct record *r = last_record("change");
+	ck_assert_ptr_nonnull(r);
+	ck_assert(r->reconfigured);
+	ck_assert_int_eq(r->state, HEALTH_UP);
+	ck_assert_uint_eq(supervisor_find(&supervisor, "change")->config->
+	    prefix_count, 2);
+	/* Removed without a drain: withdrawn at once. */
+	r = last_record("gone");
+	ck_assert_ptr_nonnull(r);
+	ck_assert(r->withdraw);
+	ck_assert_int_eq(r->state, HEALTH_STOPPED);
+	ck_assert_ptr_null(supervisor_find(&supervisor, "gone"));
+	/* New: INIT, then UP on its own. */
+	ck_assert_int_eq(supervisor_find(&supervisor, "new")->health.state,
+	    HEALTH_INIT);
+	wait_state(loop, &supervisor, "new", HEALTH_UP);
+	ck_assert_uint_eq(supervisor.service_count, 3);
+	ck_assert_ptr_eq(supervisor_find(&supervisor, "keep"), keep);
+	ck_assert_uint_eq(keep->state_since_ns, since);
+
+	supervisor_cleanup(&supervisor);
+	config_free(first);
+	loop_free(loop);
+}
+END_TEST
+
+START_TEST(test_reload_removed_service_drains)
+{
+	struct loop *loop = loop_new();
+	struct supervisor supervisor;
+	struct config *first = load("{\"services\": ["
+	    SVC("stay", "192.0.2.1/32", "") ","
+	    SVC("gone", "192.0.2.3/32", ", \"drain\": {\"seconds\": 0.2}")
+	    "]}");
+
+	record_count = 0;
+	supervisor_init(&supervisor, loop, first, on_change, NULL);
+	wait_state(loop, &supervisor, "gone", HEALTH_UP);
+	supervisor_reload(&supervisor, load("{\"services\": ["
+	    SVC("stay", "192.0.2.1/32", "") "]}"));
+	const struct record *r = last_record("gone");
+	ck_assert(r->drain);
+	ck_assert_int_eq(r->state, HEALTH_DRAINING);
+	ck_assert_uint_eq(supervisor.service_count, 2);
+	uint64_t deadline = clock_now_ns() + 3 * NSEC_PER_SEC;
+	while (supervisor.service_count > 1 && clock_now_ns() < deadline)
+		loop_run_once(loop, 20);
+	ck_assert_uint_eq(supervisor.service_count, 1);
+	r = last_record("gone");
+	ck_assert(r->withdraw);
+	ck_assert_int_eq(r->state, HEALTH_STOPPED);
+	supervisor_cleanup(&supervisor);
+	config_free(first);
+	loop_free(loop);
+}
+END_TEST
+
+/* A fake connection counter: answers from a script of counts, at once. */
+static long script[] = { 7, 4, 1 };
+static size_t script_at;
+
+static int
+fake_count(void *counter, const struct prefix *prefixes, size_t prefix_count,
+    const uint16_t *ports, size_t port_count,
+    void (*done)(long count, void *arg), void *arg)
+{
+	(void)counter;
+	(void)prefixes;
+	ck_assert_uint_eq(prefix_count, 1);
+	ck_assert_uint_eq(port_count, 1);
+	ck_assert_uint_eq(ports[0], 443);
+	done(script[script_at < 2 ? script_at++ : 2], arg);
+	return 0;
+}
+
+START_TEST(test_maintenance_drain_ends_by_connections)
+{
+	struct loop *loop = loop_new();
+	struct supervisor supervisor;
+	struct config *config = load("{\"services\": ["
+	    SVC("web", "192.0.2.1/32", ", \"drain\": {\"seconds\": 60, "
+	    "\"connections\": {\"max\": 1, \"ports\": [443]}}") "]}");
+
+	record_count = 0;
+	script_at = 0;
+	supervisor_init(&supervisor, loop, config, on_change, NULL);
+	supervisor.conn_counter.start = fake_count;
+	struct service *web = wait_state(loop, &supervisor, "web", HEALTH_UP);
+	uint64_t started = clock_now_ns();
+	ck_assert_int_eq(supervisor_set_maintenance(&supervisor, "web", true,
+	    "test"), 0);
+	ck_assert_int_eq(web->health.state, HEALTH_DRAINING);
+	ck_assert(last_record("web")->drain);
+	wait_state(loop, &supervisor, "web", HEALTH_DISABLED);
+	/* Three counts 0.5 s apart: 7, 4, then 1 <= max ends it. */
+	ck_assert_int_eq(web->health.drain_end, HEALTH_DRAIN_END_CONNECTIONS);
+	ck_assert_uint_eq(script_at, 2);
+	ck_assert_uint_lt(clock_now_ns() - started, 3 * NSEC_PER_SEC);
+	ck_assert(last_record("web")->withdraw);
+	/* Maintenance off: INIT, then UP again. */
+	supervisor_set_maintenance(&supervisor, "web", false, "test");
+	wait_state(loop, &supervisor, "web", HEALTH_UP);
+	ck_assert_int_eq(supervisor_set_maintenance(&supervisor, "nope", true,
+	    "test"), -1);
+	supervisor_cleanup(&supervisor);
+	config_free(config);
+	loop_free(loop);
+}
+END_TEST
+
+START_TEST(test_maintenance_cancelled_back_up)
+{
+	struct loop *loop = loop_new();
+	struct supervisor supervisor;
+	struct config *config = load("{\"services\": ["
+	    SVC("web", "192.0.2.1/32", "") "]}");
+
+	record_count = 0;
+	supervisor_init(&supervisor, loop, config, on_change, NULL);
+	struct service *web = wait_state(loop, &supervisor, "web", HEALTH_UP);
+	supervisor_set_maintenance(&supervisor, "web", true, "test");
+	ck_assert_int_eq(web->health.state, HEALTH_DRAINING);
+	supervisor_set_maintenance(&supervisor, "web", false, "test");
+	ck_assert_int_eq(web->health.state, HEALTH_UP);
+	ck_assert(!last_record("web")->drain);
+	ck_assert(!last_record("web")->withdraw);
+	supervisor_cleanup(&supervisor);
+	config_free(config);
+	loop_free(loop);
+}
+END_TEST
+
+START_TEST(test_exit_drains_then_withdraws)
+{
+	struct loop *loop = loop_new();
+	struct supervisor supervisor;
+	struct config *config = load("{\"services\": ["
+	    SVC("slow", "192.0.2.1/32", ", \"drain_on_exit\": true, "
+	    "\"drain\": {\"seconds\": 0.3}") ","
+	    SVC("fast", "192.0.2.2/32", "") ","
+	    SVC("kept", "192.0.2.3/32", ", \"on_exit\": \"keep\"") "]}");
+
+	record_count = 0;
+	stopped = false;
+	supervisor_init(&supervisor, loop, config, on_change, NULL);
+	wait_state(loop, &supervisor, "slow", HEALTH_UP);
+	wait_state(loop, &supervisor, "fast", HEALTH_UP);
+	wait_state(loop, &supervisor, "kept", HEALTH_UP);
+	size_t before = record_count;
+	uint64_t started = clock_now_ns();
+	supervisor_shutdown(&supervisor, false, on_stopped, NULL);
+	ck_assert(last_record("slow")->drain);
+	ck_assert(last_record("fast")->withdraw);
+	ck_assert_int_eq(last_record("fast")->state, HEALTH_STOPPED);
+	uint64_t deadline = started + 3 * NSEC_PER_SEC;
+	while (!stopped && clock_now_ns() < deadline)
+		loop_run_once(loop, 20);
+	ck_assert(stopped);
+	ck_assert_uint_ge(clock_now_ns() - started, 250 * NSEC_PER_MSEC);
+	ck_assert(last_record("slow")->withdraw);
+	/* on_exit keep: never told anything after the shutdown began. */
+	for (size_t i = before; i < record_count; i++)
+		ck_assert_str_ne(records[i].name, "kept");
+	supervisor_cleanup(&supervisor);
+	config_free(config);
+	loop_free(loop);
+}
+END_TEST
+
+START_TEST(test_second_shutdown_cuts_drain)
+{
+	struct loop *loop = loop_new();
+	struct supervisor supervisor;
+	struct config *config = load("{\"drain_on_exit\": true, \"services\": ["
+	    SVC("slow", "192.0.2.1/32", ", \"drain\": {\"seconds\": 60}")
+	    "]}");
+
+	record_count = 0;
+	stopped = false;
+	supervisor_init(&supervisor, loop, config, on_change, NULL);
+	wait_state(loop, &supervisor, "slow", HEALTH_UP);
+	supervisor_shutdown(&supervisor, false, on_stopped, NULL);
+	ck_assert(last_record("slow")->drain);
+	supervisor_shutdown(&supervisor, false, on_stopped, NULL);
+	ck_assert(last_record("slow")->withdraw);
+	for (int i = 0; i < 10 && !stopped; i++)
+		loop_run_once(loop, 20);
+	ck_assert(stopped);
+	/* No reload while stopping. */
+	ck_assert_int_eq(supervisor_reload(&supervisor, load("{\"services\": ["
+	    SVC("slow", "192.0.2.1/32", "") "]}")), -1);
+	supervisor_cleanup(&supervisor);
+	config_free(config);
+	loop_free(loop);
+}
+END_TEST
+
+static Suite *
+reload_suite(void)
+{
+	Suite *s = suite_create("reload");
+	TCase *tc = tcase_create("supervisor");
+
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_reload_diff_applied);
+	tcase_add_test(tc, test_reload_removed_service_drains);
+	tcase_add_test(tc, test_maintenance_drain_ends_by_connections);
+	tcase_add_test(tc, test_maintenance_cancelled_back_up);
+	tcase_add_test(tc, test_exit_drains_then_withdraws);
+	tcase_add_test(tc, test_second_shutdown_cuts_drain);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(reload_suite());
+	int failed;
+
+	log_init("test_reload", LOG_LEVEL_INFO, false);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
