@@ -217,11 +217,24 @@ moved_text() {
 	if [ "$res_moved" = - ]; then echo "did not move"; else echo "$res_moved s"; fi
 }
 
-# Wait (bounded) until the router sends traffic to site $1 again.
+print_summary() {
+	local row label n lost text
+	say "Summary (requests: one every 50 ms; time measured at the client, 50 ms resolution)"
+	printf '| %-58s | %8s | %4s | %s\n' scenario requests lost "time until traffic moved"
+	printf '|%s|%s|%s|%s\n' "$(printf -- '-%.0s' $(seq 60))" "----------" "------" "----------------"
+	for row in "${summary_rows[@]}"; do
+		IFS='|' read -r label n lost text <<<"$row"
+		printf '| %-58s | %8s | %4s | %s\n' "$label" "$n" "$lost" "$text"
+	done
+}
+
+# Wait (bounded) until the router sends traffic to site $1 again; if it
+# does not, print what was measured so far and stop.
 settle_at() {
 	if ! lab_wait_best_site "$prefix" "$1" "${2:-15}"; then
 		echo "  !! the router does not prefer site $1 within ${2:-15} s; stopping" >&2
 		show_router >&2
+		print_summary
 		exit 1
 	fi
 	lab_wait_client "$url" "site $1" 5 || true
@@ -394,14 +407,27 @@ fi
 traffic_begin "$(awk -v d="$drain_seconds" -v r="$rate" 'BEGIN { printf "%d", (d + 2.5) / r }')"
 trigger_what="maintenance file" trigger=$(now)
 touch "$LAB_DIR/site-A/maintenance"
-gs_at=- gone_at=-
+gs_at=- gone_at=- blips=0
 deadline=$(awk -v t="$trigger" -v d="$drain_seconds" 'BEGIN { printf "%.3f", t + d + 3 }')
-# Watch A's route at the router: tagged 65535:0? gone?
+# Watch A's route at the router: tagged 65535:0? gone (for good: a route
+# that comes back, say while a drain variant replaces the UP one, is noted)?
 while awk -v d="$deadline" -v n="$(now)" 'BEGIN { exit !(n < d) }'; do
 	route=$(lab_router_site_route "$prefix" A)
 	if [ -z "$route" ]; then
-		gone_at=$(lab_elapsed_since "$trigger")
-		break
+		[ "$gone_at" = - ] && gone_at=$(lab_elapsed_since "$trigger")
+		if [ "$features" = 0 ] || [ "$gs_at" != - ] ||
+		    awk -v e="$(lab_elapsed_since "$trigger")" -v d="$drain_seconds" \
+		    'BEGIN { exit !(e > d + 1) }'; then
+			break
+		fi
+		sleep 0.05
+		continue
+	fi
+	if [ "$gone_at" != - ]; then
+		blips=$((blips + 1))
+		echo "  !! router: A's route was gone at $gone_at s and is back" \
+		    "at $(lab_elapsed_since "$trigger") s"
+		gone_at=-
 	fi
 	if [ "$gs_at" = - ] && printf '%s\n' "$route" |
 	    grep -E 'BGP\.community:' | grep -qF '(65535,0)'; then
@@ -422,7 +448,7 @@ if [ "$features" = 1 ] && [ "$gs_at" != - ]; then
 	record maintenance "$([ "$res_moved" = - ] && echo notmoved || echo ok)" \
 	    "A in maintenance: drained, withdrawn, traffic to B" \
 	    "$(moved_text) (65535:0 at router after $gs_at s, withdrawn after $gone_at s)" \
-	    "gs=$gs_at withdrawn=$gone_at"
+	    "gs=$gs_at withdrawn=$gone_at blips=$blips"
 elif [ "$features" = 1 ]; then
 	echo "  (no GRACEFUL_SHUTDOWN seen at the router: anycheck-bird does not" \
 	    "announce drain attributes yet)"
@@ -467,12 +493,6 @@ else
 fi
 
 # ------------------------------------------------------------ summary
-say "Summary (requests: one every 50 ms; time measured at the client, 50 ms resolution)"
-printf '| %-58s | %8s | %4s | %s\n' scenario requests lost "time until traffic moved"
-printf '|%s|%s|%s|%s\n' "$(printf -- '-%.0s' $(seq 60))" "----------" "------" "----------------"
-for row in "${summary_rows[@]}"; do
-	IFS='|' read -r label n lost text <<<"$row"
-	printf '| %-58s | %8s | %4s | %s\n' "$label" "$n" "$lost" "$text"
-done
+print_summary
 
 say "done: cleaning up the lab"
