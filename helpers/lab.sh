@@ -8,7 +8,11 @@
 # running a health-checking process (anycheck-exabgp or a stand-in:
 # lab_site_exabgp) or BIRD 2 with anycheck-bird beside it, over eBGP + BFD
 # (lab_site_bird); and a "client" namespace behind the router that fetches
-# the anycast URL.
+# the anycast URL, once (lab_client_get) or as timed traffic recording which
+# site answered each request (lab_client_traffic_start / _wait). The router
+# honours RFC 8326: a route with GRACEFUL_SHUTDOWN (65535:0) gets local
+# preference 0, so another site's route wins while it drains. lab_site_mute
+# makes a site drop all it sends while its link stays up (BFD's case).
 #
 # Source it (". helpers/lab.sh") for the lab_* functions, or run it:
 #   helpers/lab.sh selftest   quick self-check with the stand-in process
@@ -254,13 +258,18 @@ protocol kernel kernel6 {
 	scan time 10;
 }
 
+# Only the anycast prefixes. RFC 8326: a route tagged GRACEFUL_SHUTDOWN
+# (65535:0) by a draining site gets local preference 0, so any other site's
+# route is preferred while the drained one stays usable until withdrawn.
 filter lab_anycast4 {
-	if net ~ [ 192.0.2.0/24{24,32} ] then accept;
-	reject;
+	if ! (net ~ [ 192.0.2.0/24{24,32} ]) then reject;
+	if (65535, 0) ~ bgp_community then bgp_local_pref = 0;
+	accept;
 }
 filter lab_anycast6 {
-	if net ~ [ 2001:db8::/48{48,128} ] then accept;
-	reject;
+	if ! (net ~ [ 2001:db8::/48{48,128} ]) then reject;
+	if (65535, 0) ~ bgp_community then bgp_local_pref = 0;
+	accept;
 }
 
 # BFD for the sessions that ask for it ("bfd on", BIRD sites): detects a
@@ -361,6 +370,51 @@ lab_route_both_present() {
 
 lab_route_both_absent() {
 	! lab_router_has_route "$1" && ! lab_router_kernel_has_route "$1"
+}
+
+# Print the router's route for PREFIX learned from site NAME, with all its
+# attributes (empty when that site does not announce it): lab_router_site_route
+# PREFIX NAME.
+lab_router_site_route() {
+	lab_birdc show route "$1" protocol "$(lab_bgp_proto "$2")" all 2>/dev/null |
+	    sed -n '/^[0-9a-f]/,$p'
+}
+
+# Print the names of the sites the router has a route for PREFIX from,
+# best (primary) route first, one a line.
+lab_router_route_sites() {
+	lab_birdc show route "$1" 2>/dev/null | awk '
+	    match($0, /\[site6?_[A-Za-z0-9]+ /) {
+		name = substr($0, RSTART + 1, RLENGTH - 2)
+		sub(/^site6?_/, "", name)
+		if ($0 ~ /\] \* /) best = name; else rest = rest name "\n"
+	    }
+	    END { if (best != "") print best; printf "%s", rest }'
+}
+
+# Print the name of the site whose route for PREFIX the router uses (best).
+lab_router_best_site() {
+	local best
+	best=$(lab_router_route_sites "$1" | head -n 1)
+	[ -n "$best" ] && printf '%s\n' "$best"
+}
+
+# Wait until the router's best route for PREFIX is site NAME's (or, with
+# NAME "none", until it has none): lab_wait_best_site PREFIX NAME [TIMEOUT_S].
+lab_wait_best_site() {
+	local prefix=$1 want=$2 timeout=${3:-10}
+	[ "$want" = none ] && want=""
+	lab_wait_for "$timeout" eval "[ \"\$(lab_router_best_site '$prefix')\" = '$want' ]" && return 0
+	lab_log "TIMEOUT: best route for $prefix at the router not from '${want:-none}' after ${timeout}s (now: '$(lab_router_best_site "$prefix")')"
+	return 1
+}
+
+# Exit 0 when the router's route for PREFIX from site NAME carries the
+# standard community COMMUNITY ("65535,0" for GRACEFUL_SHUTDOWN):
+# lab_router_site_route_has_community PREFIX NAME ASN,VALUE.
+lab_router_site_route_has_community() {
+	lab_router_site_route "$1" "$2" |
+	    grep -E '^[[:space:]]*BGP\.community:' | grep -qF "($3)"
 }
 
 # Router's BGP protocol name for a site: lab_bgp_proto NAME [4|6].
@@ -876,6 +930,27 @@ lab_site_bird_freeze() {
 	esac
 }
 
+# Make site NAME drop every packet it sends to the router while its link
+# stays up (a root qdisc "pfifo limit 0" on its uplink), or send again:
+# lab_site_mute NAME on|off. A host that stops answering without a link
+# down: only BFD (or the BGP hold time) notices.
+lab_site_mute() {
+	local name=$1 how=${2:-on}
+	command -v tc >/dev/null || { lab_die "lab_site_mute: no tc (iproute2)"; return 1; }
+	case $how in
+	on) lab_exec "$name" tc qdisc replace dev uplink root pfifo limit 0 &&
+	    lab_log "site $name muted (drops all it sends; link up)" ;;
+	off) lab_exec "$name" tc qdisc del dev uplink root 2>/dev/null
+	    lab_log "site $name sends again" ;;
+	*) lab_die "lab_site_mute: on|off, not '$how'"; return 1 ;;
+	esac
+}
+
+# Exit 0 when site NAME is muted by lab_site_mute.
+lab_site_muted() {
+	lab_exec "$1" tc qdisc show dev uplink root 2>/dev/null | grep -q 'pfifo.*limit 0'
+}
+
 # Start site NAME's BIRD again (same config and socket) after it stopped;
 # returns once its control socket answers (within 5 s).
 lab_site_bird_restart() {
@@ -945,6 +1020,78 @@ lab_client_get() {
 lab_wait_client() {
 	local url=$1 expect=$2 timeout=${3:-5}
 	lab_wait_for "$timeout" eval "[ \"\$(lab_client_get '$url')\" = '$expect' ]"
+}
+
+# The client's traffic generator: COUNT GETs of URL, one started every
+# INTERVAL s whatever the earlier ones do (each in its own thread, on a new
+# connection, abandoned after TIMEOUT s). Writes one line per request, in
+# order: "START_EPOCH RESULT LATENCY_MS", RESULT being the first line of the
+# body with spaces as "_" ("site_A") or FAIL; then renames OUT.tmp to OUT.
+LAB_TRAFFIC_PY='
+import http.client, sys, threading, time, urllib.parse
+url, count, interval, timeout, out = sys.argv[1], int(sys.argv[2]), \
+    float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+u = urllib.parse.urlsplit(url)
+results = [None] * count
+def one(i, start):
+    res = "FAIL"
+    try:
+        conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=timeout)
+        conn.request("GET", u.path or "/", headers={"Connection": "close"})
+        resp = conn.getresponse()
+        body = resp.read(256).decode("ascii", "replace").strip()
+        conn.close()
+        if resp.status == 200 and body:
+            res = body.splitlines()[0].replace(" ", "_")
+    except Exception:
+        pass
+    results[i] = (start, res, (time.time() - start) * 1000)
+t0 = time.time()
+threads = []
+for i in range(count):
+    delay = t0 + i * interval - time.time()
+    if delay > 0:
+        time.sleep(delay)
+    th = threading.Thread(target=one, args=(i, time.time()), daemon=True)
+    th.start()
+    threads.append(th)
+end = time.time() + timeout + 1
+for th in threads:
+    th.join(max(0.0, end - time.time()))
+with open(out + ".tmp", "w") as f:
+    for r in results:
+        if r is None:
+            r = (0.0, "FAIL", timeout * 1000)
+        f.write("%.3f %s %.0f\n" % r)
+import os
+os.rename(out + ".tmp", out)
+'
+
+# Start the client's traffic in the background: lab_client_traffic_start
+# OUT URL COUNT INTERVAL_S TIMEOUT_S (see LAB_TRAFFIC_PY for OUT's lines).
+lab_client_traffic_start() {
+	local out=$1 url=$2 count=$3 interval=$4 timeout=$5
+	rm -f "$out" "$out.tmp"
+	printf '%s %s %s\n' "$count" "$interval" "$timeout" >"$out.params"
+	lab_spawn "traffic-$(basename "$out")" "$out.log" client "$LAB_PYTHON" \
+	    -c "$LAB_TRAFFIC_PY" "$url" "$count" "$interval" "$timeout" "$out"
+}
+
+# Wait until the traffic started with OUT has finished and written OUT
+# (bounded by its own duration plus 5 s; then it is stopped, returns 1).
+lab_client_traffic_wait() {
+	local out=$1 name count interval timeout bound
+	name="traffic-$(basename "$out")"
+	read -r count interval timeout <"$out.params" || return 1
+	bound=$(awk -v c="$count" -v i="$interval" -v t="$timeout" \
+	    'BEGIN { printf "%.1f", c * i + t + 5 }')
+	if ! lab_wait_for "$bound" test -s "$out"; then
+		lab_stop "$name" 1
+		lab_log_tail "$out.log"
+		lab_die "client traffic $out not finished within ${bound}s"
+		return 1
+	fi
+	lab_stop "$name" 1
 }
 
 # ---------------------------------------------------------------- CLI
