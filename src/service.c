@@ -651,12 +651,18 @@ supervisor_init(struct supervisor *supervisor, struct loop *loop,
 	supervisor->service_count = config->service_count;
 	supervisor->services = xcalloc(config->service_count,
 	    sizeof(*supervisor->services));
-	for (size_t i = 0; i < config->service_count; i++)
-		/* Spread first rounds a little so 10 000 services do not all
-		 * fire in the same millisecond. */
+	for (size_t i = 0; i < config->service_count; i++) {
+		/* Spread the first rounds evenly over one interval: rounds
+		 * then repeat at a fixed rate, so this keeps 1 000 services
+		 * from running 1 000 checks (sockets, curl handles, memory)
+		 * at once every second. One service starts at once. */
+		uint64_t interval = clock_seconds_to_ns(
+		    config->services[i].timing.interval);
+		uint64_t offset = (uint64_t)((double)interval *
+		    (double)i / (double)config->service_count);
 		supervisor->services[i] = service_new(supervisor,
-		    &config->services[i], supervisor->config_ref,
-		    (uint64_t)(i % 1000) * 10000ULL);
+		    &config->services[i], supervisor->config_ref, offset);
+	}
 }
 
 void
