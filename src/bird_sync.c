@@ -240,7 +240,7 @@ bird_sync_pump(struct bird_sync *sync)
 {
 	uint64_t now = loop_now_ns(sync->loop);
 
-	if (!bird_client_connected(sync->client))
+	if (!bird_client_connected(sync->client) || sync->held)
 		return;
 	if (sync->configure_wanted && !sync->configure_in_flight) {
 		if (bird_client_command(sync->client, "configure",
@@ -662,6 +662,14 @@ bird_sync_configure(struct bird_sync *sync)
 {
 	sync->configure_wanted = true;
 	bird_sync_pump(sync);
+}
+
+void
+bird_sync_hold(struct bird_sync *sync, bool held)
+{
+	sync->held = held;
+	if (!held)
+		bird_sync_pump(sync);
 }
 
 bool

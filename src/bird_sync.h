@@ -95,6 +95,7 @@ struct bird_sync {
 	 * protocols are not in BIRD yet. */
 	bool configure_wanted;
 	bool configure_in_flight;
+	bool held;                      /* bird_sync_hold */
 };
 
 /* The protocols of every service of config, all desired disabled;
@@ -122,6 +123,10 @@ bool bird_sync_protocol_wanted(const struct bird_sync *sync,
 /* Send BIRD "configure" (once connected), holding back enables and
  * disables until it answered; then re-apply every protocol. */
 void bird_sync_configure(struct bird_sync *sync);
+
+/* Send nothing while held (a reload rebuilding the table and the include
+ * file); releasing sends what is due. */
+void bird_sync_hold(struct bird_sync *sync, bool held);
 
 /* Has BIRD confirmed the wanted state of every protocol (or can it not be
  * reached, or not be helped)? For the exit path. */

@@ -152,6 +152,9 @@ bird_daemon_reload(struct bird_daemon *daemon)
 	supervisor_reload(&daemon->supervisor, config);
 	daemon->reloading = false;
 
+	/* Nothing goes to BIRD until the include file is written and the
+	 * "configure" queued: BIRD does not know the new protocols before. */
+	bird_sync_hold(&daemon->sync, true);
 	services = bird_daemon_services(daemon, &count);
 	bird_sync_set_services(&daemon->sync, services, count);
 	for (size_t i = 0; i < daemon->supervisor.service_count; i++) {
@@ -163,6 +166,7 @@ bird_daemon_reload(struct bird_daemon *daemon)
 	}
 	bird_daemon_write_include(daemon, services, count);
 	free(services);
+	bird_sync_hold(&daemon->sync, false);
 }
 
 static void
