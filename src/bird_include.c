@@ -3,10 +3,19 @@
  *
  * What the generated file contains, and why:
  *
- * - One "protocol static" per service and address family that has
- *   prefixes, named service->bird_protocol_ipv4/_ipv6, "disabled yes": after
- *   a BIRD start or "birdc configure" nothing is announced until
- *   anycheck-bird has seen the service healthy and enabled the protocol.
+ * - Per service and address family that has prefixes, one "protocol
+ *   static" per attribute set: service->bird_protocol_ipv4/_ipv6 for the UP
+ *   attributes, and NAME_drain, NAME_down, NAME_disabled where the service
+ *   has a drain (drain.seconds > 0), down or disabled attributes. Each has
+ *   the same routes; the export filter gives each its own attributes, so
+ *   switching attributes is enabling one protocol and then disabling the
+ *   other, with the route never gone in between. All are "disabled yes"
+ *   from "-g": after a BIRD start or "birdc configure" nothing is announced
+ *   until anycheck-bird has seen the service and enabled one. When
+ *   anycheck-bird writes the file itself (bird.include_file), the protocols
+ *   enabled at that moment get "disabled no", so that the "configure" it
+ *   sends afterwards leaves them running (BIRD restarts a protocol whose
+ *   "disabled" differs from its current state).
  *
  * - Routes are "blackhole". The route only has to exist in BIRD's table to
  *   be exported over BGP, which sets the next hop itself ("next hop self",
@@ -57,7 +66,7 @@ bird_protocol_name_valid(const char *name)
 		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
 			return false;
 	}
-	return length <= 63;
+	return length <= BIRD_SYMBOL_MAX;
 }
 
 /* The config path goes into a comment: keep it on one line. */
@@ -68,7 +77,7 @@ bird_include_write_comment_text(FILE *out, const char *text)
 		fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, out);
 }
 
-static bool
+bool
 bird_service_has_family(const struct service_config *service, int family)
 {
 	for (size_t i = 0; i < service->prefix_count; i++)
@@ -84,52 +93,201 @@ bird_service_protocol(const struct service_config *service, int family)
 	    service->bird_protocol_ipv6;
 }
 
-static int
-bird_include_check(const struct config *config)
+static const char *const bird_variant_suffixes[BIRD_VARIANT_COUNT] = {
+	[BIRD_VARIANT_UP] = "",
+	[BIRD_VARIANT_DRAIN] = "_drain",
+	[BIRD_VARIANT_DOWN] = "_down",
+	[BIRD_VARIANT_DISABLED] = "_disabled",
+};
+
+const char *
+bird_variant_suffix(enum bird_variant variant)
 {
-	static const int families[] = { AF_INET, AF_INET6 };
+	return bird_variant_suffixes[variant];
+}
+
+bool
+bird_variant_exists(const struct service_config *service,
+    enum bird_variant variant)
+{
+	switch (variant) {
+	case BIRD_VARIANT_UP:
+		return true;
+	case BIRD_VARIANT_DRAIN:
+		return service->drain.seconds > 0;
+	case BIRD_VARIANT_DOWN:
+		return service->down.announced;
+	case BIRD_VARIANT_DISABLED:
+		return service->disabled.announced;
+	case BIRD_VARIANT_COUNT:
+		break;
+	}
+	return false;
+}
+
+const struct announce_attributes *
+bird_variant_attributes(const struct service_config *service,
+    enum bird_variant variant)
+{
+	switch (variant) {
+	case BIRD_VARIANT_DRAIN:
+		return &service->drain_announce;
+	case BIRD_VARIANT_DOWN:
+		return &service->down.attributes;
+	case BIRD_VARIANT_DISABLED:
+		return &service->disabled.attributes;
+	default:
+		return &service->announce;
+	}
+}
+
+int
+bird_variant_of(const struct service_config *service,
+    const struct announce_attributes *attributes)
+{
+	if (attributes == NULL)
+		return -1;
+	for (int v = 0; v < BIRD_VARIANT_COUNT; v++)
+		if (bird_variant_exists(service, v) &&
+		    bird_variant_attributes(service, v) == attributes)
+			return v;
+	return -1;
+}
+
+char *
+bird_variant_protocol(const struct service_config *service, int family,
+    enum bird_variant variant)
+{
+	const char *base = bird_service_protocol(service, family);
+
+	if (base == NULL || !bird_service_has_family(service, family) ||
+	    !bird_variant_exists(service, variant))
+		return NULL;
+	return xasprintf("%s%s", base, bird_variant_suffix(variant));
+}
+
+static const int bird_families[] = { AF_INET, AF_INET6 };
+
+/* The services to declare: the options' or the config's. */
+static size_t
+bird_include_services(const struct config *config,
+    const struct bird_include_options *options,
+    const struct service_config **out, size_t index)
+{
+	if (options != NULL && options->services != NULL) {
+		if (out != NULL)
+			*out = options->services[index];
+		return options->service_count;
+	}
+	if (out != NULL)
+		*out = &config->services[index];
+	return config->service_count;
+}
+
+static bool
+bird_include_name_taken(const struct config *config,
+    const struct bird_include_options *options, size_t until_service,
+    int until_family, int until_variant, const char *name)
+{
+	for (size_t s = 0; s <= until_service; s++) {
+		const struct service_config *service;
+
+		bird_include_services(config, options, &service, s);
+		for (size_t f = 0; f < 2; f++)
+			for (int v = 0; v < BIRD_VARIANT_COUNT; v++) {
+				char *other;
+				bool same;
+
+				if (s == until_service && ((int)f > until_family ||
+				    ((int)f == until_family && v >= until_variant)))
+					return false;
+				other = bird_variant_protocol(service,
+				    bird_families[f], v);
+				same = other != NULL && strcmp(other, name) == 0;
+				free(other);
+				if (same)
+					return true;
+			}
+	}
+	return false;
+}
+
+int
+bird_include_check(const struct config *config,
+    const struct bird_include_options *options)
+{
+	size_t count = bird_include_services(config, options, NULL, 0);
 	int ok = 0;
 
-	for (size_t s = 0; s < config->service_count; s++) {
-		const struct service_config *service = &config->services[s];
+	for (size_t s = 0; s < count; s++) {
+		const struct service_config *service;
 
+		bird_include_services(config, options, &service, s);
 		for (size_t f = 0; f < 2; f++) {
-			const char *name = bird_service_protocol(service,
-			    families[f]);
+			const char *base = bird_service_protocol(service,
+			    bird_families[f]);
 
-			if (!bird_service_has_family(service, families[f]))
+			if (!bird_service_has_family(service, bird_families[f]))
 				continue;
-			if (!bird_protocol_name_valid(name)) {
-				log_warnx("service %s: \"%s\" is not a valid "
-				    "BIRD protocol name", service->name,
-				    name != NULL ? name : "(none)");
+			if (base == NULL) {
+				log_warnx("service %s: no BIRD protocol name",
+				    service->name);
 				ok = -1;
-			} else if (strcmp(name, BIRD_INCLUDE_EXPORT_FILTER) == 0 ||
-			    strcmp(name, BIRD_INCLUDE_EXPORT_FUNCTION) == 0) {
-				log_warnx("service %s: protocol name %s is "
-				    "reserved by anycheck", service->name, name);
-				ok = -1;
+				continue;
+			}
+			for (int v = 0; v < BIRD_VARIANT_COUNT; v++) {
+				char *name = bird_variant_protocol(service,
+				    bird_families[f], v);
+
+				if (name == NULL)
+					continue;
+				if (!bird_protocol_name_valid(name)) {
+					log_warnx("service %s: \"%s\" is not a "
+					    "valid BIRD protocol name (a letter "
+					    "or '_', then letters, digits or "
+					    "'_', at most %d characters); set a "
+					    "shorter bird.protocol",
+					    service->name, name,
+					    BIRD_SYMBOL_MAX);
+					ok = -1;
+				} else if (strcmp(name,
+				    BIRD_INCLUDE_EXPORT_FILTER) == 0 ||
+				    strcmp(name,
+				    BIRD_INCLUDE_EXPORT_FUNCTION) == 0) {
+					log_warnx("service %s: protocol name %s "
+					    "is reserved by anycheck",
+					    service->name, name);
+					ok = -1;
+				} else if (bird_include_name_taken(config,
+				    options, s, (int)f, v, name)) {
+					log_warnx("service %s: BIRD protocol "
+					    "name %s is used twice", service->name,
+					    name);
+					ok = -1;
+				}
+				free(name);
 			}
 		}
-		if (service->announce.as_path_prepend > 0 && !config->has_local_as) {
-			log_warnx("service %s: as_path_prepend needs local_as",
-			    service->name);
-			ok = -1;
-		}
+		for (int v = 0; v < BIRD_VARIANT_COUNT; v++)
+			if (bird_variant_exists(service, v) &&
+			    bird_variant_attributes(service, v)->as_path_prepend
+			    > 0 && !config->has_local_as) {
+				log_warnx("service %s: as_path_prepend needs "
+				    "local_as", service->name);
+				ok = -1;
+				break;
+			}
 	}
 	return ok;
 }
 
 static void
 bird_include_render_protocol(const struct service_config *service,
-    int family, FILE *out)
+    int family, const char *name, bool enabled, FILE *out)
 {
-	fprintf(out, "# service %s, %s\n", service->name,
-	    family == AF_INET ? "IPv4" : "IPv6");
-	fprintf(out, "protocol static %s {\n", bird_service_protocol(service,
-	    family));
+	fprintf(out, "protocol static %s {\n", name);
 	fprintf(out, "\t%s;\n", family == AF_INET ? "ipv4" : "ipv6");
-	fprintf(out, "\tdisabled yes;\n");
+	fprintf(out, "\tdisabled %s;\n", enabled ? "no" : "yes");
 	for (size_t i = 0; i < service->prefix_count; i++)
 		if (service->prefixes[i].family == family)
 			fprintf(out, "\troute %s blackhole;\n",
@@ -139,14 +297,13 @@ bird_include_render_protocol(const struct service_config *service,
 
 static void
 bird_include_render_attributes(const struct config *config,
-    const struct service_config *service, int family, FILE *out)
+    const struct announce_attributes *a, int family, const char *name,
+    FILE *out)
 {
-	const struct announce_attributes *a = &service->announce;
 	const char *next_hop = family == AF_INET ? a->next_hop_ipv4 :
 	    a->next_hop_ipv6;
 
-	fprintf(out, "\tif proto = \"%s\" then {\n",
-	    bird_service_protocol(service, family));
+	fprintf(out, "\tif proto = \"%s\" then {\n", name);
 	if (next_hop != NULL)
 		fprintf(out, "\t\tbgp_next_hop = %s;\n", next_hop);
 	if (a->has_med)
@@ -172,12 +329,20 @@ bird_include_render_attributes(const struct config *config,
 	fprintf(out, "\t\treturn true;\n\t}\n");
 }
 
-int
-bird_include_render(const struct config *config, FILE *out)
-{
-	static const int families[] = { AF_INET, AF_INET6 };
+static const char *const bird_variant_titles[BIRD_VARIANT_COUNT] = {
+	[BIRD_VARIANT_UP] = "UP",
+	[BIRD_VARIANT_DRAIN] = "draining",
+	[BIRD_VARIANT_DOWN] = "down",
+	[BIRD_VARIANT_DISABLED] = "disabled",
+};
 
-	if (bird_include_check(config) == -1)
+int
+bird_include_render_options(const struct config *config,
+    const struct bird_include_options *options, FILE *out)
+{
+	size_t count = bird_include_services(config, options, NULL, 0);
+
+	if (bird_include_check(config, options) == -1)
 		return -1;
 
 	fprintf(out, "# Generated by anycheck from ");
@@ -185,29 +350,61 @@ bird_include_render(const struct config *config, FILE *out)
 	    config->path : "(unknown)");
 	fprintf(out, ". Do not edit: regenerate it.\n"
 	    "#\n"
-	    "# Include it from bird.conf. Every protocol starts disabled;\n"
-	    "# anycheck-bird enables the ones of healthy services through the\n"
-	    "# control socket. Export anycheck's routes to BGP with\n"
+	    "# Include it from bird.conf. Per service and address family "
+	    "there is one\n"
+	    "# protocol per attribute set: NAME (UP), NAME_drain, NAME_down, "
+	    "NAME_disabled.\n"
+	    "# anycheck-bird enables at most one of them through the control "
+	    "socket.\n"
+	    "# Export anycheck's routes to BGP with\n"
 	    "#   export filter " BIRD_INCLUDE_EXPORT_FILTER ";\n"
 	    "# and keep them out of the kernel (see the example bird.conf).\n"
 	    "\n");
 
-	for (size_t s = 0; s < config->service_count; s++)
+	for (size_t s = 0; s < count; s++) {
+		const struct service_config *service;
+
+		bird_include_services(config, options, &service, s);
 		for (size_t f = 0; f < 2; f++)
-			if (bird_service_has_family(&config->services[s],
-			    families[f]))
-				bird_include_render_protocol(&config->services[s],
-				    families[f], out);
+			for (int v = 0; v < BIRD_VARIANT_COUNT; v++) {
+				char *name = bird_variant_protocol(service,
+				    bird_families[f], v);
+				bool enabled;
+
+				if (name == NULL)
+					continue;
+				enabled = options != NULL &&
+				    options->enabled != NULL &&
+				    options->enabled(name, options->arg);
+				fprintf(out, "# service %s, %s, %s\n",
+				    service->name, bird_families[f] == AF_INET ?
+				    "IPv4" : "IPv6", bird_variant_titles[v]);
+				bird_include_render_protocol(service,
+				    bird_families[f], name, enabled, out);
+				free(name);
+			}
+	}
 
 	fprintf(out, "# Sets the BGP attributes of an anycheck route and says "
 	    "whether the route\n# is one; call it from a BGP export filter.\n"
 	    "function " BIRD_INCLUDE_EXPORT_FUNCTION "()\n{\n");
-	for (size_t s = 0; s < config->service_count; s++)
+	for (size_t s = 0; s < count; s++) {
+		const struct service_config *service;
+
+		bird_include_services(config, options, &service, s);
 		for (size_t f = 0; f < 2; f++)
-			if (bird_service_has_family(&config->services[s],
-			    families[f]))
+			for (int v = 0; v < BIRD_VARIANT_COUNT; v++) {
+				char *name = bird_variant_protocol(service,
+				    bird_families[f], v);
+
+				if (name == NULL)
+					continue;
 				bird_include_render_attributes(config,
-				    &config->services[s], families[f], out);
+				    bird_variant_attributes(service, v),
+				    bird_families[f], name, out);
+				free(name);
+			}
+	}
 	fprintf(out, "\treturn false;\n}\n\n");
 
 	fprintf(out, "# Exports exactly anycheck's routes, with their attributes.\n"
@@ -223,7 +420,20 @@ bird_include_render(const struct config *config, FILE *out)
 }
 
 int
+bird_include_render(const struct config *config, FILE *out)
+{
+	return bird_include_render_options(config, NULL, out);
+}
+
+int
 bird_include_write_file(const struct config *config, const char *path)
+{
+	return bird_include_write_file_options(config, NULL, path);
+}
+
+int
+bird_include_write_file_options(const struct config *config,
+    const struct bird_include_options *options, const char *path)
 {
 	char *temporary = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	FILE *out = NULL;
@@ -233,7 +443,7 @@ bird_include_write_file(const struct config *config, const char *path)
 		log_warn("%s", temporary);
 		goto fail;
 	}
-	if (bird_include_render(config, out) == -1)
+	if (bird_include_render_options(config, options, out) == -1)
 		goto fail;
 	if (fsync(fileno(out)) == -1) {
 		log_warn("fsync %s", temporary);

@@ -1,11 +1,14 @@
 /*
  * DOC: BIRD include file
  *
- * anycheck-bird does not write BIRD's configuration while it runs: it only
- * enables and disables static protocols over the control socket. Those
- * protocols, and the BGP attributes of their routes, are declared once in a
- * file generated from the same JSON config and included from bird.conf.
- * This module renders that file; it is pure apart from writing to a FILE.
+ * anycheck-bird announces by enabling and disabling static protocols over
+ * the control socket. Those protocols, and the BGP attributes of their
+ * routes, are declared in a file generated from the same JSON config and
+ * included from bird.conf: per service and address family one protocol per
+ * attribute set the service has (UP, drain, down, disabled), of which
+ * anycheck-bird enables at most one at a time. The file is written by
+ * "anycheck-bird -g", or by anycheck-bird itself when bird.include_file is
+ * set. This module renders it; it is pure apart from writing to a FILE.
  */
 #ifndef ANYCHECK_BIRD_INCLUDE_H
 #define ANYCHECK_BIRD_INCLUDE_H
@@ -19,16 +22,71 @@
 #define BIRD_INCLUDE_EXPORT_FILTER "anycheck_export"
 #define BIRD_INCLUDE_EXPORT_FUNCTION "anycheck_export_attributes"
 
+/* BIRD's longest symbol (conf/cf-lex.l, SYM_MAX_LEN). */
+#define BIRD_SYMBOL_MAX 64
+
+/* The protocols of one (service, family): the base name announces the UP
+ * attributes, the others a variant's, named base + suffix. */
+enum bird_variant {
+	BIRD_VARIANT_UP,
+	BIRD_VARIANT_DRAIN,         /* "_drain": drain_announce */
+	BIRD_VARIANT_DOWN,          /* "_down": the down set */
+	BIRD_VARIANT_DISABLED,      /* "_disabled": the disabled set */
+	BIRD_VARIANT_COUNT,
+};
+
+/* What the generator needs besides the config. */
+struct bird_include_options {
+	/* The services to declare; NULL: those of the config. */
+	const struct service_config *const *services;
+	size_t service_count;
+	/* Is the protocol enabled now? Its "disabled" line says so, so that a
+	 * "birdc configure" leaves it as it is. NULL: all disabled. */
+	bool (*enabled)(const char *protocol, void *arg);
+	void *arg;
+};
+
 /* Is name usable as a BIRD protocol name ([A-Za-z_][A-Za-z0-9_]*, at most
- * 63 characters)? Such a name is also safe to send quoted to "enable". */
+ * 64 characters)? Such a name is also safe to send quoted to "enable". */
 bool bird_protocol_name_valid(const char *name);
+
+/* The suffix of a variant's protocol name ("" for UP). */
+const char *bird_variant_suffix(enum bird_variant variant);
+/* Does service have a protocol for variant? UP always; drain when
+ * drain.seconds > 0; down and disabled when they announce. */
+bool bird_variant_exists(const struct service_config *service,
+    enum bird_variant variant);
+/* The attributes a variant's route is exported with. */
+const struct announce_attributes *bird_variant_attributes(
+    const struct service_config *service, enum bird_variant variant);
+/* The variant announcing attributes (a pointer into service, as returned
+ * by supervisor_announcement), or -1 for NULL (withdraw) or unknown. */
+int bird_variant_of(const struct service_config *service,
+    const struct announce_attributes *attributes);
+/* The protocol name of service's variant in family (AF_INET/AF_INET6), or
+ * NULL when the service has no such protocol; free it. */
+char *bird_variant_protocol(const struct service_config *service,
+    int family, enum bird_variant variant);
+/* Does service have prefixes of family? */
+bool bird_service_has_family(const struct service_config *service,
+    int family);
+
+/* Can the include file be written for config (valid, unique protocol
+ * names; AS-path prepending only with local_as)? Logs every problem. */
+int bird_include_check(const struct config *config,
+    const struct bird_include_options *options);
 
 /* Write the include file for config to out. Returns 0, or -1 (logged) when
  * the config cannot be expressed (an invalid protocol name, AS-path
  * prepending without local_as) or writing failed. */
 int bird_include_render(const struct config *config, FILE *out);
+/* The same with options (NULL: as bird_include_render). */
+int bird_include_render_options(const struct config *config,
+    const struct bird_include_options *options, FILE *out);
 
 /* Render into path atomically (a temporary file renamed over it). */
 int bird_include_write_file(const struct config *config, const char *path);
+int bird_include_write_file_options(const struct config *config,
+    const struct bird_include_options *options, const char *path);
 
 #endif

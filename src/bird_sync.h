@@ -1,15 +1,19 @@
 /*
  * DOC: keeping BIRD's anycheck protocols in the desired state
  *
- * Each (service, address family) with prefixes has one static protocol in
- * BIRD. bird_sync holds, per protocol, the state anycheck wants (enabled
- * while the service is announced) and the state BIRD is known to be in, and
- * sends "enable"/"disable" until they agree. It re-applies everything after
- * every (re)connection and whenever "show status" shows a new boot or
- * reconfiguration time (BIRD then re-read "disabled yes"), and it reads each
- * protocol's state back periodically to correct drift (a hand-run
- * "birdc enable"). Errors are logged once per cause, with the fix, and
- * retried.
+ * Each (service, address family) with prefixes has a group of static
+ * protocols in BIRD, one per attribute set (see bird_include.h), of which
+ * at most one should be enabled: the group's target. bird_sync holds, per
+ * protocol, the state anycheck wants and the state BIRD is known to be in,
+ * and sends "enable"/"disable" until they agree. Switching the target
+ * enables the new protocol first and disables the old one only once BIRD
+ * confirmed the enable, so the route never disappears in between. It
+ * re-applies everything after every (re)connection and whenever
+ * "show status" shows a new boot or reconfiguration time (BIRD then re-read
+ * the "disabled" lines), reads each protocol's state back periodically to
+ * correct drift (a hand-run "birdc enable"), and can send BIRD "configure"
+ * after anycheck-bird rewrote the include file. Errors are logged once per
+ * cause, with the fix, and retried.
  */
 #ifndef ANYCHECK_BIRD_SYNC_H
 #define ANYCHECK_BIRD_SYNC_H
@@ -19,6 +23,7 @@
 #include <stdint.h>
 
 #include "bird_client.h"
+#include "bird_include.h"
 #include "bird_reply.h"
 #include "config.h"
 #include "loop.h"
@@ -29,6 +34,8 @@
 #define BIRD_SYNC_RETRY_NS (5ULL * 1000000000ULL)
 /* Commands kept queued at once; the rest wait in desired-vs-known state. */
 #define BIRD_SYNC_IN_FLIGHT_MAX 16
+/* "configure" re-reads every file and may restart protocols: be patient. */
+#define BIRD_SYNC_CONFIGURE_TIMEOUT_NS (60ULL * 1000000000ULL)
 
 enum bird_sync_known {
 	BIRD_SYNC_UNKNOWN,
@@ -43,31 +50,36 @@ enum bird_sync_problem {
 	BIRD_SYNC_PROBLEM_OTHER,
 };
 
-struct bird_sync;
-
 struct bird_sync_protocol {
-	struct bird_sync *sync;
 	char *name;
-	const char *service;            /* for logs */
+	char *service;                  /* for logs */
+	size_t group;
+	enum bird_variant variant;
 	bool desired_enabled;
 	enum bird_sync_known known;
 	bool in_flight;
 	bool verifying;
 	enum bird_sync_problem problem; /* last logged problem, to log once */
 	uint64_t retry_at_ns;
-	bool enabled_by_us;             /* for the exit path */
+};
+
+/* The protocols of one (service, family), variants in order. */
+struct bird_sync_group {
+	char *service;
+	int family;
+	size_t first;
+	size_t count;
+	long target;                    /* protocol index, -1: none */
 };
 
 struct bird_sync {
 	struct loop *loop;
 	struct bird_client *client;
-	const char *socket_path;
-	const struct config *config;
+	char *socket_path;
 	struct bird_sync_protocol *protocols;
 	size_t protocol_count;
-	size_t *service_first;          /* per service: index of its first
-					 * protocol; its protocols follow */
-	size_t *service_protocols;      /* per service: how many (0..2) */
+	struct bird_sync_group *groups;
+	size_t group_count;
 	size_t in_flight;
 	struct loop_timer status_timer;
 	struct loop_timer verify_timer;
@@ -79,22 +91,45 @@ struct bird_sync {
 	size_t verify_cursor;           /* next protocol to read back */
 	bool verify_running;
 	unsigned long corrections;      /* drift fixed, for logs and tests */
-	bool stopping;
+	/* "configure": wanted, sent; no enable/disable meanwhile, the new
+	 * protocols are not in BIRD yet. */
+	bool configure_wanted;
+	bool configure_in_flight;
+	bool held;                      /* bird_sync_hold */
 };
 
-/* One protocol per (service, family with prefixes) of config, all desired
- * disabled; connects to config->bird_socket. */
+/* The protocols of every service of config, all desired disabled;
+ * connects to config->bird_socket. */
 void bird_sync_init(struct bird_sync *sync, struct loop *loop,
     const struct config *config);
 void bird_sync_cleanup(struct bird_sync *sync);
 
-/* The service is (not) announced: enable (disable) its protocols. */
-void bird_sync_set_service(struct bird_sync *sync,
-    const struct service_config *service, bool announced);
+/* After a reload: the protocols are now those of services. Protocols that
+ * keep their name keep their state; groups have no target until
+ * bird_sync_set_announcement. */
+void bird_sync_set_services(struct bird_sync *sync,
+    const struct service_config *const *services, size_t count);
 
-/* Exit path: want every protocol disabled; returns true once BIRD has
- * confirmed it for every protocol we enabled (or cannot be reached). */
-void bird_sync_disable_all(struct bird_sync *sync);
+/* Announce service with attributes (a pointer into service, as from
+ * supervisor_announcement), or withdraw it (NULL). */
+void bird_sync_set_announcement(struct bird_sync *sync,
+    const struct service_config *service,
+    const struct announce_attributes *attributes);
+
+/* Is protocol wanted enabled now (for the include file's "disabled")? */
+bool bird_sync_protocol_wanted(const struct bird_sync *sync,
+    const char *protocol);
+
+/* Send BIRD "configure" (once connected), holding back enables and
+ * disables until it answered; then re-apply every protocol. */
+void bird_sync_configure(struct bird_sync *sync);
+
+/* Send nothing while held (a reload rebuilding the table and the include
+ * file); releasing sends what is due. */
+void bird_sync_hold(struct bird_sync *sync, bool held);
+
+/* Has BIRD confirmed the wanted state of every protocol (or can it not be
+ * reached, or not be helped)? For the exit path. */
 bool bird_sync_settled(const struct bird_sync *sync);
 
 #endif

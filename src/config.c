@@ -73,7 +73,7 @@ static const char *const config_connections_keys[] = { "max", "ports",
 	NULL };
 static const char *const config_socket_keys[] = { "socket", NULL };
 static const char *const config_bird_keys[] = { "socket", "verify_interval",
-	NULL };
+	"include_file", NULL };
 static const char *const config_service_keys[] = {
 	"name", "prefixes", "checks", "require", "interval", "fast_interval",
 	"timeout", "rise", "fall", "hold_down", "flap_window", "hold_down_max",
@@ -211,14 +211,16 @@ config_parse_socket(struct config_parser *parser, json_t *root,
 	*out = xstrdup(socket);
 }
 
-/* The top-level "bird" block: the control socket, and how often
- * anycheck-bird reads every protocol's state back to correct drift. */
+/* The top-level "bird" block: the control socket, how often
+ * anycheck-bird reads every protocol's state back to correct drift, and the
+ * include file it keeps up to date itself (optional). */
 static void
 config_parse_bird(struct config_parser *parser, json_t *root,
     struct config *config)
 {
 	json_t *object = config_get_object(parser, root, "bird");
 	const char *socket = CONFIG_DEFAULT_BIRD_SOCKET;
+	const char *include;
 	size_t saved;
 
 	config->bird_verify_interval = CONFIG_DEFAULT_BIRD_VERIFY_INTERVAL;
@@ -232,6 +234,14 @@ config_parse_bird(struct config_parser *parser, json_t *root,
 		}
 		config_get_seconds(parser, object, "verify_interval", false,
 		    0.1, 3600, &config->bird_verify_interval);
+		if (config_get_string(parser, object, "include_file", false,
+		    &include) == 1) {
+			if (include[0] != '/')
+				config_error(parser, "include_file",
+				    "must be an absolute path");
+			else
+				config->bird_include_file = xstrdup(include);
+		}
 		config_path_pop(parser, saved);
 	}
 	config->bird_socket = xstrdup(socket);
@@ -1277,6 +1287,7 @@ config_free(struct config *config)
 	free(config->services);
 	config_drain_free(&config->default_drain);
 	free(config->bird_socket);
+	free(config->bird_include_file);
 	free(config->control_socket);
 	free(config->path);
 	free(config);

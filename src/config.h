@@ -127,6 +127,7 @@ struct config {
 	enum on_exit_action on_exit;
 	char *bird_socket;          /* default /run/bird/bird.ctl */
 	double bird_verify_interval; /* seconds between drift checks */
+	char *bird_include_file;    /* NULL: the operator runs -g */
 	char *control_socket;       /* default /run/anycheck/anycheck.sock */
 	struct service_config *services;
 	size_t service_count;

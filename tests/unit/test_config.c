@@ -263,7 +263,7 @@ START_TEST(test_unknown_keys)
 	    "interval, fast_interval, timeout, rise, fall, hold_down, "
 	    "flap_window, hold_down_max, drain\n"
 	    "t.json:2:19: bird.sock: unknown key \"sock\"; allowed: socket, "
-	    "verify_interval");
+	    "verify_interval, include_file");
 	/* A check type's own parser rejects keys it does not know. */
 	ck_assert_errors(
 	    "{\"services\": [{\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\"],\n"
@@ -776,6 +776,29 @@ START_TEST(test_bird_names)
 }
 END_TEST
 
+/* bird.include_file: optional, an absolute path. */
+START_TEST(test_bird_include_file)
+{
+	struct config *config;
+
+	config = load_ok("{\"bird\": {\"include_file\": "
+	    "\"/etc/bird/anycheck.conf\"}, \"services\": [" SERVICE "]}");
+	ck_assert_str_eq(config->bird_include_file, "/etc/bird/anycheck.conf");
+	config_free(config);
+	config = load_ok("{\"services\": [" SERVICE "]}");
+	ck_assert_ptr_null(config->bird_include_file);
+	config_free(config);
+	ck_assert_errors(
+	    "{\"bird\": {\"include_file\": \"anycheck.conf\"},\n"
+	    "\"services\": [" SERVICE "]}",
+	    "t.json:1:27: bird.include_file: must be an absolute path");
+	ck_assert_errors(
+	    "{\"bird\": {\"include_file\": 7},\n"
+	    "\"services\": [" SERVICE "]}",
+	    "t.json:1:27: bird.include_file: must be a string");
+}
+END_TEST
+
 START_TEST(test_locate)
 {
 	const char *text =
@@ -1111,6 +1134,7 @@ config_suite(void)
 	tcase_add_test(tcase, test_neighbors);
 	tcase_add_test(tcase, test_checks);
 	tcase_add_test(tcase, test_bird_names);
+	tcase_add_test(tcase, test_bird_include_file);
 	tcase_add_test(tcase, test_locate);
 	tcase_add_test(tcase, test_errors_are_appended);
 	suite_add_tcase(suite, tcase);
