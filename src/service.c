@@ -550,6 +550,8 @@ service_build_checks(struct service *service)
 	const struct service_config *config = service->config;
 	struct supervisor *supervisor = service->supervisor;
 
+	service->checks_ref = service->config_ref;
+	service->checks_ref->users++;
 	service->check_count = config->check_count;
 	service->checks = xcalloc(service->check_count, sizeof(struct check));
 	service->last_results = xcalloc(service->check_count,
@@ -571,6 +573,10 @@ service_free_checks(struct service *service)
 	service->checks = NULL;
 	service->last_results = NULL;
 	service->check_count = 0;
+	if (service->checks_ref != NULL)
+		supervisor_ref_release(service->supervisor,
+		    service->checks_ref);
+	service->checks_ref = NULL;
 }
 
 static struct service *
@@ -693,7 +699,7 @@ supervisor_find(const struct supervisor *supervisor, const char *name)
 	return NULL;
 }
 
-/* Point service at a config from another ref. */
+/* Point service at a config from another ref (its checks keep theirs). */
 static void
 service_move_config(struct service *service,
     const struct service_config *config, struct supervisor_config_ref *ref)

@@ -36,6 +36,10 @@ struct service {
 	struct health health;
 	struct check *checks;
 	size_t check_count;
+	/* The config the checks point into: a reload that finds the service
+	 * unchanged moves config to the new one but keeps the checks (and
+	 * their runs in progress), so their config must live on. */
+	struct supervisor_config_ref *checks_ref;
 	/* The round in progress. */
 	bool round_running;
 	uint64_t round_started_ns;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "config.h"
@@ -199,6 +200,86 @@ START_TEST(test_reload_removed_service_drains)
 }
 END_TEST
 
+/* keep's check passes while path does not exist. */
+static char *
+absent_service(const char *name, const char *path)
+{
+	char *text;
+
+	if (asprintf(&text, "{\"name\": \"%s\", \"prefixes\": "
+	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"file\", \"path\": "
+	    "\"%s\", \"absent\": true}], \"rise\": 1, \"fall\": 1, "
+	    "\"interval\": 0.05, \"fast_interval\": 0.05}", name, path) < 0)
+		ck_abort_msg("asprintf");
+	return text;
+}
+
+static struct config *
+load_services(const char *first, const char *second, const char *third)
+{
+	char *text;
+	struct config *config;
+
+	if (asprintf(&text, "{\"services\": [%s%s%s%s%s]}", first,
+	    second != NULL ? "," : "", second != NULL ? second : "",
+	    third != NULL ? "," : "", third != NULL ? third : "") < 0)
+		ck_abort_msg("asprintf");
+	config = load(text);
+	free(text);
+	return config;
+}
+
+START_TEST(test_reload_unchanged_checks_outlive_old_config)
+{
+	/* Two reloads leave "keep" unchanged; the second frees the config
+	 * its checks were built from once "gone" has drained. Its checks
+	 * must go on working: they still see the file appear. */
+	struct loop *loop = loop_new();
+	struct supervisor supervisor;
+	char dir[] = "/tmp/anycheck-reload-XXXXXX";
+	char path[64];
+	char *keep_text, *new_text;
+	const char *gone = SVC("gone", "192.0.2.3/32",
+	    ", \"drain\": {\"seconds\": 0.1}");
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/down", dir);
+	keep_text = absent_service("keep", path);
+	new_text = absent_service("new", "/nonexistent/anycheck");
+	struct config *first = load_services(keep_text, gone, NULL);
+
+	record_count = 0;
+	supervisor_init(&supervisor, loop, first, on_change, NULL);
+	struct service *keep = wait_state(loop, &supervisor, "keep", HEALTH_UP);
+	wait_state(loop, &supervisor, "gone", HEALTH_UP);
+	supervisor_reload(&supervisor, load_services(keep_text, gone,
+	    new_text));
+	wait_state(loop, &supervisor, "new", HEALTH_UP);
+	supervisor_reload(&supervisor, load_services(keep_text, new_text,
+	    NULL));
+	uint64_t deadline = clock_now_ns() + 3 * NSEC_PER_SEC;
+	while (supervisor.service_count > 2 && clock_now_ns() < deadline)
+		loop_run_once(loop, 20);
+	ck_assert_uint_eq(supervisor.service_count, 2);
+	ck_assert_ptr_eq(supervisor_find(&supervisor, "keep"), keep);
+	/* Let a few rounds run on the checks, then make the check fail. */
+	for (int i = 0; i < 5; i++)
+		loop_run_once(loop, 20);
+	ck_assert_int_eq(keep->health.state, HEALTH_UP);
+	FILE *file = fopen(path, "w");
+	ck_assert_ptr_nonnull(file);
+	fclose(file);
+	wait_state(loop, &supervisor, "keep", HEALTH_DOWN);
+	unlink(path);
+	rmdir(dir);
+	supervisor_cleanup(&supervisor);
+	config_free(first);
+	loop_free(loop);
+	free(keep_text);
+	free(new_text);
+}
+END_TEST
+
 /* A fake connection counter: answers from a script of counts, at once. */
 static long script[] = { 7, 4, 1 };
 static size_t script_at;
@@ -348,6 +429,7 @@ reload_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_reload_diff_applied);
 	tcase_add_test(tc, test_reload_removed_service_drains);
+	tcase_add_test(tc, test_reload_unchanged_checks_outlive_old_config);
 	tcase_add_test(tc, test_maintenance_drain_ends_by_connections);
 	tcase_add_test(tc, test_maintenance_cancelled_back_up);
 	tcase_add_test(tc, test_exit_drains_then_withdraws);
