@@ -41,10 +41,7 @@ while [ $# -gt 0 ]; do
 done
 case $BACKEND in
 exabgp) ;;
-bird)
-	grep -q '^lab_site_bird()' "$BENCH_ROOT/helpers/lab.sh" ||
-	    bench_die "--backend bird needs lab_site_bird in helpers/lab.sh (not there yet)"
-	;;
+bird) ;;
 *) bench_die "--backend must be exabgp or bird" ;;
 esac
 BENCH_NAME=failover-$BACKEND
@@ -58,6 +55,8 @@ lab_init acb-fo || bench_die "lab_init failed"
 BENCH_DIR=$LAB_DIR/bench
 mkdir -p "$BENCH_DIR"
 ANYCHECK=$(readlink -f "$BENCH_EXABGP_BIN")
+ANYCHECK_BIRD=$(readlink -f "$BENCH_BIRD_BIN")
+export ANYCHECK_BIRD
 
 # The client's poller: GET / every 5 ms, print "EPOCH_NS RESULT" lines;
 # stops after 3 answers from site B or after MAX seconds.
@@ -90,11 +89,12 @@ while time.time() < deadline and seen_b < 3:
     time.sleep(0.005)
 '
 
-# site_config FILE INTERVAL FALL LOCAL_AS PREPEND
+# site_config FILE INTERVAL FALL LOCAL_AS PREPEND [BIRD_SOCKET]
 site_config() {
-	local file=$1 interval=$2 fall=$3 as=$4 prepend=$5
+	local file=$1 interval=$2 fall=$3 as=$4 prepend=$5 bird=""
+	[ -n "${6:-}" ] && bird="\"bird\": { \"socket\": \"$6\" },"
 	cat >"$file" <<JSON
-{ "local_as": $as,
+{ "local_as": $as, $bird
   "defaults": { "interval": $interval,
                 "fast_interval": $(awk -v i="$interval" 'BEGIN { print i / 2 }'),
                 "timeout": $interval, "rise": 2, "fall": $fall },
@@ -173,11 +173,24 @@ PY
 for setting in $SETTINGS; do
 	interval=${setting%:*}
 	fall=${setting#*:}
-	site_config "$BENCH_DIR/A.json" "$interval" "$fall" 65001 0
 	site_config "$BENCH_DIR/B.json" "$interval" "$fall" 65002 2
-	lab_site_exabgp_stop A 5 >/dev/null 2>&1 || true
 	lab_site_exabgp_stop B 5 >/dev/null 2>&1 || true
-	lab_site_exabgp A true "$ANYCHECK" -c "$BENCH_DIR/A.json" || bench_die "ExaBGP A failed"
+	if [ "$BACKEND" = bird ]; then
+		# Site A: BIRD + anycheck-bird (BFD on its session); a new
+		# setting restarts anycheck-bird on the rewritten config.
+		site_config "$BENCH_DIR/A.json" "$interval" "$fall" 65001 0 \
+		    "$(lab_site_bird_socket A)"
+		if lab_alive anycheck-A; then
+			lab_site_anycheck_stop A 5 >/dev/null 2>&1 || true
+			lab_site_anycheck_start A || bench_die "anycheck-bird A failed"
+		else
+			lab_site_bird A "$BENCH_DIR/A.json" || bench_die "BIRD A failed"
+		fi
+	else
+		site_config "$BENCH_DIR/A.json" "$interval" "$fall" 65001 0
+		lab_site_exabgp_stop A 5 >/dev/null 2>&1 || true
+		lab_site_exabgp A true "$ANYCHECK" -c "$BENCH_DIR/A.json" || bench_die "ExaBGP A failed"
+	fi
 	lab_site_exabgp B true "$ANYCHECK" -c "$BENCH_DIR/B.json" || bench_die "ExaBGP B failed"
 	lab_wait_for 20 router_via_a || bench_die "the router never preferred A"
 	bench_log "setting interval ${interval}s fall $fall: $REPS repetitions"
@@ -217,8 +230,9 @@ for s, v in rows.items():
 sys.exit(1 if bad else 0)
 PY
 cat >"$NOTES" <<NOTES
-Lab: router BIRD 2, two sites (ExaBGP 4.2 + anycheck-exabgp, api.ack true; B announces
-with AS-path prepend 2), client behind the router; veth links in network namespaces.
+Lab: router BIRD 2, two sites (A: ExaBGP 4.2 + anycheck-exabgp for the exabgp backend, or
+BIRD 2 + anycheck-bird with BFD for the bird backend; B: ExaBGP + anycheck-exabgp, api.ack
+true, AS-path prepend 2), client behind the router; veth links in network namespaces.
 rise 2, fast_interval = interval / 2, timeout = interval, http check of http://192.0.2.1/.
 t0 = SIGKILL of site A's HTTP service at a random phase of the check schedule. (a) from
 \`ip -ts monitor route\` in the router namespace (the kernel route moving away from A);

@@ -6,9 +6,10 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 failed=()
-for bench in cpu_per_check scale failover; do
-	echo "=== bench/$bench.sh --smoke"
-	if "$here/$bench.sh" --smoke; then
+for bench in cpu_per_check scale failover "failover --backend bird"; do
+	read -r -a words <<<"$bench"   # the bench's name, then its options
+	echo "=== bench/${words[0]}.sh --smoke ${words[*]:1}"
+	if "$here/${words[0]}.sh" --smoke "${words[@]:1}"; then
 		echo "=== PASS $bench"
 	else
 		echo "=== FAIL $bench"

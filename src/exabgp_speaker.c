@@ -72,6 +72,16 @@ exabgp_speaker_write(struct exabgp_speaker *speaker)
 		loop_remove_fd(speaker->loop, speaker->output_fd);
 		speaker->output_watched = false;
 	}
+
+	if (!want && speaker->overflowed) {
+		speaker->overflowed = false;
+		log_info("ExaBGP caught up after %lu dropped commands; "
+		    "re-sending the state of every route",
+		    speaker->commands_dropped);
+		/* The owner queues the full state again (which writes). */
+		if (speaker->on_resync != NULL)
+			speaker->on_resync(speaker, speaker->on_resync_arg);
+	}
 }
 
 static void
@@ -183,10 +193,16 @@ exabgp_speaker_send(struct exabgp_speaker *speaker, const char *line)
 
 	if (!speaker->output_open)
 		return;
-	if (speaker->output_length + length > EXABGP_SPEAKER_OUTPUT_MAX) {
-		log_error("ExaBGP has not read %zu bytes of commands; dropping "
-		    "\"%.*s\"", speaker->output_length, (int)(length - 1),
-		    line);
+	if (speaker->overflowed ||
+	    speaker->output_length + length > EXABGP_SPEAKER_OUTPUT_MAX) {
+		if (!speaker->overflowed)
+			log_error("ExaBGP has not read %zu bytes of commands; "
+			    "dropping commands until it catches up, then "
+			    "re-sending the state of every route",
+			    speaker->output_length);
+		speaker->overflowed = true;
+		speaker->commands_dropped++;
+		log_debug("dropped for now: %.*s", (int)(length - 1), line);
 		return;
 	}
 	if (speaker->output_length + length > speaker->output_capacity) {

@@ -18,8 +18,10 @@
 #include "line_reader.h"
 #include "loop.h"
 
-/* Past this much unwritten output ExaBGP is not reading: we log and keep
- * only what fits, since newer commands supersede older ones. */
+/* Past this much unwritten output ExaBGP is not reading: further commands
+ * are dropped (logged once) and, once ExaBGP has read everything queued,
+ * on_resync asks the owner to send the current state of every route again,
+ * so nothing dropped (a withdraw included) is lost for good. */
 #define EXABGP_SPEAKER_OUTPUT_MAX (4u * 1024u * 1024u)
 
 struct exabgp_speaker;
@@ -42,6 +44,11 @@ struct exabgp_speaker {
 	struct exabgp_ack_tracker acks;
 	exabgp_speaker_gone_callback on_gone;
 	void *on_gone_arg;
+	/* Optional: called when the output has drained after an overflow. */
+	void (*on_resync)(struct exabgp_speaker *speaker, void *arg);
+	void *on_resync_arg;
+	bool overflowed;                /* commands were dropped */
+	unsigned long commands_dropped;
 	unsigned long commands_sent;
 	unsigned long replies_done;
 	unsigned long replies_error;

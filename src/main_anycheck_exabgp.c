@@ -158,6 +158,34 @@ exabgp_daemon_service_changed(struct supervisor *supervisor,
 	service->backend_state = EXABGP_ANNOUNCEMENT_ANNOUNCED;
 }
 
+/* ExaBGP fell so far behind that commands were dropped: now that it has
+ * read everything, tell it the current state of every route again. */
+static void
+exabgp_daemon_resync(struct exabgp_speaker *speaker, void *arg)
+{
+	struct exabgp_daemon *daemon = arg;
+
+	(void)speaker;
+	for (size_t s = 0; s < daemon->supervisor.service_count; s++) {
+		struct service *service = daemon->supervisor.services[s];
+		const struct service_config *config = service->config;
+		const struct announce_attributes *want =
+		    supervisor_announcement(service);
+
+		if (service->backend_state == EXABGP_ANNOUNCEMENT_UNKNOWN)
+			continue;
+		if (service->backend_state == EXABGP_ANNOUNCEMENT_ANNOUNCED &&
+		    want == NULL)
+			want = &config->announce;   /* as last decided */
+		for (size_t i = 0; i < config->prefix_count; i++)
+			exabgp_daemon_send_prefix(daemon, config,
+			    &config->prefixes[i],
+			    service->backend_state ==
+			    EXABGP_ANNOUNCEMENT_ANNOUNCED ? want : NULL,
+			    &config->announce);
+	}
+}
+
 static void
 exabgp_daemon_stopped(struct supervisor *supervisor, void *arg)
 {
@@ -260,6 +288,8 @@ main(int argc, char **argv)
 	if (exabgp_speaker_init(&daemon.speaker, daemon.loop, STDIN_FILENO,
 	    STDOUT_FILENO, exabgp_daemon_gone, &daemon) != 0)
 		exit(CLI_EXIT_RUNTIME);
+	daemon.speaker.on_resync = exabgp_daemon_resync;
+	daemon.speaker.on_resync_arg = &daemon;
 	daemon.config_path = options.config_path;
 
 	log_info("started with %zu service%s from %s",

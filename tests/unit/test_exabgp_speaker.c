@@ -415,6 +415,18 @@ bounded_line(char *line, size_t size, unsigned long i)
 	return (size_t)n;
 }
 
+static int resync_calls;
+
+/* What the daemon does on resync: send the current state again. */
+static void
+record_resync(struct exabgp_speaker *speaker, void *arg)
+{
+	(void)arg;
+	resync_calls++;
+	exabgp_speaker_send(speaker, "announce route 192.0.2.9/32 "
+	    "next-hop self\n");
+}
+
 START_TEST(test_output_bounded)
 {
 	char line[256];
@@ -424,6 +436,8 @@ START_TEST(test_output_bounded)
 
 	capture_log();
 	log_set_level(LOG_LEVEL_ERROR);
+	resync_calls = 0;
+	world.speaker.on_resync = record_resync;
 	/* Twice the bound, nobody reading. */
 	for (unsigned long i = 0; i < attempts; i++) {
 		bounded_line(line, sizeof(line), i);
@@ -454,14 +468,22 @@ START_TEST(test_output_bounded)
 	ck_assert(memcmp(got, expected, accepted_length) == 0);
 	free(got);
 	free(expected);
+	/* Once everything queued is read, the owner is asked once to send
+	 * the current state again, and that arrives: nothing dropped (a
+	 * withdraw included) is lost for good. */
+	got = collect_commands(43, 2000);
+	ck_assert_str_eq(got, "announce route 192.0.2.9/32 next-hop self\n");
+	free(got);
+	ck_assert_int_eq(resync_calls, 1);
 	ck_assert(exabgp_speaker_flushed(&world.speaker));
-	/* Room again: new commands are accepted. */
+	/* Room again: new commands are accepted, no further resync. */
 	exabgp_speaker_send(&world.speaker, "withdraw route 192.0.2.1/32 "
 	    "next-hop self\n");
-	ck_assert_uint_eq(world.speaker.commands_sent, sent + 1);
+	ck_assert_uint_eq(world.speaker.commands_sent, sent + 2);
 	got = collect_commands(42, 2000);
 	ck_assert_str_eq(got, "withdraw route 192.0.2.1/32 next-hop self\n");
 	free(got);
+	ck_assert_int_eq(resync_calls, 1);
 }
 END_TEST
 
