@@ -97,7 +97,8 @@ site_config() {
 { "local_as": $as, $bird
   "defaults": { "interval": $interval,
                 "fast_interval": $(awk -v i="$interval" 'BEGIN { print i / 2 }'),
-                "timeout": $interval, "rise": 2, "fall": $fall },
+                "timeout": $interval, "rise": 2, "fall": $fall,
+                "hold_down": 0 },
   "services": [ { "name": "web", "prefixes": ["$LAB_ANYCAST4/32"],
                   "checks": [ { "type": "http", "url": "http://$LAB_ANYCAST4/" } ],
                   "announce": { "as_path_prepend": $prepend } } ] }
@@ -233,7 +234,8 @@ cat >"$NOTES" <<NOTES
 Lab: router BIRD 2, two sites (A: ExaBGP 4.2 + anycheck-exabgp for the exabgp backend, or
 BIRD 2 + anycheck-bird with BFD for the bird backend; B: ExaBGP + anycheck-exabgp, api.ack
 true, AS-path prepend 2), client behind the router; veth links in network namespaces.
-rise 2, fast_interval = interval / 2, timeout = interval, http check of http://192.0.2.1/.
+rise 2, fast_interval = interval / 2, timeout = interval, hold_down 0 (every repetition is
+a fresh failure, not a flap), http check of http://192.0.2.1/.
 t0 = SIGKILL of site A's HTTP service at a random phase of the check schedule. (a) from
 \`ip -ts monitor route\` in the router namespace (the kernel route moving away from A);
 (b) from a client poller (GET every 5 ms). Reproduce: \`bench/failover.sh\` (as root).
