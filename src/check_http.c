@@ -567,10 +567,9 @@ check_http_drain(struct check_http_engine *engine)
 
 static int
 check_http_configure(struct check_http_run *run,
-    const struct check_http_config *http, double timeout)
+    const struct check_http_config *http)
 {
 	CURL *easy = run->easy;
-	long timeout_ms = timeout > 0 ? (long)(timeout * 1000 + 0.5) : 0;
 	CURLcode code = CURLE_OK;
 
 #define SET(option, value) \
@@ -586,9 +585,11 @@ check_http_configure(struct check_http_run *run,
 	SET(CURLOPT_USERAGENT, "anycheck/" ANYCHECK_VERSION);
 	SET(CURLOPT_WRITEFUNCTION, check_http_write);
 	SET(CURLOPT_WRITEDATA, run);
-	/* curl's own limits back up the check's timeout timer. */
-	SET(CURLOPT_TIMEOUT_MS, timeout_ms);
-	SET(CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	/* A health check talks to the service itself, never through a proxy
+	 * named in the environment (this also spares curl's getenv calls). */
+	SET(CURLOPT_PROXY, "");
+	/* No ALPN or upgrade logic: plain HTTP/1.1 over http and https. */
+	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	if (http->headers != NULL)
 		SET(CURLOPT_HTTPHEADER, http->headers);
 	if (!http->tls_verify) {
@@ -648,7 +649,7 @@ check_http_start(struct check *check)
 	if (http->expect_body != NULL)
 		run->body = xmalloc(CHECK_HTTP_BODY_MAX);
 	check->state = run;
-	if (check_http_configure(run, http, check->config->timeout) == -1 ||
+	if (check_http_configure(run, http) == -1 ||
 	    curl_multi_add_handle(engine->multi, run->easy) != CURLM_OK) {
 		check_http_run_release(run);
 		check_done(check, CHECK_RESULT_ERROR, "cannot set up the "
