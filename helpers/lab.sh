@@ -183,6 +183,9 @@ lab_init() {
 	LAB_T0=$(date +%s.%N)
 	LAB_SITES=()
 	LAB_CLEANED=0
+	# Tests count failures in $failed (tests/integration/harness.sh): a lab
+	# torn down after a failure prints its daemons' logs first.
+	LAB_FAILED_AT_INIT=${failed:-0}
 	trap lab_cleanup EXIT
 	trap 'lab_cleanup; exit 130' INT
 	trap 'lab_cleanup; exit 143' TERM
@@ -196,6 +199,9 @@ lab_cleanup() {
 	[ "$LAB_CLEANED" = 1 ] && return 0
 	LAB_CLEANED=1
 	[ -n "$LAB_ID" ] || return 0
+	if [ "${failed:-0}" -gt "${LAB_FAILED_AT_INIT:-0}" ]; then
+		lab_dump_logs 60
+	fi
 	if [ -d "$LAB_DIR/pids" ]; then
 		for pidfile in "$LAB_DIR"/pids/*.pid; do
 			[ -e "$pidfile" ] || continue
@@ -1156,3 +1162,17 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	lab_main "$@"
 	exit $?
 fi
+
+# Print the tail of every daemon log of the lab (for a failing test, since
+# the lab directory is removed at exit): lab_dump_logs [LINES]
+lab_dump_logs() {
+	local lines=${1:-40} file
+	[ -n "${LAB_DIR:-}" ] && [ -d "$LAB_DIR" ] || return 0
+	for file in "$LAB_DIR"/site-*/*.log "$LAB_DIR"/site-*/*.out \
+	    "$LAB_DIR"/router/bird.log; do
+		[ -s "$file" ] || continue
+		echo "---- ${file#"$LAB_DIR"/} (last $lines lines)"
+		tail -n "$lines" "$file"
+	done
+	echo "----"
+}

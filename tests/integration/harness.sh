@@ -25,7 +25,12 @@ check() {
 	if "$@"; then pass "$name"; else fail "$name" "$why"; fi
 }
 
+# A test may define on_failure (for example to print daemon logs); finish
+# calls it before the closing line when anything failed.
 finish() {
+	if [ "$failed" != 0 ] && declare -F on_failure >/dev/null; then
+		on_failure
+	fi
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
 	exit $?
