@@ -923,8 +923,9 @@ supervisor_log_state(const struct supervisor *supervisor)
 			char count[48] = "";
 			if (service->last_count >= 0)
 				snprintf(count, sizeof(count),
-				    ", %ld connections left",
-				    service->last_count);
+				    ", %ld connection%s left",
+				    service->last_count,
+				    service->last_count == 1 ? "" : "s");
 			snprintf(extra, sizeof(extra), "; draining (%s) "
 			    "for %.1f s, %.1f s left%s",
 			    health_drain_reason_name(health->drain_reason),
