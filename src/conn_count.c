@@ -468,3 +468,12 @@ fail:
 	conn_count_complete_later(counter, -1);
 	return 0;
 }
+
+int
+conn_count_start_hook(void *counter, const struct prefix *prefixes,
+    size_t prefix_count, const uint16_t *ports, size_t port_count,
+    void (*done)(long count, void *arg), void *arg)
+{
+	return conn_count_start(counter, prefixes, prefix_count, ports,
+	    port_count, done, arg);
+}

@@ -40,6 +40,12 @@ int conn_count_start(struct conn_counter *counter,
     const uint16_t *ports, size_t port_count,
     void (*done)(long count, void *arg), void *arg);
 
+/* conn_count_start with the counter passed as void *: the shape of the
+ * supervisor's connection-counter hook (supervisor.conn_counter.start). */
+int conn_count_start_hook(void *counter, const struct prefix *prefixes,
+    size_t prefix_count, const uint16_t *ports, size_t port_count,
+    void (*done)(long count, void *arg), void *arg);
+
 /* Does a connection with this local family, address (network order) and
  * port (host order) count? An IPv4-mapped IPv6 address (::ffff:a.b.c.d, as a
  * dual-stack listener's connections show) also matches IPv4 prefixes. */

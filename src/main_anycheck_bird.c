@@ -45,15 +45,6 @@ struct bird_daemon {
 	bool reloading;                 /* announcements applied after */
 };
 
-static int
-bird_daemon_count_start(void *counter, const struct prefix *prefixes,
-    size_t prefix_count, const uint16_t *ports, size_t port_count,
-    void (*done)(long count, void *arg), void *arg)
-{
-	return conn_count_start(counter, prefixes, prefix_count, ports,
-	    port_count, done, arg);
-}
-
 static void
 bird_daemon_service_changed(struct supervisor *supervisor,
     struct service *service, const struct supervisor_change *change,
@@ -281,7 +272,7 @@ main(int argc, char **argv)
 	    bird_daemon_service_changed, &daemon);
 	daemon.counter = conn_counter_new(daemon.loop);
 	if (daemon.counter != NULL) {
-		daemon.supervisor.conn_counter.start = bird_daemon_count_start;
+		daemon.supervisor.conn_counter.start = conn_count_start_hook;
 		daemon.supervisor.conn_counter.counter = daemon.counter;
 	}
 	if (daemon.config->bird_include_file != NULL) {

@@ -53,15 +53,6 @@ struct exabgp_daemon {
 	struct conn_counter *counter;
 };
 
-static int
-exabgp_daemon_count_start(void *counter, const struct prefix *prefixes,
-    size_t prefix_count, const uint16_t *ports, size_t port_count,
-    void (*done)(long count, void *arg), void *arg)
-{
-	return conn_count_start(counter, prefixes, prefix_count, ports,
-	    port_count, done, arg);
-}
-
 /* Announce prefix with attributes, or withdraw it (attributes == NULL;
  * path_from names the path-id of the route to withdraw). */
 static void
@@ -300,7 +291,7 @@ main(int argc, char **argv)
 	daemon.counter = conn_counter_new(daemon.loop);
 	if (daemon.counter != NULL) {
 		daemon.supervisor.conn_counter.start =
-		    exabgp_daemon_count_start;
+		    conn_count_start_hook;
 		daemon.supervisor.conn_counter.counter = daemon.counter;
 	}
 
