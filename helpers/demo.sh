@@ -20,8 +20,7 @@
 #   5. A's host stops answering, its link up (tc qdisc "pfifo limit 0") ->
 #      BFD takes A's session down in well under a second.
 # Ends with a summary table: scenario, requests, lost, time until traffic
-# moved. Steps that need a feature the daemons do not have yet (hold-down,
-# drain: "anycheck-bird -n" rejects their config keys) are marked skipped.
+# moved.
 # Everything is removed at the end, also on failure or Ctrl-C. Needs root;
 # takes about a minute.
 #
@@ -201,12 +200,6 @@ traffic_end() {
 # record KEY STATUS LABEL MOVED_TEXT [EXTRA]: one summary row (uses res_*).
 record() {
 	local key=$1 status=$2 label=$3 text=$4 extra=${5:-}
-	if [ "$status" = skipped ]; then
-		summary_rows+=("$label|-|-|$text")
-		[ -z "$summary_file" ] ||
-		    printf '%s\tskipped\t-\t-\t-\t%s\n' "$key" "$extra" >>"$summary_file"
-		return 0
-	fi
 	summary_rows+=("$label|$res_n|$res_lost|$text")
 	[ -z "$summary_file" ] ||
 	    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$status" "$res_n" \
@@ -242,13 +235,10 @@ settle_at() {
 
 # ------------------------------------------------------------ configs
 
-# Site A's anycheck config; with "full", also hold-down and drain.
+# Site A's anycheck config: a short hold-down and drain for the demo.
 config_a() {
-	local extra=""
-	if [ "$1" = full ]; then
-		extra="\"hold_down\": $hold_down, \"flap_window\": 60, \"hold_down_max\": 12,
+	local extra="\"hold_down\": $hold_down, \"flap_window\": 60, \"hold_down_max\": 12,
 			\"drain\": { \"seconds\": $drain_seconds },"
-	fi
 	cat <<EOF
 {
 	"local_as": 65001,
@@ -298,20 +288,11 @@ echo "  both check their own HTTP service on $url every 0.2 s (rise 2, fall 2)"
 lab_init acl-demo || exit 1
 mkdir -p "$LAB_DIR/site-A" "$LAB_DIR/site-B"
 
-# Hold-down and drain are recent: use them when the daemon accepts them.
-features=1
-config_a full >"$LAB_DIR/anycheck-A.json"
+config_a >"$LAB_DIR/anycheck-A.json"
 if ! "$ANYCHECK_BIRD" -n -c "$LAB_DIR/anycheck-A.json" >"$LAB_DIR/check-A.out" 2>&1; then
-	features=0
-	echo "  (this anycheck-bird does not know hold_down/drain yet:" \
-	    "$(grep -m1 -o 'unknown key "[a-z_]*"' "$LAB_DIR/check-A.out" || head -n 1 "$LAB_DIR/check-A.out");"
-	echo "   the hold-down and drain steps are skipped)"
-	config_a plain >"$LAB_DIR/anycheck-A.json"
-	if ! "$ANYCHECK_BIRD" -n -c "$LAB_DIR/anycheck-A.json" >"$LAB_DIR/check-A.out" 2>&1; then
-		cat "$LAB_DIR/check-A.out" >&2
-		echo "demo.sh: anycheck-bird rejects site A's config" >&2
-		exit 1
-	fi
+	cat "$LAB_DIR/check-A.out" >&2
+	echo "demo.sh: anycheck-bird rejects site A's config" >&2
+	exit 1
 fi
 config_b >"$LAB_DIR/anycheck-B.json"
 if ! "$ANYCHECK_EXABGP" -n -c "$LAB_DIR/anycheck-B.json" >"$LAB_DIR/check-B.out" 2>&1; then
@@ -359,7 +340,7 @@ show_logs
 
 # 2 ------------------------------------------------------------------
 step "A's service comes back: A announces again, traffic returns to A"
-[ "$features" = 1 ] && echo "  (1st DOWN of A within its flap_window: no hold-down, only rise 2)"
+echo "  (1st DOWN of A within its flap_window: no hold-down, only rise 2)"
 traffic_begin 50
 trigger_what="service start" trigger=$(now)
 lab_site_service_start A
@@ -371,39 +352,29 @@ show_logs
 
 # 3 ------------------------------------------------------------------
 step "A fails again at once and recovers: anti-flap hold-down"
-if [ "$features" = 1 ]; then
-	traffic_begin "$(awk -v h="$hold_down" -v r="$rate" 'BEGIN { printf "%d", (h + 4.5) / r }')"
-	trigger_what="restart of A's service" trigger=$(now)
-	lab_site_service_stop A
-	lab_wait_best_site "$prefix" B 5 || echo "  (traffic did not move to B within 5 s)"
-	# Measured from the restart: A cannot be healthy before it.
-	trigger=$(now)
-	lab_site_service_start A
-	echo "  A's service stopped, traffic went to B, A's service restarted at once;"
-	echo "  A is healthy again, but this is its 2nd DOWN within the flap window:" \
-	    "held down for $hold_down s"
-	traffic_end "$trigger" A
-	if [ "$res_moved" = - ]; then
-		status=notmoved
-	else
-		status=ok
-	fi
-	record holddown "$status" "A fails again, recovers: held down ${hold_down} s, then A" \
-	    "$(moved_text) after A's service restarted" "hold_down=$hold_down"
-	show_logs
-	settle_at A 15
+traffic_begin "$(awk -v h="$hold_down" -v r="$rate" 'BEGIN { printf "%d", (h + 4.5) / r }')"
+trigger_what="restart of A's service" trigger=$(now)
+lab_site_service_stop A
+lab_wait_best_site "$prefix" B 5 || echo "  (traffic did not move to B within 5 s)"
+# Measured from the restart: A cannot be healthy before it.
+trigger=$(now)
+lab_site_service_start A
+echo "  A's service stopped, traffic went to B, A's service restarted at once;"
+echo "  A is healthy again, but this is its 2nd DOWN within the flap window:" \
+    "held down for $hold_down s"
+traffic_end "$trigger" A
+if [ "$res_moved" = - ]; then
+	status=notmoved
 else
-	echo "  skipped: needs drain/hold-down support (hold_down, flap_window)"
-	record holddown skipped "A fails again, recovers: hold-down" \
-	    "skipped: needs drain/hold-down support"
+	status=ok
 fi
+record holddown "$status" "A fails again, recovers: held down ${hold_down} s, then A" \
+    "$(moved_text) after A's service restarted" "hold_down=$hold_down"
+show_logs
+settle_at A 15
 
 # 4 ------------------------------------------------------------------
-if [ "$features" = 1 ]; then
-	step "A goes into maintenance: drained (GRACEFUL_SHUTDOWN), then withdrawn"
-else
-	step "A goes into maintenance (drain skipped: needs drain/hold-down support)"
-fi
+step "A goes into maintenance: drained (GRACEFUL_SHUTDOWN), then withdrawn"
 traffic_begin "$(awk -v d="$drain_seconds" -v r="$rate" 'BEGIN { printf "%d", (d + 2.5) / r }')"
 trigger_what="maintenance file" trigger=$(now)
 touch "$LAB_DIR/site-A/maintenance"
@@ -415,7 +386,7 @@ while awk -v d="$deadline" -v n="$(now)" 'BEGIN { exit !(n < d) }'; do
 	route=$(lab_router_site_route "$prefix" A)
 	if [ -z "$route" ]; then
 		[ "$gone_at" = - ] && gone_at=$(lab_elapsed_since "$trigger")
-		if [ "$features" = 0 ] || [ "$gs_at" != - ] ||
+		if [ "$gs_at" != - ] ||
 		    awk -v e="$(lab_elapsed_since "$trigger")" -v d="$drain_seconds" \
 		    'BEGIN { exit !(e > d + 1) }'; then
 			break
@@ -444,22 +415,16 @@ else
 	echo "  -> router: A's route withdrawn after $gone_at s"
 fi
 traffic_end "$trigger" B
-if [ "$features" = 1 ] && [ "$gs_at" != - ]; then
+if [ "$gs_at" != - ]; then
 	record maintenance "$([ "$res_moved" = - ] && echo notmoved || echo ok)" \
 	    "A in maintenance: drained, withdrawn, traffic to B" \
 	    "$(moved_text) (65535:0 at router after $gs_at s, withdrawn after $gone_at s)" \
 	    "gs=$gs_at withdrawn=$gone_at blips=$blips"
-elif [ "$features" = 1 ]; then
-	echo "  (no GRACEFUL_SHUTDOWN seen at the router: anycheck-bird does not" \
-	    "announce drain attributes yet)"
-	record maintenance nogs \
-	    "A in maintenance: withdrawn (drain not visible at router)" \
-	    "$(moved_text) (withdrawn after $gone_at s; no 65535:0 seen)" \
-	    "gs=- withdrawn=$gone_at"
 else
-	record maintenance nodrain \
-	    "A in maintenance: plain withdraw (drain skipped)" \
-	    "$(moved_text) (withdrawn after $gone_at s; drain skipped: needs drain/hold-down support)" \
+	echo "  !! no GRACEFUL_SHUTDOWN (65535:0) seen at the router during the drain"
+	record maintenance nogs \
+	    "A in maintenance: withdrawn, NO drain seen at the router" \
+	    "$(moved_text) (withdrawn after $gone_at s; no 65535:0 seen)" \
 	    "gs=- withdrawn=$gone_at"
 fi
 show_logs
