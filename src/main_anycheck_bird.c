@@ -114,24 +114,16 @@ static void
 bird_daemon_reload(struct bird_daemon *daemon)
 {
 	const struct service_config **services;
-	struct config_errors errors;
 	struct config *config;
 	size_t count;
 
-	log_info("SIGHUP: reloading %s", daemon->config_path);
 	if (daemon->stopping) {
-		log_warnx("reload ignored: stopping");
+		log_warnx("SIGHUP: reload ignored: stopping");
 		return;
 	}
-	config_errors_init(&errors);
-	if (config_load(daemon->config_path, &config, &errors) != 0) {
-		config_errors_log(&errors);
-		config_errors_clear(&errors);
-		log_error("reload failed; still running the previous "
-		    "configuration");
+	config = cli_reload_config(daemon->config_path);
+	if (config == NULL)
 		return;
-	}
-	config_errors_clear(&errors);
 	if (bird_include_check(config, NULL) != 0) {
 		config_free(config);
 		log_error("reload failed (the BIRD protocols cannot be "

@@ -212,20 +212,10 @@ exabgp_daemon_gone(struct exabgp_speaker *speaker, const char *why, void *arg)
 static void
 exabgp_daemon_reload(struct exabgp_daemon *daemon)
 {
-	struct config_errors errors;
-	struct config *config;
+	struct config *config = cli_reload_config(daemon->config_path);
 
-	log_info("SIGHUP: reloading %s", daemon->config_path);
-	config_errors_init(&errors);
-	if (config_load(daemon->config_path, &config, &errors) != 0) {
-		config_errors_log(&errors);
-		config_errors_clear(&errors);
-		log_error("reload failed; still running the previous "
-		    "configuration");
-		return;
-	}
-	config_errors_clear(&errors);
-	supervisor_reload(&daemon->supervisor, config);
+	if (config != NULL)
+		supervisor_reload(&daemon->supervisor, config);
 }
 
 static void
