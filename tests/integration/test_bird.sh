@@ -164,6 +164,7 @@ check_client "service down: client cannot reach the anycast address" FAIL 3
 
 # ---- drift: a hand-run "birdc enable" while the service is down
 corrections_before=$(anycheck_log | grep -c "changed by hand")
+reapplied_before=$(anycheck_log | grep -cE 'changed by hand\?\); correcting|re-applying every|applying the state of')
 lab_site_birdc A enable "$proto" >"$LAB_DIR/enable.out" 2>&1
 check "drift: birdc enable by hand took effect" "birdc said: $(cat "$LAB_DIR/enable.out")" \
     grep -q "$proto: enabled" "$LAB_DIR/enable.out"
@@ -174,9 +175,14 @@ else
 	fail "drift: anycheck-bird disabled the protocol again" \
 	    "$proto still '$(lab_site_proto_state A "$proto")' after 2.5s"
 fi
+# The verify pass logs the drift it corrects; should a re-apply of every
+# protocol (after a reconnect or a status change, each logged) have won the
+# race, that is logged too, and noted here so the path is visible.
 check "drift: anycheck-bird logged the correction" \
-    "no new 'changed by hand?); correcting' in its log" \
-    lab_wait_for 1 eval "[ \"\$(anycheck_log | grep -c 'changed by hand?); correcting')\" -gt $corrections_before ]"
+    "no new 'changed by hand?); correcting' (nor a logged re-apply) in its log" \
+    lab_wait_for 1.5 eval "[ \"\$(anycheck_log | grep -cE 'changed by hand\?\); correcting|re-applying every|applying the state of')\" -gt $reapplied_before ]"
+[ "$(anycheck_log | grep -c 'changed by hand?); correcting')" -gt "$corrections_before" ] ||
+	echo "NOTE drift corrected by a re-apply, not the verify pass: $(anycheck_log | grep -E 're-applying every|applying the state of|lost the connection' | tail -n 2 | tr '\n' ' ')"
 check_route "drift: prefix withdrawn at the router" absent 5
 
 lab_site_service_start A
@@ -197,7 +203,8 @@ fi
 check_route "drift: prefix announced at the router again" present 10
 
 # ---- BIRD reconfiguration while healthy: BIRD re-applies "disabled yes"
-reconfigured_before=$(anycheck_log | grep -c "BIRD was reconfigured")
+reconfigured_before=$(anycheck_log | grep -cE "BIRD was reconfigured|applying the state of")
+reapply_connects=$(anycheck_log | grep -c "applying the state of")
 disabling_before=$(grep -c "Disabling protocol $proto" "$LAB_DIR/site-A/bird.log")
 lab_site_birdc A configure >"$LAB_DIR/configure.out" 2>&1
 t0=$(date +%s.%N)
@@ -215,8 +222,10 @@ check "reconfigure: BIRD did disable the protocol (else this proves nothing)" \
     "BIRD logged no new 'Disabling protocol $proto'" \
     [ "$(grep -c "Disabling protocol $proto" "$LAB_DIR/site-A/bird.log")" -gt "$disabling_before" ]
 check "reconfigure: anycheck-bird noticed the reconfiguration" \
-    "no new 'BIRD was reconfigured' in its log within 1.5s" \
-    lab_wait_for 1.5 eval "[ \"\$(anycheck_log | grep -c 'BIRD was reconfigured')\" -gt $reconfigured_before ]"
+    "no new 'BIRD was reconfigured' (nor a logged re-apply) in its log within 1.5s" \
+    lab_wait_for 1.5 eval "[ \"\$(anycheck_log | grep -cE 'BIRD was reconfigured|applying the state of')\" -gt $reconfigured_before ]"
+[ "$(anycheck_log | grep -c 'BIRD was reconfigured')" -gt "$(( reconfigured_before - reapply_connects ))" ] ||
+	echo "NOTE reconfiguration re-applied after a reconnect: $(anycheck_log | grep -E 'applying the state of|lost the connection' | tail -n 2 | tr '\n' ' ')"
 check_route "reconfigure: prefix announced at the router" present 10
 
 # ---- the include file loses our protocol (not regenerated), then is fixed
