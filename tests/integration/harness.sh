@@ -35,3 +35,26 @@ finish() {
 	[ "$failed" = 0 ]
 	exit $?
 }
+
+harness_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# harness_need_root: end the test with a FAIL unless it runs as root.
+harness_need_root() {
+	[ "$(id -u)" = 0 ] && return 0
+	fail "setup" "must run as root"
+	finish
+}
+
+# harness_binary VAR PROGRAM: set and export VAR to the absolute path of
+# PROGRAM (VAR from the environment, else $BUILD_DIR/PROGRAM, BUILD_DIR
+# defaulting to the repository's build/); end with a FAIL when missing.
+harness_binary() {
+	local var=$1 program=$2 path
+	path=${!var:-${BUILD_DIR:-$harness_repo/build}/$program}
+	if [ ! -x "$path" ]; then
+		fail "setup" "no executable $program at $path (set $var or BUILD_DIR)"
+		finish
+	fi
+	printf -v "$var" '%s' "$(readlink -f "$path")"
+	export "${var?}"
+}

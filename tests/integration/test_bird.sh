@@ -48,19 +48,8 @@ prefix=192.0.2.1/32
 url=http://192.0.2.1/
 proto=anycheck_web_v4
 
-if [ "$(id -u)" != 0 ]; then
-	fail "setup" "must run as root"
-	finish
-fi
-
-BUILD_DIR=${BUILD_DIR:-$repo/build}
-ANYCHECK_BIRD=${ANYCHECK_BIRD:-$BUILD_DIR/anycheck-bird}
-if [ ! -x "$ANYCHECK_BIRD" ]; then
-	fail "setup" "no executable anycheck-bird at $ANYCHECK_BIRD (set ANYCHECK_BIRD or BUILD_DIR)"
-	finish
-fi
-ANYCHECK_BIRD=$(readlink -f "$ANYCHECK_BIRD")
-export ANYCHECK_BIRD
+harness_need_root
+harness_binary ANYCHECK_BIRD anycheck-bird
 
 # Seconds since a "date +%s.%N" stamp, as a number for awk comparisons.
 since() {

@@ -36,18 +36,8 @@ prefix2=192.0.2.53/32
 url=http://192.0.2.1/
 hold_down=3
 
-if [ "$(id -u)" != 0 ]; then
-	fail "setup" "must run as root"
-	finish
-fi
-BUILD_DIR=${BUILD_DIR:-$repo/build}
-ANYCHECK_BIRD=${ANYCHECK_BIRD:-$BUILD_DIR/anycheck-bird}
-if [ ! -x "$ANYCHECK_BIRD" ]; then
-	fail "setup" "no executable anycheck-bird at $ANYCHECK_BIRD"
-	finish
-fi
-ANYCHECK_BIRD=$(readlink -f "$ANYCHECK_BIRD")
-export ANYCHECK_BIRD
+harness_need_root
+harness_binary ANYCHECK_BIRD anycheck-bird
 
 anycheck_log() {
 	cat "$LAB_DIR/site-A/anycheck-bird.log" 2>/dev/null

@@ -12,9 +12,6 @@
 # Needs root. Environment:
 #   ANYCHECK_EXABGP  the binary (default $BUILD_DIR/anycheck-exabgp,
 #                    BUILD_DIR defaulting to ./build of the repository)
-#   STANDIN=1        use tests/integration/standin-anycheck.sh when the
-#                    binary does not exist (lab development only);
-#                    STANDIN=force uses it even when the binary exists
 #   ACKS="true false" the api.ack values to run (default both)
 #   IPV6=1           also announce 2001:db8::1/128 (next hop
 #                    2001:db8:ffff::2, over an IPv6 session) and check it
@@ -32,24 +29,9 @@ repo=$(cd "$here/../.." && pwd)
 # shellcheck source=tests/integration/harness.sh
 . "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	fail "setup" "must run as root"
-	finish
-fi
-
-BUILD_DIR=${BUILD_DIR:-$repo/build}
-ANYCHECK_EXABGP=${ANYCHECK_EXABGP:-$BUILD_DIR/anycheck-exabgp}
-standin="$here/standin-anycheck.sh"
-if [ "${STANDIN:-0}" = force ] ||
-    { [ ! -x "$ANYCHECK_EXABGP" ] && [ "${STANDIN:-0}" = 1 ]; }; then
-	echo "NOTE: using the stand-in $standin, not anycheck-exabgp" >&2
-	ANYCHECK_EXABGP=$standin
-elif [ ! -x "$ANYCHECK_EXABGP" ]; then
-	fail "setup" "no executable anycheck-exabgp at $ANYCHECK_EXABGP (set ANYCHECK_EXABGP or BUILD_DIR)"
-	finish
-fi
-# ExaBGP's "run" wants an absolute path.
-ANYCHECK_EXABGP=$(readlink -f "$ANYCHECK_EXABGP")
+harness_need_root
+# ExaBGP's "run" wants an absolute path: harness_binary gives one.
+harness_binary ANYCHECK_EXABGP anycheck-exabgp
 
 prefixes=(192.0.2.1/32)
 urls=(http://192.0.2.1/)
@@ -60,7 +42,7 @@ if [ "${IPV6:-0}" = 1 ]; then
 	urls+=("http://[2001:db8::1]/")
 	prefixes_json='"192.0.2.1/32", "2001:db8::1/128"'
 	next_hop_json='{ "ipv4": "self", "ipv6": "2001:db8:ffff::2" }'
-	export LAB_EXABGP_IPV6=1 STANDIN_NEXT_HOP6=2001:db8:ffff::2
+	export LAB_EXABGP_IPV6=1
 fi
 
 write_config() {

@@ -36,18 +36,8 @@ repo=$(cd "$here/../.." && pwd)
 # shellcheck source=tests/integration/harness.sh
 . "$here/harness.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	fail "setup" "must run as root"
-	finish
-fi
-
-BUILD_DIR=${BUILD_DIR:-$repo/build}
-ANYCHECK_EXABGP=${ANYCHECK_EXABGP:-$BUILD_DIR/anycheck-exabgp}
-if [ ! -x "$ANYCHECK_EXABGP" ]; then
-	fail "setup" "no executable anycheck-exabgp at $ANYCHECK_EXABGP (set ANYCHECK_EXABGP or BUILD_DIR)"
-	finish
-fi
-ANYCHECK_EXABGP=$(readlink -f "$ANYCHECK_EXABGP")
+harness_need_root
+harness_binary ANYCHECK_EXABGP anycheck-exabgp
 export LAB_EXABGP_LOG_LEVEL=DEBUG LAB_QUIET=${LAB_QUIET:-1}
 
 WEB=192.0.2.1/32
