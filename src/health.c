@@ -45,15 +45,6 @@ health_reset_counters(struct health *health)
 	health->holding = false;
 }
 
-/* Initialize a service in INIT with rise and fall and no hold-down. */
-void
-health_init(struct health *health, unsigned rise, unsigned fall)
-{
-	struct health_params params = { .rise = rise, .fall = fall };
-
-	health_init_params(health, &params);
-}
-
 /* Initialize a service in INIT with every parameter. */
 void
 health_init_params(struct health *health, const struct health_params *params)
@@ -74,17 +65,6 @@ health_set_params(struct health *health, const struct health_params *params)
 	health->params.fall = health_threshold(params->fall);
 	if (health->params.hold_down_max_ns < health->params.hold_down_ns)
 		health->params.hold_down_max_ns = health->params.hold_down_ns;
-}
-
-/* Change rise and fall only. */
-void
-health_set_thresholds(struct health *health, unsigned rise, unsigned fall)
-{
-	struct health_params params = health->params;
-
-	params.rise = rise;
-	params.fall = fall;
-	health_set_params(health, &params);
 }
 
 /* The extra healthy time the n-th DOWN within the window requires: nothing

@@ -108,17 +108,12 @@ struct health {
 	unsigned events;                /* HEALTH_EVENT_* of the last call */
 };
 
-/* Start in INIT with rise/fall and no hold-down. */
-void health_init(struct health *health, unsigned rise, unsigned fall);
 /* Start in INIT with every parameter. */
 void health_init_params(struct health *health,
     const struct health_params *params);
 /* New parameters (after a reload) without losing state or counters. */
 void health_set_params(struct health *health,
     const struct health_params *params);
-/* New rise/fall only, keeping the hold-down parameters. */
-void health_set_thresholds(struct health *health, unsigned rise,
-    unsigned fall);
 
 /* Feed one combined round result at now_ns. Returns true if the state
  * changed. Results are ignored in DISABLED and STOPPED. */

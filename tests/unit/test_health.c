@@ -9,6 +9,26 @@
 
 #include "health.h"
 
+/* Start in INIT with rise/fall and no hold-down. */
+static void
+health_init(struct health *health, unsigned rise, unsigned fall)
+{
+	struct health_params params = { .rise = rise, .fall = fall };
+
+	health_init_params(health, &params);
+}
+
+/* New rise/fall only, keeping the other parameters (a reload). */
+static void
+health_set_thresholds(struct health *health, unsigned rise, unsigned fall)
+{
+	struct health_params params = health->params;
+
+	params.rise = rise;
+	params.fall = fall;
+	health_set_params(health, &params);
+}
+
 #define SEC 1000000000ULL
 
 /* Maintenance with no drain configured, as the old tests expect. */
