@@ -189,6 +189,8 @@ lab_init() {
 	trap lab_cleanup EXIT
 	trap 'lab_cleanup; exit 130' INT
 	trap 'lab_cleanup; exit 143' TERM
+	# A reader that goes away (test | head) must not leave the lab behind.
+	trap 'lab_cleanup; exit 141' PIPE
 	lab_log "lab $LAB_ID in $LAB_DIR"
 }
 
