@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # DOC: benchmark 4 — BIRD update cost vs the number of prefixes
 #
 # Two network namespaces: "site" runs BIRD 2 with N always-on static IPv6

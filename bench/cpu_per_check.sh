@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # DOC: benchmark 2 — CPU per check, anycheck vs ExaBGP's healthcheck
 #
 # One private nginx on 127.0.0.1 serves a small file. Each case runs alone

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # DOC: benchmark 1 — failover time
 #
 # The lab (helpers/lab.sh): a router (BIRD 2), site A (AS 65001) and site B

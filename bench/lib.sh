@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # DOC: shared helpers for the anycheck benchmarks
 #
 # Sourced by bench/*.sh. Gives: a temp dir and a cleanup trap that stops

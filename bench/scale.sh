@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # DOC: benchmark 3 — many services in one anycheck-exabgp process
 #
 # A private network namespace (only lo) holds a private nginx on

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # DOC: run every benchmark in --smoke mode (correctness only, a few seconds
 # each, no timing assertions). Exits non-zero if any of them could not take
 # its measurement or got nonsense. For CI; needs root, nginx-light, exabgp,

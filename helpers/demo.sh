@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # DOC: narrated demo of anycast failover between two sites driven by anycheck
 #
 # Builds the lab (helpers/lab.sh): a router running BIRD 2 (AS 64500) and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Install the Debian 12 packages anycheck needs to build, test and demo.
 # Idempotent: when everything is installed it only asks dpkg and returns.
 set -euo pipefail

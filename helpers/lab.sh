@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # DOC: anycheck network-namespace lab
 #
 # A reusable lab of real daemons in network namespaces, for integration tests

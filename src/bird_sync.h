@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * DOC: keeping BIRD's anycheck protocols in the desired state
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * DOC: file check
  *
@@ -11,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "check.h"
+#include "check_api.h"
 #include "config_json.h"
 #include "log.h"
 

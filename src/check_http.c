@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * DOC: HTTP(S) check
  *
@@ -25,7 +26,7 @@
 
 #include <curl/curl.h>
 
-#include "check.h"
+#include "check_api.h"
 #include "clock.h"
 #include "config_json.h"
 #include "log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * DOC: check type registry
  *
@@ -6,7 +7,7 @@
  */
 #include <string.h>
 
-#include "check.h"
+#include "check_api.h"
 
 static const struct check_ops *const check_registry[] = {
 	&check_exec_ops,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * DOC: configuration loading
  *
@@ -19,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "check_api.h"
 #include "config.h"
 #include "config_json.h"
 #include "log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * DOC: talking to ExaBGP over the process pipes
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * DOC: supervisor and services
  *
@@ -19,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "check.h"
+#include "check_api.h"
 #include "config.h"
 #include "health.h"
 #include "loop.h"

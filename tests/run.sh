@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The whole anycheck test suite: installs what it needs, builds twice (plain,
 # and with AddressSanitizer + UndefinedBehaviorSanitizer), runs every unit
 # test in both builds and every integration test (real BIRD and ExaBGP in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * DOC: reference HTTP clients for the CPU-per-check benchmark
  *

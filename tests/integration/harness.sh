@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # DOC: PASS/FAIL bookkeeping shared by the integration tests.
 #

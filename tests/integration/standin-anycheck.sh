@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # DOC: stand-in for anycheck-exabgp (lab development only)
 #
 # A minimal ExaBGP process with the same command line as anycheck-exabgp

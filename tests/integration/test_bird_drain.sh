@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # DOC: integration test of anycheck-bird's lifecycle with the real BIRD 2
 #
 # The lab of test_bird.sh (router, site A with BIRD and anycheck-bird, a

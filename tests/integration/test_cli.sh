@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # DOC: command-line and process behaviour of the anycheck daemons
 #
 # For anycheck-exabgp and anycheck-bird: -V, -h, usage errors (exit 2),

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # DOC: integration test of the demo (helpers/demo.sh) and what it shows
 #
 # Runs the two-site anycast demo in CI mode (DEMO_QUIET=1, the binaries of

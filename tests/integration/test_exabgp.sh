@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # DOC: integration test of anycheck-exabgp with real ExaBGP and BIRD 2
 #
 # Builds the lab (helpers/lab.sh): a router running BIRD 2, site A running

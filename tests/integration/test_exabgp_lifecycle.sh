@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # DOC: integration test of anycheck-exabgp's lifecycle features at the router
 #
 # In the lab (helpers/lab.sh: a router running BIRD 2, site A running ExaBGP

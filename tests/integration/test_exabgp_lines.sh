@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # DOC: does the real ExaBGP accept every line anycheck renders?
 #

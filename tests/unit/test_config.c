@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * DOC: config loader tests
  *
@@ -12,7 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "check.h"
+#include "check_api.h"
 #include "config.h"
 #include "config_json.h"
 #include "log.h"

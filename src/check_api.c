@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * DOC: check runs
  *
@@ -11,7 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "check.h"
+#include "check_api.h"
 #include "clock.h"
 #include "log.h"
 #include "loop.h"
@@ -43,7 +44,7 @@ check_result_description(enum check_result result)
 }
 
 /* Per-type teardown of what a check_environment holds (check_exec.c,
- * check_http.c); not in check.h because nothing else should call them. */
+ * check_http.c); not in check_api.h because nothing else should call them. */
 void check_exec_environment_cleanup(struct check_environment *environment);
 void check_http_environment_cleanup(struct check_environment *environment);
 
