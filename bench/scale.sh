@@ -32,7 +32,7 @@ HTTP_NS="1 100 1000"
 TCP_NS="1 100 1000 10000"
 while [ $# -gt 0 ]; do
 	case $1 in
-	--smoke) BENCH_MODE=smoke; WARMUP=2; WINDOW=3; HTTP_NS="1 20"; TCP_NS="1 50" ;;
+	--smoke) BENCH_MODE=smoke; WARMUP=2; WINDOW=5; HTTP_NS="1 20"; TCP_NS="1 50" ;;
 	--window) WINDOW=$2; shift ;;
 	-h | --help) sed -n '2,23s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "usage: $0 [--smoke] [--window S]" >&2; exit 2 ;;
