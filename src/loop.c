@@ -86,9 +86,8 @@ struct loop {
 static void loop_timer_fd_ready(struct loop *, int, uint32_t, void *);
 static void loop_signal_fd_ready(struct loop *, int, uint32_t, void *);
 
-/* The time now on the loop's clock, read afresh. */
-static uint64_t
-loop_clock_now(const struct loop *loop)
+uint64_t
+loop_clock_now_ns(const struct loop *loop)
 {
 	if (loop->clock != NULL)
 		return loop->clock(loop->clock_arg);
@@ -211,7 +210,7 @@ loop_new(void)
 	    loop_register_internal(loop, loop->signal_fd,
 	    loop_signal_fd_ready) == -1)
 		goto fail;
-	loop->now_ns = loop_clock_now(loop);
+	loop->now_ns = loop_clock_now_ns(loop);
 	return loop;
 fail:
 	loop_free(loop);
@@ -385,7 +384,7 @@ loop_timer_arm_in(struct loop *loop, struct loop_timer *timer,
 {
 	/* Relative to the clock's time now, not the round's cached time: a
 	 * callback that ran long must not shorten the delay it asks for. */
-	loop_timer_arm(loop, timer, loop_clock_now(loop) + delay_ns);
+	loop_timer_arm(loop, timer, loop_clock_now_ns(loop) + delay_ns);
 }
 
 void
@@ -431,7 +430,7 @@ loop_timer_fd_sync(struct loop *loop)
 			return -1;
 	}
 	deadline = loop->heap[0]->deadline_ns;
-	if (deadline <= loop_clock_now(loop))
+	if (deadline <= loop_clock_now_ns(loop))
 		return 0;
 	if (loop->clock == NULL && deadline != loop->timer_fd_deadline)
 		loop_timer_fd_set(loop, deadline);
@@ -641,7 +640,7 @@ loop_run_once(struct loop *loop, int timeout_ms)
 			return -1;
 		}
 	}
-	loop->now_ns = loop_clock_now(loop);
+	loop->now_ns = loop_clock_now_ns(loop);
 	for (int i = 0; i < count; i++) {
 		int fd = (int)(uint32_t)events[i].data.u64;
 		uint32_t generation = (uint32_t)(events[i].data.u64 >> 32);
@@ -687,7 +686,7 @@ loop_set_clock(struct loop *loop, loop_clock_fn now, void *arg)
 	loop->clock = now;
 	loop->clock_arg = now != NULL ? arg : NULL;
 	/* loop_now_ns answers on the new clock before the next round. */
-	loop->now_ns = loop_clock_now(loop);
+	loop->now_ns = loop_clock_now_ns(loop);
 }
 
 uint64_t

@@ -89,6 +89,10 @@ int loop_run_once(struct loop *loop, int timeout_ms);
  * scheduling and for measuring durations). */
 uint64_t loop_now_ns(const struct loop *loop);
 
+/* The loop's clock read now, not the round's cached time: for measuring how
+ * long something took on the same clock the loop's timers run on. */
+uint64_t loop_clock_now_ns(const struct loop *loop);
+
 /* Replace the loop's clock (for tests on virtual time); NULL restores
  * CLOCK_MONOTONIC. Everything the loop reads the time for uses it: the
  * round's time, loop_timer_arm_in and the choice of due timers. With a clock
