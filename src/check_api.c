@@ -89,7 +89,7 @@ check_start(struct check *check)
 	if (check->running)
 		return -1;
 	check->running = true;
-	check->started_ns = clock_now_ns();
+	check->started_ns = loop_clock_now_ns(check->environment->loop);
 	if (check->config->timeout > 0)
 		loop_timer_arm(check->environment->loop, &check->timeout_timer,
 		    check->started_ns +
@@ -122,7 +122,8 @@ check_done(struct check *check, enum check_result result, const char *fmt, ...)
 		return;
 	}
 	loop_timer_cancel(check->environment->loop, &check->timeout_timer);
-	duration_ns = clock_now_ns() - check->started_ns;
+	duration_ns = loop_clock_now_ns(check->environment->loop) -
+	    check->started_ns;
 	check->running = false;
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);

@@ -58,7 +58,7 @@ struct check {
 	check_done_callback on_done;
 	void *on_done_arg;
 	bool running;
-	uint64_t started_ns;
+	uint64_t started_ns;    /* loop_clock_now_ns at check_start */
 	/* check.c arms this for config->timeout on start; when it fires it
 	 * calls ops->cancel and then check_done(CHECK_RESULT_TIMEOUT). */
 	struct loop_timer timeout_timer;

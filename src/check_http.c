@@ -508,7 +508,8 @@ check_http_complete(struct check_http_run *run, CURLcode code)
 	enum check_result result;
 	char detail[CHECK_DETAIL_MAX];
 	long status = 0, os_errno = 0;
-	double elapsed_ms = clock_ns_to_ms(clock_now_ns() - check->started_ns);
+	double elapsed_ms = clock_ns_to_ms(
+	    loop_clock_now_ns(check->environment->loop) - check->started_ns);
 
 	curl_easy_getinfo(run->easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(run->easy, CURLINFO_OS_ERRNO, &os_errno);

@@ -124,7 +124,8 @@ check_tcp_close(struct check *check)
 static double
 check_tcp_elapsed_ms(const struct check *check)
 {
-	return clock_ns_to_ms(clock_now_ns() - check->started_ns);
+	return clock_ns_to_ms(loop_clock_now_ns(check->environment->loop) -
+	    check->started_ns);
 }
 
 /* The reply as printable text for a detail line. */

@@ -9,6 +9,9 @@
  * uses) without forking anything and without blocking the loop: one dump per
  * address family, read across as many readiness events as it takes, bounded
  * by a timeout. The socket lives in the network namespace of the process.
+ * One count can answer many questions at once (a batch of queries, say one
+ * per draining service): the sockets are dumped once and each is matched
+ * against every query.
  */
 #ifndef ANYCHECK_CONN_COUNT_H
 #define ANYCHECK_CONN_COUNT_H
@@ -25,17 +28,43 @@
 
 struct conn_counter;
 
+/* One question of a batch: established TCP connections with a local address
+ * in one of the prefixes and, when port_count > 0, a local port in ports. */
+struct conn_count_query {
+	const struct prefix *prefixes;
+	size_t prefix_count;
+	const uint16_t *ports;
+	size_t port_count;
+	long count;     /* out: filled before done (-1 on error) */
+};
+
 /* Create a counter that runs its counts on loop. */
 struct conn_counter *conn_counter_new(struct loop *loop);
 
 /* Free a counter; a count in progress is cancelled without calling done. */
 void conn_counter_free(struct conn_counter *counter);
 
-/* Count established TCP connections with a local address in one of the
- * prefixes (and, when port_count > 0, a local port in ports). Calls
+/* Count the connections of every query with one dump per address family.
+ * Calls done(status, arg) later from the loop, exactly once: status 0 with
+ * every queries[i].count filled in, or -1 on an error (logged once per cause;
+ * the counts are then -1). The prefixes and ports are copied here; the
+ * queries array itself must stay valid until done is called. One count at a
+ * time per counter: returns -1 (done not called) if one is already running. */
+int conn_count_start_batch(struct conn_counter *counter,
+    struct conn_count_query *queries, size_t query_count,
+    void (*done)(int status, void *arg), void *arg);
+
+/* conn_count_start_batch with the counter passed as void *, for a hook. */
+int conn_count_start_batch_hook(void *counter,
+    struct conn_count_query *queries, size_t query_count,
+    void (*done)(int status, void *arg), void *arg);
+
+/* A batch of one: count established TCP connections with a local address in
+ * one of the prefixes (and, when port_count > 0, a local port in ports). Calls
  * done(count, arg) later from the loop, exactly once, with count >= 0, or -1
- * on an error (logged once per cause). One count at a time per counter:
- * returns -1 (done not called) if a count is already running. */
+ * on an error (logged once per cause). The prefixes and ports are copied.
+ * One count at a time per counter: returns -1 (done not called) if a count
+ * (single or batch) is already running. */
 int conn_count_start(struct conn_counter *counter,
     const struct prefix *prefixes, size_t prefix_count,
     const uint16_t *ports, size_t port_count,
@@ -53,5 +82,18 @@ int conn_count_start_hook(void *counter, const struct prefix *prefixes,
 bool conn_count_matches(const struct prefix *prefixes, size_t prefix_count,
     const uint16_t *ports, size_t port_count, int family,
     const uint8_t address[16], uint16_t port);
+
+/* One socket's local end, for conn_count_tally. */
+struct conn_count_socket {
+	int family;             /* AF_INET or AF_INET6 */
+	uint8_t address[16];    /* network order; first 4 bytes for IPv4 */
+	uint16_t port;          /* host order */
+};
+
+/* Set each query's count to how many of the sockets it matches (by the
+ * rules of conn_count_matches), the way a dump is counted: each socket is
+ * looked up once among all queries' prefixes, not once per query. */
+void conn_count_tally(struct conn_count_query *queries, size_t query_count,
+    const struct conn_count_socket *sockets, size_t socket_count);
 
 #endif

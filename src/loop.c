@@ -10,7 +10,14 @@
  * its registration was removed (or replaced by a new one on a reused fd
  * number) by an earlier callback of the same round. Timers are embedded in
  * their owners and the heap only stores pointers, so arming and cancelling
- * are O(log n) and never allocate once the heap has grown.
+ * are O(log n) and never allocate once the heap has grown. The heap orders
+ * timers by deadline, then by an arming sequence number: equal deadlines fire
+ * in arming order, and a round's timer pass stops at the first timer armed
+ * during that pass, so nothing re-armed for "now" can keep a round going.
+ *
+ * The time comes from CLOCK_MONOTONIC or, for tests, from a clock hook
+ * (loop_set_clock); with a hook the timerfd is never armed, because its
+ * deadlines are virtual.
  */
 #include <errno.h>
 #include <signal.h>
@@ -53,6 +60,8 @@ struct loop {
 	int signal_fd;
 	bool stopping;
 	uint64_t now_ns;
+	loop_clock_fn clock;            /* NULL: CLOCK_MONOTONIC */
+	void *clock_arg;
 
 	struct loop_fd_registration *fds;
 	size_t fd_capacity;
@@ -61,6 +70,7 @@ struct loop {
 	struct loop_timer **heap;
 	size_t heap_count;
 	size_t heap_capacity;
+	uint64_t next_sequence;         /* for the next loop_timer_arm */
 	uint64_t timer_fd_deadline;     /* what timer_fd is armed for; 0: none */
 
 	sigset_t signals;               /* blocked and read from signal_fd */
@@ -76,7 +86,24 @@ struct loop {
 static void loop_timer_fd_ready(struct loop *, int, uint32_t, void *);
 static void loop_signal_fd_ready(struct loop *, int, uint32_t, void *);
 
+uint64_t
+loop_clock_now_ns(const struct loop *loop)
+{
+	if (loop->clock != NULL)
+		return loop->clock(loop->clock_arg);
+	return clock_now_ns();
+}
+
 /* Timer heap. */
+
+/* Does a fire before b? */
+static bool
+loop_timer_before(const struct loop_timer *a, const struct loop_timer *b)
+{
+	if (a->deadline_ns != b->deadline_ns)
+		return a->deadline_ns < b->deadline_ns;
+	return a->sequence < b->sequence;
+}
 
 static void
 loop_heap_place(struct loop *loop, struct loop_timer *timer, size_t index)
@@ -92,7 +119,7 @@ loop_heap_sift_up(struct loop *loop, size_t index)
 
 	while (index > 0) {
 		size_t parent = (index - 1) / 2;
-		if (loop->heap[parent]->deadline_ns <= timer->deadline_ns)
+		if (!loop_timer_before(timer, loop->heap[parent]))
 			break;
 		loop_heap_place(loop, loop->heap[parent], index);
 		index = parent;
@@ -110,10 +137,10 @@ loop_heap_sift_down(struct loop *loop, size_t index)
 		if (child >= loop->heap_count)
 			break;
 		if (child + 1 < loop->heap_count &&
-		    loop->heap[child + 1]->deadline_ns <
-		    loop->heap[child]->deadline_ns)
+		    loop_timer_before(loop->heap[child + 1],
+		    loop->heap[child]))
 			child++;
-		if (timer->deadline_ns <= loop->heap[child]->deadline_ns)
+		if (!loop_timer_before(loop->heap[child], timer))
 			break;
 		loop_heap_place(loop, loop->heap[child], index);
 		index = child;
@@ -133,7 +160,7 @@ loop_heap_remove(struct loop *loop, struct loop_timer *timer)
 		return;
 	loop_heap_place(loop, last, index);
 	if (index > 0 &&
-	    loop->heap[(index - 1) / 2]->deadline_ns > last->deadline_ns)
+	    loop_timer_before(last, loop->heap[(index - 1) / 2]))
 		loop_heap_sift_up(loop, index);
 	else
 		loop_heap_sift_down(loop, index);
@@ -183,7 +210,7 @@ loop_new(void)
 	    loop_register_internal(loop, loop->signal_fd,
 	    loop_signal_fd_ready) == -1)
 		goto fail;
-	loop->now_ns = clock_now_ns();
+	loop->now_ns = loop_clock_now_ns(loop);
 	return loop;
 fail:
 	loop_free(loop);
@@ -316,6 +343,7 @@ loop_timer_init(struct loop_timer *timer, loop_timer_callback callback,
     void *arg)
 {
 	timer->deadline_ns = 0;
+	timer->sequence = 0;
 	timer->heap_index = LOOP_TIMER_UNARMED;
 	timer->callback = callback;
 	timer->arg = arg;
@@ -326,9 +354,13 @@ loop_timer_arm(struct loop *loop, struct loop_timer *timer,
     uint64_t deadline_ns)
 {
 	if (timer->heap_index != LOOP_TIMER_UNARMED) {
-		uint64_t old = timer->deadline_ns;
+		/* A new sequence number is always later: only an earlier
+		 * deadline moves the timer up. */
+		bool earlier = deadline_ns < timer->deadline_ns;
+
 		timer->deadline_ns = deadline_ns;
-		if (deadline_ns < old)
+		timer->sequence = loop->next_sequence++;
+		if (earlier)
 			loop_heap_sift_up(loop, timer->heap_index);
 		else
 			loop_heap_sift_down(loop, timer->heap_index);
@@ -341,6 +373,7 @@ loop_timer_arm(struct loop *loop, struct loop_timer *timer,
 		    loop->heap_capacity * sizeof(*loop->heap));
 	}
 	timer->deadline_ns = deadline_ns;
+	timer->sequence = loop->next_sequence++;
 	loop_heap_place(loop, timer, loop->heap_count++);
 	loop_heap_sift_up(loop, timer->heap_index);
 }
@@ -349,9 +382,9 @@ void
 loop_timer_arm_in(struct loop *loop, struct loop_timer *timer,
     uint64_t delay_ns)
 {
-	/* Relative to the real time now, not the round's cached time: a
+	/* Relative to the clock's time now, not the round's cached time: a
 	 * callback that ran long must not shorten the delay it asks for. */
-	loop_timer_arm(loop, timer, clock_now_ns() + delay_ns);
+	loop_timer_arm(loop, timer, loop_clock_now_ns(loop) + delay_ns);
 }
 
 void
@@ -382,22 +415,24 @@ loop_timer_fd_set(struct loop *loop, uint64_t deadline_ns)
 	loop->timer_fd_deadline = deadline_ns;
 }
 
-/* Make timer_fd fire for the earliest deadline. Returns the epoll timeout to
- * use instead when a deadline has already passed (0), else -1. */
+/* Make timer_fd fire for the earliest deadline (never for a virtual one).
+ * Returns the epoll timeout to use instead when a deadline has already passed
+ * (0), else -1. */
 static int
 loop_timer_fd_sync(struct loop *loop)
 {
 	uint64_t deadline;
 
-	if (loop->heap_count == 0) {
+	if (loop->heap_count == 0 || loop->clock != NULL) {
 		if (loop->timer_fd_deadline != 0)
 			loop_timer_fd_set(loop, 0);
-		return -1;
+		if (loop->heap_count == 0)
+			return -1;
 	}
 	deadline = loop->heap[0]->deadline_ns;
-	if (deadline <= clock_now_ns())
+	if (deadline <= loop_clock_now_ns(loop))
 		return 0;
-	if (deadline != loop->timer_fd_deadline)
+	if (loop->clock == NULL && deadline != loop->timer_fd_deadline)
 		loop_timer_fd_set(loop, deadline);
 	return -1;
 }
@@ -419,12 +454,14 @@ loop_timer_fd_ready(struct loop *loop, int fd, uint32_t events, void *arg)
 static void
 loop_run_timers(struct loop *loop)
 {
-	/* A callback that re-arms its timer for "now" runs next round, not
-	 * forever in this one: at most the timers present now are fired. */
-	size_t budget = loop->heap_count;
+	/* A timer armed from here on (one re-armed for "now" too) has a
+	 * sequence number of at least this, and waits for the next round: the
+	 * pass ends when one of them comes first, so it always ends. */
+	uint64_t armed_before = loop->next_sequence;
 
-	while (budget-- > 0 && loop->heap_count > 0 &&
-	    loop->heap[0]->deadline_ns <= loop->now_ns) {
+	while (loop->heap_count > 0 &&
+	    loop->heap[0]->deadline_ns <= loop->now_ns &&
+	    loop->heap[0]->sequence < armed_before) {
 		struct loop_timer *timer = loop->heap[0];
 		loop_heap_remove(loop, timer);
 		timer->callback(loop, timer->arg);
@@ -603,7 +640,7 @@ loop_run_once(struct loop *loop, int timeout_ms)
 			return -1;
 		}
 	}
-	loop->now_ns = clock_now_ns();
+	loop->now_ns = loop_clock_now_ns(loop);
 	for (int i = 0; i < count; i++) {
 		int fd = (int)(uint32_t)events[i].data.u64;
 		uint32_t generation = (uint32_t)(events[i].data.u64 >> 32);
@@ -641,4 +678,19 @@ uint64_t
 loop_now_ns(const struct loop *loop)
 {
 	return loop->now_ns;
+}
+
+void
+loop_set_clock(struct loop *loop, loop_clock_fn now, void *arg)
+{
+	loop->clock = now;
+	loop->clock_arg = now != NULL ? arg : NULL;
+	/* loop_now_ns answers on the new clock before the next round. */
+	loop->now_ns = loop_clock_now_ns(loop);
+}
+
+uint64_t
+loop_next_deadline_ns(const struct loop *loop)
+{
+	return loop->heap_count > 0 ? loop->heap[0]->deadline_ns : 0;
 }

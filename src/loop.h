@@ -24,10 +24,13 @@ typedef void (*loop_timer_callback)(struct loop *loop, void *arg);
 typedef void (*loop_signal_callback)(struct loop *loop, int signo, void *arg);
 typedef void (*loop_child_callback)(struct loop *loop, pid_t pid, int status,
     void *arg);
+/* A clock for the loop's timers: nanoseconds that never go backwards. */
+typedef uint64_t (*loop_clock_fn)(void *arg);
 
 /* A timer is embedded in its owner's struct; the loop never allocates one. */
 struct loop_timer {
-	uint64_t deadline_ns;       /* CLOCK_MONOTONIC */
+	uint64_t deadline_ns;       /* on the loop's clock */
+	uint64_t sequence;          /* when armed: orders equal deadlines */
 	size_t heap_index;          /* LOOP_TIMER_UNARMED when not armed */
 	loop_timer_callback callback;
 	void *arg;
@@ -48,9 +51,13 @@ void loop_remove_fd(struct loop *loop, int fd);
 
 void loop_timer_init(struct loop_timer *timer, loop_timer_callback callback,
     void *arg);
-/* Arm (or re-arm) the timer for an absolute CLOCK_MONOTONIC deadline. */
+/* Arm (or re-arm) the timer for an absolute deadline on the loop's clock
+ * (CLOCK_MONOTONIC unless loop_set_clock says otherwise). Timers with equal
+ * deadlines fire in the order they were armed. */
 void loop_timer_arm(struct loop *loop, struct loop_timer *timer,
     uint64_t deadline_ns);
+/* Arm for delay_ns after the clock's time now (read afresh, not the round's
+ * cached time, so that a long callback does not shorten the delay). */
 void loop_timer_arm_in(struct loop *loop, struct loop_timer *timer,
     uint64_t delay_ns);
 void loop_timer_cancel(struct loop *loop, struct loop_timer *timer);
@@ -71,11 +78,33 @@ void loop_forget_child(struct loop *loop, pid_t pid);
 int loop_run(struct loop *loop);
 void loop_stop(struct loop *loop);
 
-/* Run one round of dispatch, waiting at most timeout_ms (-1: no limit).
- * For tests and for shutdown paths that wait for a bounded time. */
+/* Run one round of dispatch, waiting at most timeout_ms (-1: no limit):
+ * ready fds first, then every timer whose deadline has come. A timer armed
+ * by a callback of the round's timer pass (also one re-armed for "now" or
+ * earlier) runs in the next round, never in the same one, so a round always
+ * ends. For tests and for shutdown paths that wait for a bounded time. */
 int loop_run_once(struct loop *loop, int timeout_ms);
 
-/* Monotonic time of the current dispatch round (cheap, for scheduling). */
+/* Time of the current dispatch round on the loop's clock (cheap, for
+ * scheduling and for measuring durations). */
 uint64_t loop_now_ns(const struct loop *loop);
+
+/* The loop's clock read now, not the round's cached time: for measuring how
+ * long something took on the same clock the loop's timers run on. */
+uint64_t loop_clock_now_ns(const struct loop *loop);
+
+/* Replace the loop's clock (for tests on virtual time); NULL restores
+ * CLOCK_MONOTONIC. Everything the loop reads the time for uses it: the
+ * round's time, loop_timer_arm_in and the choice of due timers. With a clock
+ * set, timer deadlines are never waited for on the real clock (the timerfd
+ * stays disarmed and the epoll timeout is not shortened for them): the
+ * caller moves its clock forward and calls loop_run_once(loop, 0), which
+ * dispatches ready fds and then the timers due by the clock's time. Armed
+ * timers keep their absolute deadlines across a change of clock. */
+void loop_set_clock(struct loop *loop, loop_clock_fn now, void *arg);
+
+/* The earliest armed timer's deadline, 0 when no timer is armed (so a test
+ * can jump straight to the next event). */
+uint64_t loop_next_deadline_ns(const struct loop *loop);
 
 #endif

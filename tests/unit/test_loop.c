@@ -5,7 +5,11 @@
  * Timers fire in deadline order (also with 10 000 of them), cancelled timers
  * stay silent, callbacks may re-arm timers and remove fds (their own or
  * others') safely, signals arrive through the loop, and exited children are
- * reported once and always reaped.
+ * reported once and always reaped. On a virtual clock, timers fire in order
+ * at exactly their virtual deadlines, loop_timer_arm_in counts from virtual
+ * now, a timer re-armed for "now" waits for the next round, an hour of a
+ * one-second timer is 3600 callbacks, fds are still dispatched, and the real
+ * clock comes back when the hook is removed.
  */
 #include <check.h>
 #include <errno.h>
@@ -20,6 +24,7 @@
 #include "clock.h"
 #include "log.h"
 #include "loop.h"
+#include "virtual_clock.h"
 
 /* Run the loop until *flag or until ms passed. */
 static void
@@ -416,6 +421,292 @@ START_TEST(test_run_and_stop)
 }
 END_TEST
 
+/* Virtual time. */
+
+START_TEST(test_virtual_timers_fire_in_order)
+{
+	struct loop *loop = loop_new();
+	struct virtual_clock clock = { 0 };
+	int delays_ms[] = { 3000, 1000, 5000, 2000, 4000, 2000 };
+	struct order_timer timers[6];
+	int log[6];
+	size_t count = 0;
+	uint64_t start;
+
+	ck_assert_ptr_nonnull(loop);
+	virtual_clock_attach(&clock, loop);
+	start = clock.now_ns;
+	ck_assert_uint_eq(loop_now_ns(loop), start);
+	ck_assert_uint_eq(loop_next_deadline_ns(loop), 0);
+	for (int i = 0; i < 6; i++) {
+		timers[i].id = i;
+		timers[i].log = log;
+		timers[i].count = &count;
+		loop_timer_init(&timers[i].timer, order_fired, &timers[i]);
+		loop_timer_arm_in(loop, &timers[i].timer,
+		    (uint64_t)delays_ms[i] * NSEC_PER_MSEC);
+	}
+	ck_assert_uint_eq(loop_next_deadline_ns(loop), start + NSEC_PER_SEC);
+	/* Nothing is due before virtual time moves, however long we wait. */
+	ck_assert_int_eq(loop_run_once(loop, 0), 0);
+	ck_assert_int_eq(loop_run_once(loop, 20), 0);
+	ck_assert_uint_eq(count, 0);
+	/* 1.5 s: only the 1 s timer. */
+	ck_assert_int_eq(virtual_clock_advance(&clock, loop,
+	    1500 * NSEC_PER_MSEC), 0);
+	ck_assert_uint_eq(count, 1);
+	ck_assert_int_eq(log[0], 1);
+	ck_assert_uint_eq(clock.now_ns, start + 1500 * NSEC_PER_MSEC);
+	ck_assert_uint_eq(loop_next_deadline_ns(loop),
+	    start + 2 * NSEC_PER_SEC);
+	ck_assert_int_eq(virtual_clock_advance(&clock, loop,
+	    10 * NSEC_PER_SEC), 0);
+	ck_assert_uint_eq(count, 6);
+	/* Deadline order; the two 2 s timers in the order they were armed. */
+	ck_assert_int_eq(log[1], 3);
+	ck_assert_int_eq(log[2], 5);
+	ck_assert_int_eq(log[3], 0);
+	ck_assert_int_eq(log[4], 4);
+	ck_assert_int_eq(log[5], 2);
+	/* Each saw exactly its own deadline as the loop's time. */
+	for (int i = 0; i < 6; i++) {
+		ck_assert_uint_eq(timers[i].fired_ns,
+		    start + (uint64_t)delays_ms[i] * NSEC_PER_MSEC);
+		ck_assert(!loop_timer_armed(&timers[i].timer));
+	}
+	ck_assert_uint_eq(clock.now_ns, start + 11500 * NSEC_PER_MSEC);
+	ck_assert_uint_eq(loop_now_ns(loop), clock.now_ns);
+	ck_assert_uint_eq(loop_next_deadline_ns(loop), 0);
+	loop_free(loop);
+}
+END_TEST
+
+struct relative {
+	struct loop_timer first, second;
+	uint64_t first_ns, second_ns;
+};
+
+static void
+relative_second(struct loop *loop, void *arg)
+{
+	struct relative *r = arg;
+
+	r->second_ns = loop_now_ns(loop);
+}
+
+static void
+relative_first(struct loop *loop, void *arg)
+{
+	struct relative *r = arg;
+
+	r->first_ns = loop_now_ns(loop);
+	/* 250 ms after this callback's virtual time. */
+	loop_timer_arm_in(loop, &r->second, 250 * NSEC_PER_MSEC);
+}
+
+START_TEST(test_virtual_arm_in_is_relative_to_virtual_now)
+{
+	struct loop *loop = loop_new();
+	struct virtual_clock clock = { .now_ns = 7 * NSEC_PER_SEC };
+	struct relative r = { .first_ns = 0 };
+
+	virtual_clock_attach(&clock, loop);
+	ck_assert_uint_eq(clock.now_ns, 7 * NSEC_PER_SEC);
+	loop_timer_init(&r.first, relative_first, &r);
+	loop_timer_init(&r.second, relative_second, &r);
+	/* Moved by hand, without a round: arm_in reads the clock afresh. */
+	clock.now_ns += 3 * NSEC_PER_SEC;
+	loop_timer_arm_in(loop, &r.first, NSEC_PER_SEC);
+	ck_assert_uint_eq(r.first.deadline_ns, 11 * NSEC_PER_SEC);
+	ck_assert_int_eq(virtual_clock_advance(&clock, loop,
+	    NSEC_PER_SEC - 1), 0);
+	ck_assert_uint_eq(r.first_ns, 0);
+	ck_assert_int_eq(virtual_clock_step(&clock, loop), 0);
+	ck_assert_uint_eq(r.first_ns, 11 * NSEC_PER_SEC);
+	ck_assert_uint_eq(r.second.deadline_ns,
+	    11 * NSEC_PER_SEC + 250 * NSEC_PER_MSEC);
+	ck_assert_int_eq(virtual_clock_step(&clock, loop), 0);
+	ck_assert_uint_eq(r.second_ns, 11 * NSEC_PER_SEC + 250 * NSEC_PER_MSEC);
+	ck_assert_int_eq(virtual_clock_step(&clock, loop), -1);
+	loop_free(loop);
+}
+END_TEST
+
+struct periodic {
+	struct loop_timer timer;
+	uint64_t period_ns;
+	uint64_t first_ns, last_ns;
+	int fired;
+	bool regular;           /* every callback exactly one period later */
+};
+
+static void
+periodic_fired(struct loop *loop, void *arg)
+{
+	struct periodic *p = arg;
+	uint64_t now = loop_now_ns(loop);
+
+	if (p->fired == 0)
+		p->first_ns = now;
+	else if (now != p->last_ns + p->period_ns)
+		p->regular = false;
+	p->last_ns = now;
+	p->fired++;
+	loop_timer_arm(loop, &p->timer, p->timer.deadline_ns + p->period_ns);
+}
+
+START_TEST(test_virtual_hour_of_one_second_timer)
+{
+	struct loop *loop = loop_new();
+	struct virtual_clock clock = { 0 };
+	struct periodic p = { .period_ns = NSEC_PER_SEC, .regular = true };
+	uint64_t start;
+
+	virtual_clock_attach(&clock, loop);
+	start = clock.now_ns;
+	loop_timer_init(&p.timer, periodic_fired, &p);
+	loop_timer_arm_in(loop, &p.timer, NSEC_PER_SEC);
+	ck_assert_int_eq(virtual_clock_advance(&clock, loop,
+	    3600 * NSEC_PER_SEC), 0);
+	ck_assert_int_eq(p.fired, 3600);
+	ck_assert(p.regular);
+	ck_assert_uint_eq(p.first_ns, start + NSEC_PER_SEC);
+	ck_assert_uint_eq(p.last_ns, start + 3600 * NSEC_PER_SEC);
+	ck_assert_uint_eq(loop_next_deadline_ns(loop),
+	    start + 3601 * NSEC_PER_SEC);
+	loop_free(loop);
+}
+END_TEST
+
+START_TEST(test_virtual_ten_seconds_of_timers)
+{
+	struct loop *loop = loop_new();
+	struct virtual_clock clock = { 0 };
+	struct periodic fast = { .period_ns = 100 * NSEC_PER_MSEC,
+	    .regular = true };
+	struct periodic slow = { .period_ns = 3 * NSEC_PER_SEC,
+	    .regular = true };
+	uint64_t start;
+
+	virtual_clock_attach(&clock, loop);
+	start = clock.now_ns;
+	loop_timer_init(&fast.timer, periodic_fired, &fast);
+	loop_timer_init(&slow.timer, periodic_fired, &slow);
+	loop_timer_arm_in(loop, &fast.timer, fast.period_ns);
+	loop_timer_arm_in(loop, &slow.timer, slow.period_ns);
+	/* Ten virtual seconds; were these real, the test would time out
+	 * (tcase timeout 10 s) long before the counts below. */
+	for (int i = 0; i < 10; i++)
+		ck_assert_int_eq(virtual_clock_advance(&clock, loop,
+		    NSEC_PER_SEC), 0);
+	ck_assert_int_eq(fast.fired, 100);
+	ck_assert_int_eq(slow.fired, 3);
+	ck_assert(fast.regular && slow.regular);
+	ck_assert_uint_eq(fast.last_ns, start + 10 * NSEC_PER_SEC);
+	ck_assert_uint_eq(slow.last_ns, start + 9 * NSEC_PER_SEC);
+	loop_free(loop);
+}
+END_TEST
+
+struct now_again {
+	struct loop_timer timer;
+	int fired;
+};
+
+static void
+now_again_fired(struct loop *loop, void *arg)
+{
+	struct now_again *n = arg;
+
+	n->fired++;
+	loop_timer_arm_in(loop, &n->timer, 0);
+}
+
+START_TEST(test_virtual_rearm_for_now_runs_next_round)
+{
+	struct loop *loop = loop_new();
+	struct virtual_clock clock = { 0 };
+	struct now_again n = { .fired = 0 };
+	struct loop_timer other;
+	int other_fired = 0;
+
+	virtual_clock_attach(&clock, loop);
+	loop_timer_init(&n.timer, now_again_fired, &n);
+	loop_timer_init(&other, count_fired, &other_fired);
+	loop_timer_arm_in(loop, &n.timer, 0);
+	/* Due now too, but armed later: runs after n in the same round. */
+	loop_timer_arm_in(loop, &other, 0);
+	for (int round = 1; round <= 3; round++) {
+		ck_assert_int_eq(loop_run_once(loop, 0), 0);
+		ck_assert_int_eq(n.fired, round);
+		ck_assert_int_eq(other_fired, 1);
+		ck_assert_uint_eq(loop_next_deadline_ns(loop), clock.now_ns);
+	}
+	/* Forever due: advancing gives up instead of spinning. */
+	ck_assert_int_eq(virtual_clock_advance(&clock, loop, NSEC_PER_SEC),
+	    -1);
+	ck_assert_int_eq(n.fired, 3 + VIRTUAL_CLOCK_MAX_ROUNDS);
+	loop_free(loop);
+}
+END_TEST
+
+START_TEST(test_virtual_clock_dispatches_fds)
+{
+	struct loop *loop = loop_new();
+	struct virtual_clock clock = { 0 };
+	struct fd_probe probe = { .other_fd = -1 };
+	int fds[2];
+
+	virtual_clock_attach(&clock, loop);
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC | O_NONBLOCK), 0);
+	ck_assert_int_eq(loop_add_fd(loop, fds[0], EPOLLIN, fd_ready, &probe),
+	    0);
+	ck_assert_int_eq(virtual_clock_advance(&clock, loop, NSEC_PER_SEC), 0);
+	ck_assert_int_eq(probe.calls, 0);
+	ck_assert_int_eq(write(fds[1], "x", 1), 1);
+	/* No timer at all: the final round still reads the pipe. */
+	ck_assert_int_eq(virtual_clock_advance(&clock, loop, 0), 0);
+	ck_assert_int_eq(probe.calls, 1);
+	loop_remove_fd(loop, fds[0]);
+	close(fds[0]);
+	close(fds[1]);
+	loop_free(loop);
+}
+END_TEST
+
+START_TEST(test_real_clock_restored)
+{
+	struct loop *loop = loop_new();
+	struct virtual_clock clock = { .now_ns = 42 };
+	struct loop_timer timer;
+	int fired = 0;
+	uint64_t before;
+
+	virtual_clock_attach(&clock, loop);
+	ck_assert_uint_eq(loop_now_ns(loop), 42);
+	loop_timer_init(&timer, count_fired, &fired);
+	loop_timer_arm_in(loop, &timer, 8);
+	ck_assert_uint_eq(timer.deadline_ns, 50);
+	ck_assert_int_eq(virtual_clock_advance(&clock, loop, 8), 0);
+	ck_assert_int_eq(fired, 1);
+
+	loop_set_clock(loop, NULL, NULL);
+	before = clock_now_ns();
+	ck_assert_uint_ge(loop_now_ns(loop), before - NSEC_PER_SEC);
+	ck_assert_uint_le(loop_now_ns(loop), before);
+	/* Timers wait on the real clock again: the timerfd wakes the loop
+	 * from an unbounded wait. */
+	loop_timer_arm_in(loop, &timer, 5 * NSEC_PER_MSEC);
+	ck_assert_uint_ge(timer.deadline_ns, before + 5 * NSEC_PER_MSEC);
+	while (fired == 1)
+		ck_assert_int_eq(loop_run_once(loop, -1), 0);
+	ck_assert_int_eq(fired, 2);
+	ck_assert_uint_ge(loop_now_ns(loop), timer.deadline_ns);
+	ck_assert_uint_ge(clock_now_ns(), timer.deadline_ns);
+	loop_free(loop);
+}
+END_TEST
+
 static Suite *
 loop_suite(void)
 {
@@ -433,6 +724,17 @@ loop_suite(void)
 	tcase_add_test(tc, test_child_exit);
 	tcase_add_test(tc, test_forget_child);
 	tcase_add_test(tc, test_run_and_stop);
+	suite_add_tcase(suite, tc);
+
+	tc = tcase_create("virtual time");
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_virtual_timers_fire_in_order);
+	tcase_add_test(tc, test_virtual_arm_in_is_relative_to_virtual_now);
+	tcase_add_test(tc, test_virtual_hour_of_one_second_timer);
+	tcase_add_test(tc, test_virtual_ten_seconds_of_timers);
+	tcase_add_test(tc, test_virtual_rearm_for_now_runs_next_round);
+	tcase_add_test(tc, test_virtual_clock_dispatches_fds);
+	tcase_add_test(tc, test_real_clock_restored);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
