@@ -115,11 +115,6 @@ cli_load_config(const struct cli_options *options)
 		exit(CLI_EXIT_CONFIG);
 	}
 	config_errors_clear(&errors);
-	if (options->check_only) {
-		printf("configuration OK\n");
-		config_free(config);
-		exit(CLI_EXIT_OK);
-	}
 	return config;
 }
 
@@ -129,7 +124,7 @@ cli_reload_config(const char *path)
 	struct config_errors errors;
 	struct config *config = NULL;
 
-	log_info("SIGHUP: reloading %s", path);
+	log_info("reloading %s", path);
 	config_errors_init(&errors);
 	if (config_load(path, &config, &errors) != 0) {
 		config_errors_log(&errors);

@@ -33,12 +33,11 @@ struct cli_options {
 void cli_parse(int argc, char **argv, const char *program,
     const char *summary, bool allow_generate, struct cli_options *options);
 
-/* Load the config named by options, logging every error. For -n prints
- * "configuration OK" and exits. Returns the config or exits with
- * CLI_EXIT_CONFIG. */
+/* Load the config named by options, printing every error. Returns the
+ * config or exits with CLI_EXIT_CONFIG. */
 struct config *cli_load_config(const struct cli_options *options);
 
-/* Load the config at path again for a SIGHUP reload. On any problem every
+/* Load the config at path again for a reload. On any problem every
  * error is logged with "reload failed; still running the previous
  * configuration" and NULL is returned: the caller changes nothing. */
 struct config *cli_reload_config(const char *path);

@@ -2,7 +2,7 @@
 /*
  * DOC: supervisor tests: reload, drain, exit
  *
- * Runs the real supervisor on a real loop with file checks (which finish
+ * Runs the real supervisor on a loop with a virtual clock, with file checks (which finish
  * at once) and records every change callback, the way a backend sees them:
  * a reload keeps unchanged services untouched, restarts changed ones with
  * their state, starts new ones in INIT and withdraws removed ones; a
@@ -19,7 +19,8 @@
 #include "config.h"
 #include "log.h"
 #include "loop.h"
-#include "service.h"
+#include "supervisor.h"
+#include "virtual_clock.h"
 
 #define PRESENT TEST_DATA_DIR "/config_full.json"
 
@@ -36,6 +37,20 @@ struct record {
 	bool reconfigured;
 };
 
+static struct virtual_clock virtual;
+
+/* A loop on a fresh virtual clock: every wait below is virtual time. */
+static struct loop *
+new_loop(void)
+{
+	struct loop *loop = loop_new();
+
+	ck_assert_ptr_nonnull(loop);
+	virtual.now_ns = 0;
+	virtual_clock_attach(&virtual, loop);
+	return loop;
+}
+
 static struct record records[64];
 static size_t record_count;
 static bool stopped;
@@ -48,11 +63,11 @@ on_change(struct supervisor *supervisor, struct service *service,
 
 	(void)supervisor;
 	(void)arg;
-	snprintf(r->name, sizeof(r->name), "%s", service->config->name);
-	r->state = service->health.state;
+	snprintf(r->name, sizeof(r->name), "%s", service_name(service));
+	r->state = service_state(service);
 	r->withdraw = change->announcement == NULL;
-	r->drain = change->announcement == &service->config->drain_announce;
-	r->reconfigured = change->old_config != service->config;
+	r->drain = change->announcement == &service_config(service)->drain_announce;
+	r->reconfigured = change->old_config != service_config(service);
 	ck_assert_ptr_eq(change->announcement,
 	    supervisor_announcement(service));
 }
@@ -85,16 +100,16 @@ static struct service *
 wait_state(struct loop *loop, struct supervisor *supervisor,
     const char *name, enum health_state state)
 {
-	uint64_t deadline = clock_now_ns() + 5 * NSEC_PER_SEC;
+	uint64_t deadline = loop_now_ns(loop) + 5 * NSEC_PER_SEC;
 	struct service *service;
 
 	for (;;) {
 		service = supervisor_find(supervisor, name);
-		if (service != NULL && service->health.state == state)
+		if (service != NULL && service_state(service) == state)
 			return service;
-		ck_assert_msg(clock_now_ns() < deadline, "%s never reached %s",
+		ck_assert_msg(loop_now_ns(loop) < deadline, "%s never reached %s",
 		    name, health_state_name(state));
-		loop_run_once(loop, 20);
+		ck_assert_int_eq(virtual_clock_step(&virtual, loop), 0);
 	}
 }
 
@@ -109,37 +124,38 @@ last_record(const char *name)
 
 START_TEST(test_reload_diff_applied)
 {
-	struct loop *loop = loop_new();
-	struct supervisor supervisor;
+	struct loop *loop = new_loop();
+	struct supervisor *supervisor;
 	struct config *first = load("{\"services\": ["
 	    SVC("keep", "192.0.2.1/32", "") ","
 	    SVC("change", "192.0.2.2/32", "") ","
 	    SVC("gone", "192.0.2.3/32", ", \"drain\": {\"seconds\": 0}") "]}");
 
 	record_count = 0;
-	supervisor_init(&supervisor, loop, first, on_change, NULL);
-	struct service *keep = wait_state(loop, &supervisor, "keep", HEALTH_UP);
-	wait_state(loop, &supervisor, "change", HEALTH_UP);
-	wait_state(loop, &supervisor, "gone", HEALTH_UP);
-	uint64_t since = keep->state_since_ns;
-	unsigned passes = keep->health.consecutive_passes;
+	supervisor = supervisor_new(loop, first, on_change, NULL);
+	struct service *keep = wait_state(loop, supervisor, "keep", HEALTH_UP);
+	wait_state(loop, supervisor, "change", HEALTH_UP);
+	wait_state(loop, supervisor, "gone", HEALTH_UP);
+	uint64_t since = service_state_since_ns(keep);
+	unsigned passes = service_health(keep)->consecutive_passes;
 	size_t before = record_count;
 
 	/* "change" gets another prefix; "new" appears; "gone" goes. */
-	supervisor_reload(&supervisor, load("{\"services\": ["
+	supervisor_reload(supervisor, load("{\"services\": ["
 	    SVC("new", "192.0.2.4/32", "") ","
 	    SVC("keep", "192.0.2.1/32", "") ","
 	    "{\"name\": \"change\", \"prefixes\": [\"192.0.2.2/32\", "
 	    "\"192.0.2.5/32\"], \"checks\": [{\"type\": \"file\", \"path\": \""
 	    PRESENT "\"}], \"rise\": 1, \"fall\": 1, \"interval\": 0.05, "
-	    "\"fast_interval\": 0.05}]}"));
+	    "\"fast_interval\": 0.05}]}"), NULL);
 
 	/* Unchanged: the same object, state and since-time, no callback. */
-	ck_assert_ptr_eq(supervisor_find(&supervisor, "keep"), keep);
-	ck_assert_int_eq(keep->health.state, HEALTH_UP);
-	ck_assert_uint_eq(keep->state_since_ns, since);
-	ck_assert_uint_ge(keep->health.consecutive_passes, passes);
-	ck_assert_ptr_eq(keep->config, &supervisor.config->services[1]);
+	ck_assert_ptr_eq(supervisor_find(supervisor, "keep"), keep);
+	ck_assert_int_eq(service_state(keep), HEALTH_UP);
+	ck_assert_uint_eq(service_state_since_ns(keep), since);
+	ck_assert_uint_ge(service_health(keep)->consecutive_passes, passes);
+	ck_assert_ptr_eq(service_config(keep),
+	    &supervisor_config(supervisor)->services[1]);
 	ck_assert_ptr_null(last_record("keep") != NULL &&
 	    last_record("keep") - records >= (ptrdiff_t)before ?
 	    last_record("keep") : NULL);
@@ -148,23 +164,23 @@ START_TEST(test_reload_diff_applied)
 	ck_assert_ptr_nonnull(r);
 	ck_assert(r->reconfigured);
 	ck_assert_int_eq(r->state, HEALTH_UP);
-	ck_assert_uint_eq(supervisor_find(&supervisor, "change")->config->
-	    prefix_count, 2);
+	ck_assert_uint_eq(service_config(supervisor_find(supervisor,
+	    "change"))->prefix_count, 2);
 	/* Removed without a drain: withdrawn at once. */
 	r = last_record("gone");
 	ck_assert_ptr_nonnull(r);
 	ck_assert(r->withdraw);
 	ck_assert_int_eq(r->state, HEALTH_STOPPED);
-	ck_assert_ptr_null(supervisor_find(&supervisor, "gone"));
+	ck_assert_ptr_null(supervisor_find(supervisor, "gone"));
 	/* New: INIT, then UP on its own. */
-	ck_assert_int_eq(supervisor_find(&supervisor, "new")->health.state,
+	ck_assert_int_eq(service_state(supervisor_find(supervisor, "new")),
 	    HEALTH_INIT);
-	wait_state(loop, &supervisor, "new", HEALTH_UP);
-	ck_assert_uint_eq(supervisor.service_count, 3);
-	ck_assert_ptr_eq(supervisor_find(&supervisor, "keep"), keep);
-	ck_assert_uint_eq(keep->state_since_ns, since);
+	wait_state(loop, supervisor, "new", HEALTH_UP);
+	ck_assert_uint_eq(supervisor_service_count(supervisor), 3);
+	ck_assert_ptr_eq(supervisor_find(supervisor, "keep"), keep);
+	ck_assert_uint_eq(service_state_since_ns(keep), since);
 
-	supervisor_cleanup(&supervisor);
+	supervisor_free(supervisor);
 	config_free(first);
 	loop_free(loop);
 }
@@ -172,30 +188,30 @@ END_TEST
 
 START_TEST(test_reload_removed_service_drains)
 {
-	struct loop *loop = loop_new();
-	struct supervisor supervisor;
+	struct loop *loop = new_loop();
+	struct supervisor *supervisor;
 	struct config *first = load("{\"services\": ["
 	    SVC("stay", "192.0.2.1/32", "") ","
 	    SVC("gone", "192.0.2.3/32", ", \"drain\": {\"seconds\": 0.2}")
 	    "]}");
 
 	record_count = 0;
-	supervisor_init(&supervisor, loop, first, on_change, NULL);
-	wait_state(loop, &supervisor, "gone", HEALTH_UP);
-	supervisor_reload(&supervisor, load("{\"services\": ["
-	    SVC("stay", "192.0.2.1/32", "") "]}"));
+	supervisor = supervisor_new(loop, first, on_change, NULL);
+	wait_state(loop, supervisor, "gone", HEALTH_UP);
+	supervisor_reload(supervisor, load("{\"services\": ["
+	    SVC("stay", "192.0.2.1/32", "") "]}"), NULL);
 	const struct record *r = last_record("gone");
 	ck_assert(r->drain);
 	ck_assert_int_eq(r->state, HEALTH_DRAINING);
-	ck_assert_uint_eq(supervisor.service_count, 2);
-	uint64_t deadline = clock_now_ns() + 3 * NSEC_PER_SEC;
-	while (supervisor.service_count > 1 && clock_now_ns() < deadline)
-		loop_run_once(loop, 20);
-	ck_assert_uint_eq(supervisor.service_count, 1);
+	ck_assert_uint_eq(supervisor_service_count(supervisor), 2);
+	uint64_t deadline = loop_now_ns(loop) + 3 * NSEC_PER_SEC;
+	while (supervisor_service_count(supervisor) > 1 && loop_now_ns(loop) < deadline)
+		ck_assert_int_eq(virtual_clock_step(&virtual, loop), 0);
+	ck_assert_uint_eq(supervisor_service_count(supervisor), 1);
 	r = last_record("gone");
 	ck_assert(r->withdraw);
 	ck_assert_int_eq(r->state, HEALTH_STOPPED);
-	supervisor_cleanup(&supervisor);
+	supervisor_free(supervisor);
 	config_free(first);
 	loop_free(loop);
 }
@@ -235,8 +251,8 @@ START_TEST(test_reload_unchanged_checks_outlive_old_config)
 	/* Two reloads leave "keep" unchanged; the second frees the config
 	 * its checks were built from once "gone" has drained. Its checks
 	 * must go on working: they still see the file appear. */
-	struct loop *loop = loop_new();
-	struct supervisor supervisor;
+	struct loop *loop = new_loop();
+	struct supervisor *supervisor;
 	char dir[] = "/tmp/anycheck-reload-XXXXXX";
 	char path[64];
 	char *keep_text, *new_text;
@@ -250,30 +266,30 @@ START_TEST(test_reload_unchanged_checks_outlive_old_config)
 	struct config *first = load_services(keep_text, gone, NULL);
 
 	record_count = 0;
-	supervisor_init(&supervisor, loop, first, on_change, NULL);
-	struct service *keep = wait_state(loop, &supervisor, "keep", HEALTH_UP);
-	wait_state(loop, &supervisor, "gone", HEALTH_UP);
-	supervisor_reload(&supervisor, load_services(keep_text, gone,
-	    new_text));
-	wait_state(loop, &supervisor, "new", HEALTH_UP);
-	supervisor_reload(&supervisor, load_services(keep_text, new_text,
-	    NULL));
-	uint64_t deadline = clock_now_ns() + 3 * NSEC_PER_SEC;
-	while (supervisor.service_count > 2 && clock_now_ns() < deadline)
-		loop_run_once(loop, 20);
-	ck_assert_uint_eq(supervisor.service_count, 2);
-	ck_assert_ptr_eq(supervisor_find(&supervisor, "keep"), keep);
+	supervisor = supervisor_new(loop, first, on_change, NULL);
+	struct service *keep = wait_state(loop, supervisor, "keep", HEALTH_UP);
+	wait_state(loop, supervisor, "gone", HEALTH_UP);
+	supervisor_reload(supervisor, load_services(keep_text, gone,
+	    new_text), NULL);
+	wait_state(loop, supervisor, "new", HEALTH_UP);
+	supervisor_reload(supervisor, load_services(keep_text, new_text,
+	    NULL), NULL);
+	uint64_t deadline = loop_now_ns(loop) + 3 * NSEC_PER_SEC;
+	while (supervisor_service_count(supervisor) > 2 && loop_now_ns(loop) < deadline)
+		ck_assert_int_eq(virtual_clock_step(&virtual, loop), 0);
+	ck_assert_uint_eq(supervisor_service_count(supervisor), 2);
+	ck_assert_ptr_eq(supervisor_find(supervisor, "keep"), keep);
 	/* Let a few rounds run on the checks, then make the check fail. */
-	for (int i = 0; i < 5; i++)
-		loop_run_once(loop, 20);
-	ck_assert_int_eq(keep->health.state, HEALTH_UP);
+	ck_assert_int_eq(virtual_clock_advance(&virtual, loop,
+	    100 * NSEC_PER_MSEC), 0);
+	ck_assert_int_eq(service_state(keep), HEALTH_UP);
 	FILE *file = fopen(path, "w");
 	ck_assert_ptr_nonnull(file);
 	fclose(file);
-	wait_state(loop, &supervisor, "keep", HEALTH_DOWN);
+	wait_state(loop, supervisor, "keep", HEALTH_DOWN);
 	unlink(path);
 	rmdir(dir);
-	supervisor_cleanup(&supervisor);
+	supervisor_free(supervisor);
 	config_free(first);
 	loop_free(loop);
 	free(keep_text);
@@ -281,54 +297,63 @@ START_TEST(test_reload_unchanged_checks_outlive_old_config)
 }
 END_TEST
 
-/* A fake connection counter: answers from a script of counts, at once. */
+/* A fake connection counter: answers from a script of counts, at once,
+ * and remembers when it was asked. */
 static long script[] = { 7, 4, 1 };
 static size_t script_at;
+static uint64_t asked_at[8];
+static struct loop *count_loop;
 
 static int
-fake_count(void *counter, const struct prefix *prefixes, size_t prefix_count,
-    const uint16_t *ports, size_t port_count,
-    void (*done)(long count, void *arg), void *arg)
+fake_count(void *counter, struct conn_count_query *queries,
+    size_t query_count, void (*done)(int status, void *arg), void *arg)
 {
 	(void)counter;
-	(void)prefixes;
-	ck_assert_uint_eq(prefix_count, 1);
-	ck_assert_uint_eq(port_count, 1);
-	ck_assert_uint_eq(ports[0], 443);
-	done(script[script_at < 2 ? script_at++ : 2], arg);
+	ck_assert_uint_eq(query_count, 1);
+	ck_assert_uint_eq(queries[0].prefix_count, 1);
+	ck_assert_uint_eq(queries[0].port_count, 1);
+	ck_assert_uint_eq(queries[0].ports[0], 443);
+	asked_at[script_at] = loop_now_ns(count_loop);
+	queries[0].count = script[script_at < 2 ? script_at++ : 2];
+	done(0, arg);
 	return 0;
 }
 
 START_TEST(test_maintenance_drain_ends_by_connections)
 {
-	struct loop *loop = loop_new();
-	struct supervisor supervisor;
+	struct loop *loop = new_loop();
+	struct supervisor *supervisor;
 	struct config *config = load("{\"services\": ["
 	    SVC("web", "192.0.2.1/32", ", \"drain\": {\"seconds\": 60, "
 	    "\"connections\": {\"max\": 1, \"ports\": [443]}}") "]}");
 
 	record_count = 0;
 	script_at = 0;
-	supervisor_init(&supervisor, loop, config, on_change, NULL);
-	supervisor.conn_counter.start = fake_count;
-	struct service *web = wait_state(loop, &supervisor, "web", HEALTH_UP);
-	uint64_t started = clock_now_ns();
-	ck_assert_int_eq(supervisor_set_maintenance(&supervisor, "web", true,
+	supervisor = supervisor_new(loop, config, on_change, NULL);
+	count_loop = loop;
+	supervisor_set_conn_counter(supervisor,
+	    &(struct supervisor_conn_counter){ .start = fake_count });
+	struct service *web = wait_state(loop, supervisor, "web", HEALTH_UP);
+	uint64_t started = loop_now_ns(loop);
+	ck_assert_int_eq(supervisor_set_maintenance(supervisor, "web", true,
 	    "test"), 0);
-	ck_assert_int_eq(web->health.state, HEALTH_DRAINING);
+	ck_assert_int_eq(service_state(web), HEALTH_DRAINING);
 	ck_assert(last_record("web")->drain);
-	wait_state(loop, &supervisor, "web", HEALTH_DISABLED);
+	wait_state(loop, supervisor, "web", HEALTH_DISABLED);
 	/* Three counts 0.5 s apart: 7, 4, then 1 <= max ends it. */
-	ck_assert_int_eq(web->health.drain_end, HEALTH_DRAIN_END_CONNECTIONS);
+	ck_assert_int_eq(service_health(web)->drain_end,
+	    HEALTH_DRAIN_END_CONNECTIONS);
 	ck_assert_uint_eq(script_at, 2);
-	ck_assert_uint_lt(clock_now_ns() - started, 3 * NSEC_PER_SEC);
+	ck_assert_uint_eq(asked_at[0], started);
+	ck_assert_uint_eq(asked_at[1], started + NSEC_PER_SEC / 2);
+	ck_assert_uint_eq(loop_now_ns(loop) - started, NSEC_PER_SEC);
 	ck_assert(last_record("web")->withdraw);
 	/* Maintenance off: INIT, then UP again. */
-	supervisor_set_maintenance(&supervisor, "web", false, "test");
-	wait_state(loop, &supervisor, "web", HEALTH_UP);
-	ck_assert_int_eq(supervisor_set_maintenance(&supervisor, "nope", true,
+	supervisor_set_maintenance(supervisor, "web", false, "test");
+	wait_state(loop, supervisor, "web", HEALTH_UP);
+	ck_assert_int_eq(supervisor_set_maintenance(supervisor, "nope", true,
 	    "test"), -1);
-	supervisor_cleanup(&supervisor);
+	supervisor_free(supervisor);
 	config_free(config);
 	loop_free(loop);
 }
@@ -336,21 +361,21 @@ END_TEST
 
 START_TEST(test_maintenance_cancelled_back_up)
 {
-	struct loop *loop = loop_new();
-	struct supervisor supervisor;
+	struct loop *loop = new_loop();
+	struct supervisor *supervisor;
 	struct config *config = load("{\"services\": ["
 	    SVC("web", "192.0.2.1/32", "") "]}");
 
 	record_count = 0;
-	supervisor_init(&supervisor, loop, config, on_change, NULL);
-	struct service *web = wait_state(loop, &supervisor, "web", HEALTH_UP);
-	supervisor_set_maintenance(&supervisor, "web", true, "test");
-	ck_assert_int_eq(web->health.state, HEALTH_DRAINING);
-	supervisor_set_maintenance(&supervisor, "web", false, "test");
-	ck_assert_int_eq(web->health.state, HEALTH_UP);
+	supervisor = supervisor_new(loop, config, on_change, NULL);
+	struct service *web = wait_state(loop, supervisor, "web", HEALTH_UP);
+	supervisor_set_maintenance(supervisor, "web", true, "test");
+	ck_assert_int_eq(service_state(web), HEALTH_DRAINING);
+	supervisor_set_maintenance(supervisor, "web", false, "test");
+	ck_assert_int_eq(service_state(web), HEALTH_UP);
 	ck_assert(!last_record("web")->drain);
 	ck_assert(!last_record("web")->withdraw);
-	supervisor_cleanup(&supervisor);
+	supervisor_free(supervisor);
 	config_free(config);
 	loop_free(loop);
 }
@@ -358,8 +383,8 @@ END_TEST
 
 START_TEST(test_exit_drains_then_withdraws)
 {
-	struct loop *loop = loop_new();
-	struct supervisor supervisor;
+	struct loop *loop = new_loop();
+	struct supervisor *supervisor;
 	struct config *config = load("{\"services\": ["
 	    SVC("slow", "192.0.2.1/32", ", \"drain_on_exit\": true, "
 	    "\"drain\": {\"seconds\": 0.3}") ","
@@ -368,26 +393,27 @@ START_TEST(test_exit_drains_then_withdraws)
 
 	record_count = 0;
 	stopped = false;
-	supervisor_init(&supervisor, loop, config, on_change, NULL);
-	wait_state(loop, &supervisor, "slow", HEALTH_UP);
-	wait_state(loop, &supervisor, "fast", HEALTH_UP);
-	wait_state(loop, &supervisor, "kept", HEALTH_UP);
+	supervisor = supervisor_new(loop, config, on_change, NULL);
+	wait_state(loop, supervisor, "slow", HEALTH_UP);
+	wait_state(loop, supervisor, "fast", HEALTH_UP);
+	wait_state(loop, supervisor, "kept", HEALTH_UP);
 	size_t before = record_count;
-	uint64_t started = clock_now_ns();
-	supervisor_shutdown(&supervisor, false, on_stopped, NULL);
+	uint64_t started = loop_now_ns(loop);
+	supervisor_shutdown(supervisor, false, on_stopped, NULL);
 	ck_assert(last_record("slow")->drain);
 	ck_assert(last_record("fast")->withdraw);
 	ck_assert_int_eq(last_record("fast")->state, HEALTH_STOPPED);
 	uint64_t deadline = started + 3 * NSEC_PER_SEC;
-	while (!stopped && clock_now_ns() < deadline)
-		loop_run_once(loop, 20);
+	while (!stopped && loop_now_ns(loop) < deadline)
+		ck_assert_int_eq(virtual_clock_step(&virtual, loop), 0);
 	ck_assert(stopped);
-	ck_assert_uint_ge(clock_now_ns() - started, 250 * NSEC_PER_MSEC);
+	/* Stopped when the 0.3 s drain ended, not earlier. */
+	ck_assert_uint_eq(loop_now_ns(loop) - started, 300 * NSEC_PER_MSEC);
 	ck_assert(last_record("slow")->withdraw);
 	/* on_exit keep: never told anything after the shutdown began. */
 	for (size_t i = before; i < record_count; i++)
 		ck_assert_str_ne(records[i].name, "kept");
-	supervisor_cleanup(&supervisor);
+	supervisor_free(supervisor);
 	config_free(config);
 	loop_free(loop);
 }
@@ -395,27 +421,27 @@ END_TEST
 
 START_TEST(test_second_shutdown_cuts_drain)
 {
-	struct loop *loop = loop_new();
-	struct supervisor supervisor;
+	struct loop *loop = new_loop();
+	struct supervisor *supervisor;
 	struct config *config = load("{\"drain_on_exit\": true, \"services\": ["
 	    SVC("slow", "192.0.2.1/32", ", \"drain\": {\"seconds\": 60}")
 	    "]}");
 
 	record_count = 0;
 	stopped = false;
-	supervisor_init(&supervisor, loop, config, on_change, NULL);
-	wait_state(loop, &supervisor, "slow", HEALTH_UP);
-	supervisor_shutdown(&supervisor, false, on_stopped, NULL);
+	supervisor = supervisor_new(loop, config, on_change, NULL);
+	wait_state(loop, supervisor, "slow", HEALTH_UP);
+	supervisor_shutdown(supervisor, false, on_stopped, NULL);
 	ck_assert(last_record("slow")->drain);
-	supervisor_shutdown(&supervisor, false, on_stopped, NULL);
+	supervisor_shutdown(supervisor, false, on_stopped, NULL);
 	ck_assert(last_record("slow")->withdraw);
 	for (int i = 0; i < 10 && !stopped; i++)
-		loop_run_once(loop, 20);
+		ck_assert_int_eq(virtual_clock_step(&virtual, loop), 0);
 	ck_assert(stopped);
 	/* No reload while stopping. */
-	ck_assert_int_eq(supervisor_reload(&supervisor, load("{\"services\": ["
-	    SVC("slow", "192.0.2.1/32", "") "]}")), -1);
-	supervisor_cleanup(&supervisor);
+	ck_assert_int_eq(supervisor_reload(supervisor, load("{\"services\": ["
+	    SVC("slow", "192.0.2.1/32", "") "]}"), NULL), -1);
+	supervisor_free(supervisor);
 	config_free(config);
 	loop_free(loop);
 }

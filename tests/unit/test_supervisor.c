@@ -2,13 +2,15 @@
 /*
  * DOC: supervisor tests
  *
- * A real loop and real checks (file checks on a temporary file, exec checks
- * that append a line to a counter file so the test can count rounds) under
- * configs loaded from JSON text. Everything is observed as a backend would
- * observe it: through the state-change callback, plus the counter file for
- * how many rounds ran, and the services' public round start times for how
- * far apart rounds are. Every wait is bounded; timing assertions compare
- * orderings and ratios with wide margins, since test machines are noisy.
+ * The real supervisor on a loop with a virtual clock, with file checks
+ * (which finish within the round's own dispatch) under configs loaded from
+ * JSON text, observed as a backend would observe it: through the change
+ * callback, the services' round counters and their round start times. Time
+ * is virtual, so the assertions are exact: a round comes exactly at
+ * interval or fast_interval, a change exactly at the round that made it.
+ * Two tests run real processes (exec checks) on the real clock, because
+ * what they test is process handling: runs never overlap, and cleanup
+ * kills and reaps every child.
  */
 #include <check.h>
 #include <dirent.h>
@@ -27,7 +29,8 @@
 #include "health.h"
 #include "log.h"
 #include "loop.h"
-#include "service.h"
+#include "supervisor.h"
+#include "virtual_clock.h"
 
 #define CHANGES_MAX 64
 
@@ -35,8 +38,8 @@ struct change {
 	size_t service;
 	enum health_state old_state;
 	enum health_state new_state;
-	uint64_t at_ns;
-	long rounds;            /* lines in the counter file at that moment */
+	uint64_t at_ns;         /* virtual */
+	unsigned long rounds;   /* rounds the service had ended by then */
 	char reason[SERVICE_REASON_MAX];
 };
 
@@ -44,13 +47,15 @@ struct change {
 static struct {
 	char dir[64];
 	char up[128];           /* the file the file checks look at */
-	char count[128];        /* one line per run of the counting check */
-	char count2[128];
+	char missing[128];      /* a file that never exists */
+	char count[128];        /* exec tests: one line per run */
 	char maintenance[128];
 	struct loop *loop;
+	struct virtual_clock clock;
+	bool virtual;           /* false: the real clock (exec tests) */
+	uint64_t t0;            /* loop time when the supervisor started */
 	struct config *config;
-	struct supervisor supervisor;
-	bool started;
+	struct supervisor *supervisor;
 	struct change changes[CHANGES_MAX];
 	size_t change_count;
 } world;
@@ -62,23 +67,6 @@ touch(const char *path)
 
 	ck_assert_int_ne(fd, -1);
 	close(fd);
-}
-
-/* Lines in path, 0 when it does not exist. */
-static long
-line_count(const char *path)
-{
-	FILE *file = fopen(path, "r");
-	long lines = 0;
-	int c;
-
-	if (file == NULL)
-		return 0;
-	while ((c = fgetc(file)) != EOF)
-		if (c == '\n')
-			lines++;
-	fclose(file);
-	return lines;
 }
 
 static int
@@ -103,26 +91,45 @@ world_setup(void)
 	snprintf(world.dir, sizeof(world.dir), "/tmp/anycheck-service-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(world.dir));
 	snprintf(world.up, sizeof(world.up), "%s/up", world.dir);
+	snprintf(world.missing, sizeof(world.missing), "%s/missing",
+	    world.dir);
 	snprintf(world.count, sizeof(world.count), "%s/count", world.dir);
-	snprintf(world.count2, sizeof(world.count2), "%s/count2", world.dir);
 	snprintf(world.maintenance, sizeof(world.maintenance), "%s/maintenance",
 	    world.dir);
 	world.loop = loop_new();
 	ck_assert_ptr_nonnull(world.loop);
+	world.virtual = true;
+	virtual_clock_attach(&world.clock, world.loop);
+}
+
+/* For the exec tests: back to CLOCK_MONOTONIC, before start(). */
+static void
+use_real_clock(void)
+{
+	loop_set_clock(world.loop, NULL, NULL);
+	world.virtual = false;
 }
 
 static void
 world_teardown(void)
 {
-	if (world.started)
-		supervisor_cleanup(&world.supervisor);
+	supervisor_free(world.supervisor);
 	config_free(world.config);
 	loop_free(world.loop);
 	unlink(world.up);
 	unlink(world.count);
-	unlink(world.count2);
 	unlink(world.maintenance);
 	rmdir(world.dir);
+}
+
+static size_t
+service_index(const struct service *service)
+{
+	for (size_t i = 0; i < supervisor_service_count(world.supervisor); i++)
+		if (supervisor_service_at(world.supervisor, i) == service)
+			return i;
+	ck_abort_msg("unknown service");
+	return 0;
 }
 
 static void
@@ -132,24 +139,21 @@ record_change(struct supervisor *supervisor, struct service *service,
 	enum health_state old_state = what->old_state;
 	struct change *change;
 
+	(void)supervisor;
 	ck_assert_ptr_eq(arg, &world);
 	/* Announcement-only changes are not state transitions. */
-	if (old_state == service->health.state)
+	if (old_state == service_state(service))
 		return;
 	ck_assert_uint_lt(world.change_count, CHANGES_MAX);
 	change = &world.changes[world.change_count++];
-	change->service = supervisor->service_count;
-	for (size_t i = 0; i < supervisor->service_count; i++)
-		if (supervisor->services[i] == service)
-			change->service = i;
-	ck_assert_uint_lt(change->service, supervisor->service_count);
+	change->service = service_index(service);
 	change->old_state = old_state;
-	change->new_state = service->health.state;
-	change->at_ns = clock_now_ns();
-	change->rounds = line_count(world.count);
+	change->new_state = service_state(service);
+	change->at_ns = loop_now_ns(world.loop);
+	change->rounds = service_rounds(service);
 	snprintf(change->reason, sizeof(change->reason), "%s",
-	    service->reason);
-	ck_assert_int_ne(old_state, service->health.state);
+	    service_reason(service));
+	ck_assert_int_ne(old_state, service_state(service));
 }
 
 /* Load config text (printf-style, so paths can be filled in) and start the
@@ -172,29 +176,44 @@ start(const char *fmt, ...)
 	}
 	config_errors_clear(&errors);
 	free(text);
-	supervisor_init(&world.supervisor, world.loop, world.config,
+	world.t0 = loop_now_ns(world.loop);
+	world.supervisor = supervisor_new(world.loop, world.config,
 	    record_change, &world);
-	world.started = true;
 }
 
-/* Run the loop until there are at least n changes or ms passed. */
-static bool
-run_until_changes(size_t n, int ms)
+/* Virtual: ms after t0 as nanoseconds. */
+static uint64_t
+at_ms(uint64_t ms)
 {
-	uint64_t end = clock_now_ns() + (uint64_t)ms * NSEC_PER_MSEC;
-
-	while (world.change_count < n && clock_now_ns() < end)
-		ck_assert_int_eq(loop_run_once(world.loop, 5), 0);
-	return world.change_count >= n;
+	return world.t0 + ms * NSEC_PER_MSEC;
 }
 
+/* Run the loop for ms (virtual, or real in the exec tests). */
 static void
 run_for(int ms)
 {
-	uint64_t end = clock_now_ns() + (uint64_t)ms * NSEC_PER_MSEC;
+	uint64_t end;
 
+	if (world.virtual) {
+		ck_assert_int_eq(virtual_clock_advance(&world.clock, world.loop,
+		    (uint64_t)ms * NSEC_PER_MSEC), 0);
+		return;
+	}
+	end = clock_now_ns() + (uint64_t)ms * NSEC_PER_MSEC;
 	while (clock_now_ns() < end)
 		ck_assert_int_eq(loop_run_once(world.loop, 5), 0);
+}
+
+/* Run until there are at least n changes or ms of virtual time passed. */
+static bool
+run_until_changes(size_t n, int ms)
+{
+	uint64_t end = loop_now_ns(world.loop) + (uint64_t)ms * NSEC_PER_MSEC;
+
+	while (world.change_count < n && loop_now_ns(world.loop) < end)
+		ck_assert_int_eq(virtual_clock_step(&world.clock, world.loop),
+		    0);
+	return world.change_count >= n;
 }
 
 static void
@@ -213,40 +232,40 @@ assert_change(size_t index, enum health_state old_state,
 static struct service *
 service(size_t index)
 {
-	ck_assert_uint_lt(index, world.supervisor.service_count);
-	return world.supervisor.services[index];
+	ck_assert_uint_lt(index, supervisor_service_count(world.supervisor));
+	return supervisor_service_at(world.supervisor, index);
 }
 
-/* One service "s" with a file check on world.up and an exec check that
- * appends a line to world.count (so each round leaves one line), plus the
- * given timing and extra keys. */
+/* One service "s" with a file check on world.up, plus the given timing
+ * and extra keys. */
 #define SERVICE_FMT \
 	"{\"services\": [{\"name\": \"s\", \"prefixes\": [\"192.0.2.1/32\"], " \
-	"\"checks\": [{\"type\": \"file\", \"path\": \"%s\"}, " \
-	"{\"type\": \"exec\", \"shell\": true, \"command\": \"echo r >> %s\"}]," \
-	" %s}]}"
+	"\"checks\": [{\"type\": \"file\", \"path\": \"%s\"}], %s}]}"
 
 START_TEST(test_rise_fall_recover)
 {
-	start(SERVICE_FMT, world.up, world.count,
+	start(SERVICE_FMT, world.up,
 	    "\"interval\": 0.05, \"fast_interval\": 0.01, \"rise\": 3, "
-	    "\"fall\": 2, \"timeout\": 2");
+	    "\"fall\": 2, \"timeout\": 2, \"hold_down\": 0");
 	touch(world.up);
-	ck_assert_int_eq(service(0)->health.state, HEALTH_INIT);
+	ck_assert_int_eq(service_state(service(0)), HEALTH_INIT);
 
 	ck_assert(run_until_changes(2, 3000));
 	assert_change(0, HEALTH_INIT, HEALTH_RISING);
 	assert_change(1, HEALTH_RISING, HEALTH_UP);
-	/* RISING after the first passing round, UP after exactly rise. */
+	/* RISING after the first passing round (at once), UP after exactly
+	 * rise rounds, fast_interval apart. */
 	ck_assert_int_eq(world.changes[0].rounds, 1);
+	ck_assert_uint_eq(world.changes[0].at_ns, at_ms(0));
 	ck_assert_int_eq(world.changes[1].rounds, 3);
+	ck_assert_uint_eq(world.changes[1].at_ns, at_ms(20));
 
-	/* Staying healthy changes nothing, while rounds go on. */
-	long before = line_count(world.count);
+	/* Staying healthy changes nothing, while rounds go on at interval:
+	 * 300 ms from 20 ms on is 6 more rounds. */
 	run_for(300);
 	ck_assert_uint_eq(world.change_count, 2);
-	ck_assert_int_gt(line_count(world.count), before + 1);
-	ck_assert_int_eq(service(0)->health.state, HEALTH_UP);
+	ck_assert_uint_eq(service_rounds(service(0)), 3 + 6);
+	ck_assert_int_eq(service_state(service(0)), HEALTH_UP);
 
 	/* The file goes away: FALLING on the first failing round, DOWN
 	 * after exactly fall of them. */
@@ -255,6 +274,9 @@ START_TEST(test_rise_fall_recover)
 	assert_change(2, HEALTH_UP, HEALTH_FALLING);
 	assert_change(3, HEALTH_FALLING, HEALTH_DOWN);
 	ck_assert_int_eq(world.changes[3].rounds - world.changes[2].rounds, 1);
+	ck_assert_uint_eq(world.changes[2].at_ns, at_ms(370));
+	ck_assert_uint_eq(world.changes[3].at_ns - world.changes[2].at_ns,
+	    10 * NSEC_PER_MSEC);
 	ck_assert_ptr_nonnull(strstr(world.changes[2].reason,
 	    "does not exist"));
 
@@ -271,7 +293,7 @@ END_TEST
 
 START_TEST(test_rise_one_fall_one)
 {
-	start(SERVICE_FMT, world.up, world.count,
+	start(SERVICE_FMT, world.up,
 	    "\"interval\": 0.02, \"fast_interval\": 0.01, \"rise\": 1, "
 	    "\"fall\": 1");
 	touch(world.up);
@@ -281,6 +303,7 @@ START_TEST(test_rise_one_fall_one)
 	unlink(world.up);
 	ck_assert(run_until_changes(2, 3000));
 	assert_change(1, HEALTH_UP, HEALTH_DOWN);
+	ck_assert_uint_eq(world.changes[1].at_ns, at_ms(20));
 	run_for(100);
 	ck_assert_uint_eq(world.change_count, 2);
 }
@@ -289,12 +312,13 @@ END_TEST
 START_TEST(test_first_round_fails)
 {
 	/* Nothing announced yet, so no RISING/FALLING detour: DOWN at once. */
-	start(SERVICE_FMT, world.up, world.count,
+	start(SERVICE_FMT, world.up,
 	    "\"interval\": 0.02, \"fast_interval\": 0.01, \"rise\": 2, "
 	    "\"fall\": 3");
 	ck_assert(run_until_changes(1, 3000));
 	assert_change(0, HEALTH_INIT, HEALTH_DOWN);
 	ck_assert_int_eq(world.changes[0].rounds, 1);
+	ck_assert_uint_eq(world.changes[0].at_ns, at_ms(0));
 }
 END_TEST
 
@@ -306,32 +330,28 @@ START_TEST(test_maintenance)
 	    "\"fast_interval\": 0.01, \"rise\": 2, \"fall\": 1, "
 	    "\"drain\": {\"seconds\": 0.05}, "
 	    "\"maintenance_file\": \"%s\"", world.maintenance);
-	start(SERVICE_FMT, world.up, world.count, extra);
+	start(SERVICE_FMT, world.up, extra);
 	touch(world.up);
 	ck_assert(run_until_changes(2, 3000));
 	assert_change(1, HEALTH_RISING, HEALTH_UP);
 
 	/* A planned withdraw drains first (checks still run), then the
-	 * service is DISABLED. */
+	 * service is DISABLED exactly drain.seconds later. */
 	touch(world.maintenance);
 	ck_assert(run_until_changes(4, 3000));
 	assert_change(2, HEALTH_UP, HEALTH_DRAINING);
 	ck_assert_ptr_nonnull(strstr(world.changes[2].reason, "appeared"));
 	assert_change(3, HEALTH_DRAINING, HEALTH_DISABLED);
-	/* Let a round that was running when the drain ended finish; then
-	 * nothing may start: the counting check leaves no new line, even
-	 * when the checked file goes away (about 15 rounds' worth). */
-	run_for(100);
-	long rounds = line_count(world.count);
+	ck_assert_uint_eq(world.changes[3].at_ns - world.changes[2].at_ns,
+	    50 * NSEC_PER_MSEC);
+	/* While DISABLED no round runs, even when the checked file goes
+	 * away (about 15 rounds' worth). */
+	unsigned long rounds = service_rounds(service(0));
 	unlink(world.up);
-	for (int i = 0; i < 30; i++) {
-		run_for(10);
-		ck_assert(!service(0)->checks[0].running);
-		ck_assert(!service(0)->checks[1].running);
-	}
-	ck_assert_int_eq(line_count(world.count), rounds);
+	run_for(300);
+	ck_assert_uint_eq(service_rounds(service(0)), rounds);
 	ck_assert_uint_eq(world.change_count, 4);
-	ck_assert_int_eq(service(0)->health.state, HEALTH_DISABLED);
+	ck_assert_int_eq(service_state(service(0)), HEALTH_DISABLED);
 
 	/* Maintenance over: INIT, and it must rise again from scratch. */
 	touch(world.up);
@@ -355,12 +375,12 @@ START_TEST(test_maintenance_from_start)
 	    "\"maintenance_file\": \"%s\"", world.maintenance);
 	touch(world.up);
 	touch(world.maintenance);
-	start(SERVICE_FMT, world.up, world.count, extra);
+	start(SERVICE_FMT, world.up, extra);
 	ck_assert(run_until_changes(1, 3000));
 	assert_change(0, HEALTH_INIT, HEALTH_DISABLED);
 	run_for(200);
 	ck_assert_uint_eq(world.change_count, 1);
-	ck_assert_int_eq(line_count(world.count), 0);
+	ck_assert_uint_eq(service_rounds(service(0)), 0);
 	unlink(world.maintenance);
 	ck_assert(run_until_changes(3, 3000));
 	assert_change(1, HEALTH_DISABLED, HEALTH_INIT);
@@ -384,28 +404,24 @@ service_json(const char *name, const char *checks, const char *require)
 	return text;
 }
 
-#define CHECK_TRUE "{\"type\": \"exec\", \"command\": [\"true\"]}"
-#define CHECK_FALSE "{\"type\": \"exec\", \"command\": [\"false\"]}"
-
 START_TEST(test_require_policies)
 {
-	char file_check[256];
-	char checks[1024];
+	char up[256], missing[256], checks[1024];
 	char *services[6];
 
 	touch(world.up);
-	snprintf(file_check, sizeof(file_check), "{\"type\": \"file\", "
-	    "\"path\": \"%s\"}", world.up);
-	snprintf(checks, sizeof(checks), "[%s, %s]", file_check, CHECK_FALSE);
+	snprintf(up, sizeof(up), "{\"type\": \"file\", \"path\": \"%s\"}",
+	    world.up);
+	snprintf(missing, sizeof(missing), "{\"type\": \"file\", "
+	    "\"path\": \"%s\"}", world.missing);
+	snprintf(checks, sizeof(checks), "[%s, %s]", up, missing);
 	services[0] = service_json("any", checks, "\"any\"");
 	services[1] = service_json("all", checks, "\"all\"");
 	services[2] = service_json("default", checks, NULL);
-	snprintf(checks, sizeof(checks), "[%s, %s, %s]", CHECK_TRUE,
-	    file_check, CHECK_FALSE);
+	snprintf(checks, sizeof(checks), "[%s, %s, %s]", up, up, missing);
 	services[3] = service_json("two-of-three", checks, "2");
 	services[4] = service_json("three-of-three", checks, "3");
-	snprintf(checks, sizeof(checks), "[%s, %s, %s]", CHECK_FALSE,
-	    file_check, CHECK_FALSE);
+	snprintf(checks, sizeof(checks), "[%s, %s, %s]", missing, up, missing);
 	services[5] = service_json("two-of-one", checks, "2");
 	start("{\"services\": [%s, %s, %s, %s, %s, %s]}", services[0],
 	    services[1], services[2], services[3], services[4], services[5]);
@@ -413,45 +429,42 @@ START_TEST(test_require_policies)
 		free(services[i]);
 
 	ck_assert(run_until_changes(6, 3000));
-	/* Several rounds later nothing changed: "any" and 2 stay UP. The
-	 * last reason (what SIGUSR1 logs) always describes a whole round,
-	 * also while the next round is running. */
-	uint64_t end = clock_now_ns() + 300 * NSEC_PER_MSEC;
-	while (clock_now_ns() < end) {
-		ck_assert_int_eq(loop_run_once(world.loop, 1), 0);
+	/* Many rounds later nothing changed: "any" and 2 stay UP. The last
+	 * reason (what SIGUSR1 logs) always names the failing check. */
+	for (int step = 0; step < 30; step++) {
+		run_for(10);
 		for (size_t i = 0; i < 6; i++)
-			ck_assert_msg(strstr(service(i)->reason, "exec false")
-			    != NULL, "service %zu: reason \"%s\"", i,
-			    service(i)->reason);
+			ck_assert_msg(strstr(service_reason(service(i)),
+			    "missing") != NULL, "service %zu: reason \"%s\"",
+			    i, service_reason(service(i)));
 	}
 	ck_assert_uint_eq(world.change_count, 6);
 	static const enum health_state expected[6] = { HEALTH_UP, HEALTH_DOWN,
 	    HEALTH_DOWN, HEALTH_UP, HEALTH_DOWN, HEALTH_DOWN };
 	for (size_t i = 0; i < 6; i++) {
-		ck_assert_msg(service(i)->health.state == expected[i],
-		    "service %s is %s", service(i)->config->name,
-		    health_state_name(service(i)->health.state));
-		ck_assert_uint_gt(service(i)->health.consecutive_passes +
-		    service(i)->health.consecutive_failures, 3);
+		ck_assert_msg(service_state(service(i)) == expected[i],
+		    "service %s is %s", service_name(service(i)),
+		    health_state_name(service_state(service(i))));
+		ck_assert_uint_gt(service_rounds(service(i)), 10);
 	}
 	/* A met policy still names the failing check in the reason. */
 	for (size_t i = 0; i < 6; i++) {
 		const char *reason = world.changes[i].reason;
 		size_t index = world.changes[i].service;
-		ck_assert_msg(strstr(reason, "exec false") != NULL,
+		ck_assert_msg(strstr(reason, "missing") != NULL,
 		    "service %zu: reason \"%s\"", index, reason);
 		ck_assert_msg((strstr(reason, "policy met") != NULL) ==
 		    (expected[index] == HEALTH_UP), "service %zu: reason "
 		    "\"%s\"", index, reason);
 	}
 
-	/* Losing the file check too: "any" falls, 2 of 3 falls. */
+	/* Losing the other file too: "any" falls, 2 of 3 falls. */
 	unlink(world.up);
 	ck_assert(run_until_changes(8, 3000));
 	run_for(100);
 	ck_assert_uint_eq(world.change_count, 8);
-	ck_assert_int_eq(service(0)->health.state, HEALTH_DOWN);
-	ck_assert_int_eq(service(3)->health.state, HEALTH_DOWN);
+	ck_assert_int_eq(service_state(service(0)), HEALTH_DOWN);
+	ck_assert_int_eq(service_state(service(3)), HEALTH_DOWN);
 }
 END_TEST
 
@@ -462,6 +475,7 @@ START_TEST(test_slow_check_never_overlaps)
 	size_t length;
 	FILE *file;
 
+	use_real_clock();
 	start("{\"services\": [{\"name\": \"slow\", \"prefixes\": "
 	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"exec\", "
 	    "\"shell\": true, \"command\": \"echo s >> %s; sleep 0.2; "
@@ -469,8 +483,8 @@ START_TEST(test_slow_check_never_overlaps)
 	    "\"timeout\": 2}]}", world.count, world.count);
 	run_for(900);
 	/* Stop here; the run in progress is killed before its "e". */
-	supervisor_cleanup(&world.supervisor);
-	world.started = false;
+	supervisor_free(world.supervisor);
+	world.supervisor = NULL;
 
 	file = fopen(world.count, "r");
 	ck_assert_ptr_nonnull(file);
@@ -497,79 +511,125 @@ START_TEST(test_slow_check_never_overlaps)
 }
 END_TEST
 
-struct round {
-	uint64_t started_ns;
-	enum health_state state_after;
-};
-
 START_TEST(test_fast_interval_while_changing)
 {
-	struct round rounds[128];
+	uint64_t started[64];
+	enum health_state after[64];
 	size_t count = 0;
-	uint64_t fast_ns = 20 * NSEC_PER_MSEC, slow_ns = 200 * NSEC_PER_MSEC;
+	bool removed = false;
 
 	touch(world.up);
-	/* A file check alone completes within the round's own dispatch, so
-	 * after each loop_run_once the state is the one that round left. */
+	/* A file check completes within the round's own dispatch, so after
+	 * each step the state is the one that round left. */
 	start("{\"services\": [{\"name\": \"s\", \"prefixes\": "
 	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"file\", "
 	    "\"path\": \"%s\"}], \"interval\": 0.2, \"fast_interval\": 0.02, "
-	    "\"rise\": 4, \"fall\": 4}]}", world.up);
-	uint64_t last = 0;
-	bool removed = false;
-	uint64_t end = clock_now_ns() + 5 * NSEC_PER_SEC;
-	while (clock_now_ns() < end && count < 128) {
-		ck_assert_int_eq(loop_run_once(world.loop, 2), 0);
-		struct service *s = service(0);
-		if (s->round_started_ns == last)
+	    "\"rise\": 4, \"fall\": 4, \"hold_down\": 0}]}", world.up);
+	while (count < 64) {
+		uint64_t last = count > 0 ? started[count - 1] : 0;
+		ck_assert_int_eq(virtual_clock_step(&world.clock, world.loop),
+		    0);
+		if (service_rounds(service(0)) == count)
 			continue;
-		last = s->round_started_ns;
-		rounds[count].started_ns = last;
-		rounds[count].state_after = s->health.state;
+		ck_assert_uint_eq(service_rounds(service(0)), count + 1);
+		started[count] = service_round_started_ns(service(0));
+		after[count] = service_state(service(0));
+		ck_assert(count == 0 || started[count] > last);
 		count++;
 		/* Three rounds in UP, then fail; three rounds in DOWN. */
-		if (!removed && world.change_count == 2 &&
-		    count >= 2 && rounds[count - 3].state_after == HEALTH_UP) {
+		if (!removed && count >= 3 && after[count - 3] == HEALTH_UP) {
 			unlink(world.up);
 			removed = true;
 		}
-		if (world.change_count == 4 &&
-		    rounds[count - 3].state_after == HEALTH_DOWN)
+		if (removed && count >= 3 && after[count - 3] == HEALTH_DOWN)
 			break;
 	}
-	ck_assert(removed);
 	assert_change(1, HEALTH_RISING, HEALTH_UP);
 	assert_change(2, HEALTH_UP, HEALTH_FALLING);
 	assert_change(3, HEALTH_FALLING, HEALTH_DOWN);
-
-	uint64_t fast_max = 0, slow_min = UINT64_MAX;
-	size_t fast_gaps = 0, slow_gaps = 0;
+	/* Each round comes exactly fast_interval after a round that left
+	 * the state changing (INIT, RISING, FALLING), else interval. */
 	for (size_t i = 0; i + 1 < count; i++) {
-		uint64_t gap = rounds[i + 1].started_ns - rounds[i].started_ns;
-		/* No hold-down here: fast exactly while the state changes. */
-		enum health_state after = rounds[i].state_after;
-		bool fast = after == HEALTH_INIT || after == HEALTH_RISING ||
-		    after == HEALTH_FALLING;
-		/* Never early (a little slack for clock rounding). */
-		ck_assert_msg(gap + NSEC_PER_MSEC >= (fast ? fast_ns : slow_ns),
-		    "round %zu after %s came after %.1f ms", i + 1,
-		    health_state_name(rounds[i].state_after), gap / 1e6);
-		if (fast) {
-			fast_gaps++;
-			if (gap > fast_max)
-				fast_max = gap;
-		} else {
-			slow_gaps++;
-			if (gap < slow_min)
-				slow_min = gap;
-		}
+		bool fast = after[i] == HEALTH_INIT ||
+		    after[i] == HEALTH_RISING || after[i] == HEALTH_FALLING;
+		ck_assert_msg(started[i + 1] - started[i] ==
+		    (fast ? 20 : 200) * NSEC_PER_MSEC, "round %zu after %s "
+		    "came after %.1f ms", i + 1, health_state_name(after[i]),
+		    (double)(started[i + 1] - started[i]) / 1e6);
 	}
-	/* rise - 1 gaps in RISING, fall - 1 in FALLING; UP and DOWN each
-	 * at least two. Every fast gap is shorter than every slow one. */
-	ck_assert_uint_ge(fast_gaps, 6);
-	ck_assert_uint_ge(slow_gaps, 4);
-	ck_assert_msg(fast_max < slow_min, "fast gap up to %.1f ms, slow "
-	    "gap from %.1f ms", fast_max / 1e6, slow_min / 1e6);
+	ck_assert_uint_ge(count, 10);
+}
+END_TEST
+
+/* A fake connection counter that records every count it is asked for and
+ * answers 10 connections fewer each time, from 25. */
+static struct {
+	unsigned calls;
+	size_t queries[16];
+	uint64_t at_ns[16];
+} counted;
+
+static int
+fake_count(void *counter, struct conn_count_query *queries,
+    size_t query_count, void (*done)(int status, void *arg), void *arg)
+{
+	(void)counter;
+	ck_assert_uint_lt(counted.calls, 16);
+	counted.queries[counted.calls] = query_count;
+	counted.at_ns[counted.calls] = loop_now_ns(world.loop);
+	for (size_t i = 0; i < query_count; i++)
+		queries[i].count = 25 - 10 * (long)counted.calls;
+	counted.calls++;
+	done(0, arg);
+	return 0;
+}
+
+START_TEST(test_five_drains_counted_together)
+{
+	char *text = NULL, *services[5];
+
+	touch(world.up);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_ge(asprintf(&services[i], "{\"name\": \"s%d\", "
+		    "\"prefixes\": [\"192.0.2.%d/32\"], \"checks\": "
+		    "[{\"type\": \"file\", \"path\": \"%s\"}], \"rise\": 1, "
+		    "\"drain\": {\"seconds\": 60, \"connections\": "
+		    "{\"max\": 5}}}", i, i + 1, world.up), 0);
+	ck_assert_int_ge(asprintf(&text, "%s, %s, %s, %s, %s", services[0],
+	    services[1], services[2], services[3], services[4]), 0);
+	start("{\"services\": [%s]}", text);
+	free(text);
+	for (int i = 0; i < 5; i++)
+		free(services[i]);
+	supervisor_set_conn_counter(world.supervisor,
+	    &(struct supervisor_conn_counter){ .start = fake_count });
+	/* All five UP within one interval (first rounds are spread). */
+	ck_assert(run_until_changes(5, 2000));
+	uint64_t started = loop_now_ns(world.loop);
+	for (int i = 0; i < 5; i++) {
+		char name[8];
+		snprintf(name, sizeof(name), "s%d", i);
+		ck_assert_int_eq(supervisor_set_maintenance(world.supervisor,
+		    name, true, "test"), 0);
+	}
+	/* Each tick counts all five at once: 25, 15, then 5 <= max ends
+	 * every drain together, 0.5 s apart, with no turn-taking. */
+	ck_assert(run_until_changes(15, 5000));
+	ck_assert_uint_eq(counted.calls, 3);
+	for (unsigned c = 0; c < 3; c++) {
+		ck_assert_uint_eq(counted.queries[c], 5);
+		ck_assert_uint_eq(counted.at_ns[c],
+		    started + c * NSEC_PER_SEC / 2);
+	}
+	for (size_t i = 0; i < 5; i++) {
+		ck_assert_int_eq(service_state(service(i)), HEALTH_DISABLED);
+		ck_assert_int_eq(service_health(service(i))->drain_end,
+		    HEALTH_DRAIN_END_CONNECTIONS);
+		ck_assert_int_eq(service_drain_connections(service(i)), 5);
+	}
+	/* Nothing drains any more: no more counts. */
+	run_for(3000);
+	ck_assert_uint_eq(counted.calls, 3);
 }
 END_TEST
 
@@ -579,6 +639,7 @@ START_TEST(test_cleanup_while_checks_run)
 	uint64_t end;
 	bool all_running = false;
 
+	use_real_clock();
 	start("{\"defaults\": {\"timeout\": 10, \"interval\": 0.02, "
 	    "\"fast_interval\": 0.01}, \"services\": ["
 	    "{\"name\": \"a\", \"prefixes\": [\"192.0.2.1/32\"], \"checks\": "
@@ -590,17 +651,19 @@ START_TEST(test_cleanup_while_checks_run)
 	end = clock_now_ns() + 3 * NSEC_PER_SEC;
 	while (!all_running && clock_now_ns() < end) {
 		ck_assert_int_eq(loop_run_once(world.loop, 5), 0);
-		all_running = service(0)->checks[0].running &&
-		    service(0)->checks[1].running &&
-		    service(1)->checks[0].running;
+		/* A round with checks in flight has not ended: both
+		 * services started their first round, none ended it. */
+		all_running = service_round_started_ns(service(0)) != 0 &&
+		    service_round_started_ns(service(1)) != 0 &&
+		    fd_count() >= fds_before + 3;
 	}
 	ck_assert(all_running);
 	run_for(50);    /* let the shell set its trap */
 	ck_assert_int_gt(fd_count(), fds_before);
 
 	uint64_t started = clock_now_ns();
-	supervisor_cleanup(&world.supervisor);
-	world.started = false;
+	supervisor_free(world.supervisor);
+	world.supervisor = NULL;
 	ck_assert_uint_lt(clock_now_ns() - started, 5 * NSEC_PER_SEC);
 	/* Every child reaped already, no pipe left open. */
 	errno = 0;
@@ -612,10 +675,10 @@ START_TEST(test_cleanup_while_checks_run)
 END_TEST
 
 static Suite *
-service_suite(void)
+supervisor_suite(void)
 {
-	Suite *suite = suite_create("service");
-	TCase *tc = tcase_create("service");
+	Suite *suite = suite_create("supervisor");
+	TCase *tc = tcase_create("supervisor");
 
 	tcase_add_checked_fixture(tc, world_setup, world_teardown);
 	tcase_set_timeout(tc, 30);
@@ -627,6 +690,7 @@ service_suite(void)
 	tcase_add_test(tc, test_require_policies);
 	tcase_add_test(tc, test_slow_check_never_overlaps);
 	tcase_add_test(tc, test_fast_interval_while_changing);
+	tcase_add_test(tc, test_five_drains_counted_together);
 	tcase_add_test(tc, test_cleanup_while_checks_run);
 	suite_add_tcase(suite, tc);
 	return suite;
@@ -635,10 +699,10 @@ service_suite(void)
 int
 main(void)
 {
-	SRunner *runner = srunner_create(service_suite());
+	SRunner *runner = srunner_create(supervisor_suite());
 	int failed;
 
-	log_init("test_service", LOG_LEVEL_WARNING, false);
+	log_init("test_supervisor", LOG_LEVEL_WARNING, false);
 	srunner_run_all(runner, CK_NORMAL);
 	failed = srunner_ntests_failed(runner);
 	srunner_free(runner);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * DOC: supervisor and services
+ * DOC: supervisor: services, rounds, maintenance, drains and the exit
  *
  * Rounds are scheduled at a fixed rate from the start of the previous round
  * (interval, or fast_interval while the state is changing), so a slow check
@@ -10,16 +10,19 @@
  * checks run.
  *
  * Every change goes through the same steps: remember the state and the
- * announcement, let health.c act, then service_settle() logs what happened,
- * tells the backend when the state or the announcement changed, and arms
- * the timers the new state needs (hold-down end, drain deadline, the next
- * connection count). A service that reaches STOPPED (exit, removal by a
- * reload) is freed later from reap_timer, never inside a callback.
+ * announcement (service_before), let health.c act, then service_settle()
+ * logs what happened, tells the owner when the state or the announcement
+ * changed, and arms the timers the new state needs (hold-down end, drain
+ * deadline, the connection count). A service that reaches STOPPED (exit,
+ * removal by a reload) is freed later from reap_timer, never inside a
+ * callback.
  *
- * Configs: every config a service points into is reference counted
- * (struct supervisor_config_ref), so a service removed by a reload can
- * drain with its old config while the new one runs; a config taken over
- * by supervisor_reload is freed once no service and no reload uses it.
+ * Drains that end on a connection count are counted together: one tick
+ * every SUPERVISOR_COUNT_PERIOD_NS asks the counter once for every draining
+ * service, so five services draining at once are each counted every tick.
+ *
+ * Every time here is the loop's (loop_now_ns), so tests can run the
+ * supervisor on a virtual clock.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,24 +32,13 @@
 
 #include "clock.h"
 #include "log.h"
-#include "service.h"
-
-/* How often connections are counted during a drain, and logged. */
-#define SERVICE_COUNT_PERIOD_NS (NSEC_PER_SEC / 2)
-#define SERVICE_PROGRESS_LOG_NS (5 * NSEC_PER_SEC)
-
-struct supervisor_config_ref {
-	const struct config *config;
-	struct config *owned;           /* NULL: the caller's (initial) one */
-	size_t users;                   /* services, +1 while current */
-	struct supervisor_config_ref *next;
-};
+#include "supervisor_internal.h"
 
 static void service_round_start(struct loop *loop, void *arg);
 static void service_wake(struct loop *loop, void *arg);
-static void service_count_start(struct loop *loop, void *arg);
+static void supervisor_count_tick(struct loop *loop, void *arg);
 
-static struct supervisor_config_ref *
+struct supervisor_config_ref *
 supervisor_ref_new(struct supervisor *supervisor, const struct config *config,
     struct config *owned)
 {
@@ -60,7 +52,7 @@ supervisor_ref_new(struct supervisor *supervisor, const struct config *config,
 	return ref;
 }
 
-static void
+void
 supervisor_ref_release(struct supervisor *supervisor,
     struct supervisor_config_ref *ref)
 {
@@ -77,7 +69,7 @@ supervisor_ref_release(struct supervisor *supervisor,
 	free(ref);
 }
 
-static void
+void
 service_health_params(const struct service_config *config,
     struct health_params *params)
 {
@@ -89,7 +81,7 @@ service_health_params(const struct service_config *config,
 	    clock_seconds_to_ns(config->timing.hold_down_max);
 }
 
-static uint64_t
+uint64_t
 service_drain_ns(const struct service *service)
 {
 	return clock_seconds_to_ns(service->config->drain.seconds);
@@ -127,35 +119,6 @@ supervisor_announcement(const struct service *service)
 	default:
 		return NULL;
 	}
-}
-
-/* "UP attributes (med 100, 2 communities)" or "withdrawn", for logs. */
-static void
-service_describe_announcement(const struct service *service, char *out,
-    size_t size)
-{
-	const struct announce_attributes *announce =
-	    supervisor_announcement(service);
-	const struct service_config *config = service->config;
-	const char *which = "UP";
-	char med[32] = "";
-
-	if (announce == NULL) {
-		snprintf(out, size, "withdrawn");
-		return;
-	}
-	if (announce == &config->drain_announce)
-		which = "drain";
-	else if (announce == &config->down.attributes)
-		which = "down";
-	else if (announce == &config->disabled.attributes)
-		which = "disabled";
-	if (announce->has_med)
-		snprintf(med, sizeof(med), "med %u, ", announce->med);
-	snprintf(out, size, "announced with the %s attributes (%s%zu "
-	    "communit%s, prepend %u)", which, med, announce->community_count,
-	    announce->community_count == 1 ? "y" : "ies",
-	    announce->as_path_prepend);
 }
 
 static const char *
@@ -216,24 +179,28 @@ service_log_events(struct service *service, uint64_t now)
 	}
 }
 
-static void
+void
 service_stop_activity(struct service *service)
 {
 	struct loop *loop = service->supervisor->loop;
 
 	loop_timer_cancel(loop, &service->round_timer);
 	loop_timer_cancel(loop, &service->wake_timer);
-	loop_timer_cancel(loop, &service->count_timer);
 	for (size_t c = 0; c < service->check_count; c++)
 		check_cancel(&service->checks[c]);
 	service->round_running = false;
 }
 
-/* Log, notify and arm timers after health.c acted (see the DOC above). */
-static void
-service_settle(struct service *service, enum health_state old_state,
-    const struct service_config *old_config,
-    const struct announce_attributes *old_announcement, bool force)
+static bool
+service_counts_connections(const struct service *service)
+{
+	return !service->dead && service->health.state == HEALTH_DRAINING &&
+	    service->config->drain.has_connections;
+}
+
+void
+service_settle(struct service *service, const struct service_before *before,
+    bool force)
 {
 	struct supervisor *supervisor = service->supervisor;
 	struct loop *loop = supervisor->loop;
@@ -249,18 +216,19 @@ service_settle(struct service *service, enum health_state old_state,
 	}
 	service_log_events(service, now);
 	service->health.events = 0;
-	if (state != old_state) {
+	if (state != before->state) {
 		log_info("service %s: %s -> %s (%s)", service->config->name,
-		    health_state_name(old_state), health_state_name(state),
+		    health_state_name(before->state), health_state_name(state),
 		    service->reason);
 		service->state_since_ns = now;
 	}
-	if ((force || state != old_state || announcement != old_announcement) &&
+	if ((force || state != before->state ||
+	    announcement != before->announcement) &&
 	    supervisor->on_change != NULL) {
 		struct supervisor_change change = {
-			.old_state = old_state,
-			.old_config = old_config,
-			.old_announcement = old_announcement,
+			.old_state = before->state,
+			.old_config = before->config,
+			.old_announcement = before->announcement,
 			.announcement = announcement,
 		};
 		supervisor->on_change(supervisor, service, &change,
@@ -278,22 +246,14 @@ service_settle(struct service *service, enum health_state old_state,
 		loop_timer_arm(loop, &service->wake_timer, wake);
 	else
 		loop_timer_cancel(loop, &service->wake_timer);
-	if (state == HEALTH_DRAINING && service->config->drain.has_connections) {
-		if (!service->count_pending &&
-		    !loop_timer_armed(&service->count_timer))
-			loop_timer_arm(loop, &service->count_timer, now);
-	} else
-		loop_timer_cancel(loop, &service->count_timer);
+	/* A drain that just started is counted at once; the tick then
+	 * counts every draining service together. */
+	if (service_counts_connections(service) && supervisor->count_size == 0 &&
+	    !loop_timer_armed(&supervisor->count_timer))
+		loop_timer_arm(loop, &supervisor->count_timer, now);
 }
 
-/* The state and announcement before a change, for service_settle. */
-struct service_before {
-	enum health_state state;
-	const struct service_config *config;
-	const struct announce_attributes *announcement;
-};
-
-static struct service_before
+struct service_before
 service_before(const struct service *service)
 {
 	struct service_before before = {
@@ -302,14 +262,6 @@ service_before(const struct service *service)
 		.announcement = supervisor_announcement(service),
 	};
 	return before;
-}
-
-static void
-service_settle_after(struct service *service,
-    const struct service_before *before)
-{
-	service_settle(service, before->state, before->config,
-	    before->announcement, false);
 }
 
 /* Arm the next round relative to the start of the last one. */
@@ -335,6 +287,7 @@ service_round_finish(struct service *service)
 	bool passed;
 
 	service->round_running = false;
+	service->rounds++;
 	passed = health_policy_passes(config->require, config->require_count,
 	    service->round_passes, (unsigned)service->check_count);
 	if (passed && service->round_passes == service->check_count)
@@ -353,7 +306,7 @@ service_round_finish(struct service *service)
 		    service->round_failure);
 	health_feed(&service->health, passed,
 	    loop_now_ns(service->supervisor->loop));
-	service_settle_after(service, &before);
+	service_settle(service, &before, false);
 	service_schedule_next(service);
 }
 
@@ -420,7 +373,7 @@ service_apply_maintenance(struct service *service)
 	before = service_before(service);
 	health_set_maintenance(&service->health, wanted,
 	    loop_now_ns(service->supervisor->loop), service_drain_ns(service));
-	service_settle_after(service, &before);
+	service_settle(service, &before, false);
 }
 
 static void
@@ -469,35 +422,28 @@ service_wake(struct loop *loop, void *arg)
 		    "drain time bound of %g s reached",
 		    service->config->drain.seconds);
 	health_tick(&service->health, loop_now_ns(loop));
-	service_settle_after(service, &before);
+	service_settle(service, &before, false);
 	/* After a hold-down the next rounds come at the normal pace. */
 	if (!service->dead && !service->round_running)
 		service_schedule_next(service);
 }
 
+/* Apply one drain's connection count (-1: it could not be counted). */
 static void
-service_count_done(long count, void *arg)
+service_count_done(struct service *service, long count)
 {
-	struct service *service = arg;
 	struct supervisor *supervisor = service->supervisor;
 	uint64_t now = loop_now_ns(supervisor->loop);
 	const struct drain_config *drain = &service->config->drain;
 	struct service_before before;
 
-	service->count_pending = false;
-	if (service->dead) {
-		loop_timer_arm(supervisor->loop, &supervisor->reap_timer, now);
-		return;
-	}
-	if (service->health.state != HEALTH_DRAINING)
-		return;
-	if (count < 0)
+	if (count < 0) {
 		log_warnx("service %s: cannot count connections; the drain "
 		    "goes on until its time bound", service->config->name);
-	else
-		service->last_count = count;
-	if (count >= 0 &&
-	    now - service->last_progress_log_ns >= SERVICE_PROGRESS_LOG_NS) {
+		return;
+	}
+	service->last_count = count;
+	if (now - service->last_progress_log_ns >= SUPERVISOR_PROGRESS_LOG_NS) {
 		uint64_t deadline = service->health.drain_deadline_ns;
 		service->last_progress_log_ns = now;
 		log_info("drain of %s: %ld connection%s left, %.0f s left",
@@ -510,21 +456,73 @@ service_count_done(long count, void *arg)
 	    count == 1 ? "" : "s", drain->connections_max);
 	health_drain_connections(&service->health, count,
 	    drain->connections_max);
-	service_settle_after(service, &before);
-	if (service->health.state == HEALTH_DRAINING)
-		loop_timer_arm(supervisor->loop, &service->count_timer,
-		    now + SERVICE_COUNT_PERIOD_NS);
+	service_settle(service, &before, false);
+}
+
+/* Free what the count that just ended held. */
+static void
+supervisor_count_release(struct supervisor *supervisor)
+{
+	for (size_t i = 0; i < supervisor->count_size; i++) {
+		struct service *service = supervisor->count_services[i];
+		service->count_pending = false;
+		/* The config the query pointed into may go now. */
+		supervisor_ref_release(supervisor, service->config_ref);
+	}
+	free(supervisor->count_services);
+	free(supervisor->count_queries);
+	supervisor->count_services = NULL;
+	supervisor->count_queries = NULL;
+	supervisor->count_size = 0;
+}
+
+/* Count again in one period if any service still drains by connections. */
+static void
+supervisor_count_rearm(struct supervisor *supervisor)
+{
+	for (size_t i = 0; i < supervisor->service_count; i++)
+		if (service_counts_connections(supervisor->services[i])) {
+			loop_timer_arm(supervisor->loop,
+			    &supervisor->count_timer,
+			    loop_now_ns(supervisor->loop) +
+			    SUPERVISOR_COUNT_PERIOD_NS);
+			return;
+		}
 }
 
 static void
-service_count_start(struct loop *loop, void *arg)
+supervisor_count_done(int status, void *arg)
 {
-	struct service *service = arg;
-	struct supervisor *supervisor = service->supervisor;
-	const struct drain_config *drain = &service->config->drain;
+	struct supervisor *supervisor = arg;
+	size_t size = supervisor->count_size;
+	struct service **services = supervisor->count_services;
+	struct conn_count_query *queries = supervisor->count_queries;
 
-	if (service->health.state != HEALTH_DRAINING || service->count_pending)
-		return;
+	/* Apply first (a service may stop and be reaped later), then let go
+	 * of the refs that kept the queried prefixes alive. */
+	supervisor->count_size = 0;
+	for (size_t i = 0; i < size; i++) {
+		struct service *service = services[i];
+		service->count_pending = false;
+		if (service_counts_connections(service))
+			service_count_done(service,
+			    status == 0 ? queries[i].count : -1);
+	}
+	supervisor->count_size = size;
+	supervisor_count_release(supervisor);
+	loop_timer_arm(supervisor->loop, &supervisor->reap_timer,
+	    loop_now_ns(supervisor->loop));
+	supervisor_count_rearm(supervisor);
+}
+
+static void
+supervisor_count_tick(struct loop *loop, void *arg)
+{
+	struct supervisor *supervisor = arg;
+	size_t size = 0;
+
+	if (supervisor->count_size != 0)
+		return;         /* the running count re-arms when done */
 	if (supervisor->conn_counter.start == NULL) {
 		if (!supervisor->warned_no_counter)
 			log_warnx("no connection counter in this program; "
@@ -532,20 +530,50 @@ service_count_start(struct loop *loop, void *arg)
 		supervisor->warned_no_counter = true;
 		return;
 	}
-	service->count_pending = true;
-	if (supervisor->conn_counter.start(supervisor->conn_counter.counter,
-	    service->config->prefixes, service->config->prefix_count,
-	    drain->ports, drain->port_count, service_count_done,
-	    service) != 0) {
-		service->count_pending = false;
-		log_warnx("service %s: cannot start counting connections",
-		    service->config->name);
-		loop_timer_arm(loop, &service->count_timer,
-		    loop_now_ns(loop) + SERVICE_COUNT_PERIOD_NS);
+	for (size_t i = 0; i < supervisor->service_count; i++)
+		if (service_counts_connections(supervisor->services[i]))
+			size++;
+	if (size == 0)
+		return;
+	supervisor->count_services = xcalloc(size,
+	    sizeof(*supervisor->count_services));
+	supervisor->count_queries = xcalloc(size,
+	    sizeof(*supervisor->count_queries));
+	for (size_t i = 0, n = 0; i < supervisor->service_count; i++) {
+		struct service *service = supervisor->services[i];
+		const struct service_config *config = service->config;
+		struct conn_count_query *query;
+
+		if (!service_counts_connections(service))
+			continue;
+		query = &supervisor->count_queries[n];
+		query->prefixes = config->prefixes;
+		query->prefix_count = config->prefix_count;
+		query->ports = config->drain.ports;
+		query->port_count = config->drain.port_count;
+		query->count = -1;
+		service->count_pending = true;
+		service->config_ref->users++;
+		supervisor->count_services[n++] = service;
 	}
+	supervisor->count_size = size;
+	if (supervisor->conn_counter.start(supervisor->conn_counter.counter,
+	    supervisor->count_queries, size, supervisor_count_done,
+	    supervisor) != 0) {
+		supervisor_count_release(supervisor);
+		if (!supervisor->warned_count_start)
+			log_warnx("cannot start counting connections; "
+			    "trying again every %.1f s",
+			    (double)SUPERVISOR_COUNT_PERIOD_NS / 1e9);
+		supervisor->warned_count_start = true;
+		loop_timer_arm(loop, &supervisor->count_timer,
+		    loop_now_ns(loop) + SUPERVISOR_COUNT_PERIOD_NS);
+		return;
+	}
+	supervisor->warned_count_start = false;
 }
 
-static void
+void
 service_build_checks(struct service *service)
 {
 	const struct service_config *config = service->config;
@@ -564,7 +592,7 @@ service_build_checks(struct service *service)
 	}
 }
 
-static void
+void
 service_free_checks(struct service *service)
 {
 	for (size_t c = 0; c < service->check_count; c++)
@@ -580,12 +608,13 @@ service_free_checks(struct service *service)
 	service->checks_ref = NULL;
 }
 
-static struct service *
+struct service *
 service_new(struct supervisor *supervisor, const struct service_config *config,
     struct supervisor_config_ref *ref, uint64_t first_round_delay_ns)
 {
 	struct service *service = xcalloc(1, sizeof(*service));
 	struct health_params params;
+	struct loop *loop = supervisor->loop;
 
 	service->config = config;
 	service->config_ref = ref;
@@ -596,12 +625,11 @@ service_new(struct supervisor *supervisor, const struct service_config *config,
 	service_build_checks(service);
 	service->last_count = -1;
 	snprintf(service->reason, sizeof(service->reason), "started");
-	service->state_since_ns = loop_now_ns(supervisor->loop);
+	service->state_since_ns = loop_now_ns(loop);
 	loop_timer_init(&service->round_timer, service_round_start, service);
 	loop_timer_init(&service->wake_timer, service_wake, service);
-	loop_timer_init(&service->count_timer, service_count_start, service);
-	loop_timer_arm_in(supervisor->loop, &service->round_timer,
-	    first_round_delay_ns);
+	loop_timer_arm(loop, &service->round_timer,
+	    loop_now_ns(loop) + first_round_delay_ns);
 	return service;
 }
 
@@ -626,6 +654,10 @@ supervisor_reap(struct loop *loop, void *arg)
 	for (size_t i = 0; i < supervisor->service_count; i++) {
 		struct service *service = supervisor->services[i];
 		if (service->dead && !service->count_pending) {
+			if (name_index_get(&supervisor->by_name,
+			    service->config->name) == service)
+				name_index_remove(&supervisor->by_name,
+				    service->config->name);
 			service_free(service);
 			continue;
 		}
@@ -642,12 +674,12 @@ supervisor_reap(struct loop *loop, void *arg)
 	}
 }
 
-void
-supervisor_init(struct supervisor *supervisor, struct loop *loop,
-    const struct config *config, supervisor_change_callback on_change,
-    void *on_change_arg)
+struct supervisor *
+supervisor_new(struct loop *loop, const struct config *config,
+    supervisor_change_callback on_change, void *on_change_arg)
 {
-	memset(supervisor, 0, sizeof(*supervisor));
+	struct supervisor *supervisor = xcalloc(1, sizeof(*supervisor));
+
 	supervisor->loop = loop;
 	supervisor->environment.loop = loop;
 	supervisor->config = config;
@@ -655,8 +687,10 @@ supervisor_init(struct supervisor *supervisor, struct loop *loop,
 	supervisor->on_change_arg = on_change_arg;
 	supervisor->config_ref = supervisor_ref_new(supervisor, config, NULL);
 	loop_timer_init(&supervisor->reap_timer, supervisor_reap, supervisor);
+	loop_timer_init(&supervisor->count_timer, supervisor_count_tick,
+	    supervisor);
 	supervisor->service_count = config->service_count;
-	supervisor->services = xcalloc(config->service_count,
+	supervisor->services = xcalloc(config->service_count + 1,
 	    sizeof(*supervisor->services));
 	for (size_t i = 0; i < config->service_count; i++) {
 		/* Spread the first rounds evenly over one interval: rounds
@@ -670,74 +704,83 @@ supervisor_init(struct supervisor *supervisor, struct loop *loop,
 		supervisor->services[i] = service_new(supervisor,
 		    &config->services[i], supervisor->config_ref, offset);
 	}
+	supervisor_index_rebuild(supervisor);
+	return supervisor;
 }
 
 void
-supervisor_cleanup(struct supervisor *supervisor)
+supervisor_free(struct supervisor *supervisor)
 {
+	if (supervisor == NULL)
+		return;
+	supervisor_count_release(supervisor);
 	for (size_t i = 0; i < supervisor->service_count; i++)
 		service_free(supervisor->services[i]);
 	free(supervisor->services);
-	supervisor->services = NULL;
-	supervisor->service_count = 0;
+	name_index_cleanup(&supervisor->by_name);
 	loop_timer_cancel(supervisor->loop, &supervisor->reap_timer);
+	loop_timer_cancel(supervisor->loop, &supervisor->count_timer);
 	if (supervisor->config_ref != NULL)
 		supervisor_ref_release(supervisor, supervisor->config_ref);
-	supervisor->config_ref = NULL;
 	check_environment_cleanup(&supervisor->environment);
+	free(supervisor);
+}
+
+void
+supervisor_set_conn_counter(struct supervisor *supervisor,
+    const struct supervisor_conn_counter *counter)
+{
+	supervisor->conn_counter = *counter;
+}
+
+const struct config *
+supervisor_config(const struct supervisor *supervisor)
+{
+	return supervisor->config;
+}
+
+size_t
+supervisor_service_count(const struct supervisor *supervisor)
+{
+	return supervisor->service_count;
+}
+
+struct service *
+supervisor_service_at(const struct supervisor *supervisor, size_t index)
+{
+	return index < supervisor->service_count ?
+	    supervisor->services[index] : NULL;
+}
+
+void
+supervisor_index_rebuild(struct supervisor *supervisor)
+{
+	name_index_cleanup(&supervisor->by_name);
+	for (size_t i = 0; i < supervisor->service_count; i++) {
+		struct service *service = supervisor->services[i];
+		if (!service->removed && !service->dead)
+			name_index_put(&supervisor->by_name,
+			    service->config->name, service);
+	}
 }
 
 /* Find a current (not removed) service by name. */
 struct service *
 supervisor_find(const struct supervisor *supervisor, const char *name)
 {
-	for (size_t i = 0; i < supervisor->service_count; i++) {
-		struct service *service = supervisor->services[i];
-		if (!service->removed && !service->dead &&
-		    strcmp(service->config->name, name) == 0)
-			return service;
-	}
-	return NULL;
+	struct service *service = name_index_get(&supervisor->by_name, name);
+
+	return service != NULL && !service->removed && !service->dead ?
+	    service : NULL;
 }
 
-/* Point service at a config from another ref (its checks keep theirs). */
-static void
-service_move_config(struct service *service,
-    const struct service_config *config, struct supervisor_config_ref *ref)
+bool
+supervisor_stopping(const struct supervisor *supervisor)
 {
-	struct supervisor_config_ref *old = service->config_ref;
-
-	service->config = config;
-	service->config_ref = ref;
-	ref->users++;
-	supervisor_ref_release(service->supervisor, old);
+	return supervisor->stopping;
 }
 
-/* A changed service: new checks and parameters, same state. */
-static void
-service_reconfigure(struct service *service,
-    const struct service_config *config, struct supervisor_config_ref *ref)
-{
-	struct service_before before = service_before(service);
-	struct health_params params;
-
-	service_stop_activity(service);
-	service_free_checks(service);
-	service_move_config(service, config, ref);
-	service_build_checks(service);
-	service_health_params(config, &params);
-	health_set_params(&service->health, &params);
-	service->health.events = 0;
-	snprintf(service->reason, sizeof(service->reason),
-	    "config changed by a reload");
-	service_settle(service, before.state, before.config,
-	    before.announcement, true);
-	if (!service->dead && !service->kept)
-		loop_timer_arm(service->supervisor->loop, &service->round_timer,
-		    loop_now_ns(service->supervisor->loop));
-}
-
-static void
+void
 service_leave(struct service *service, enum health_drain_reason reason,
     uint64_t drain_ns, const char *why)
 {
@@ -746,96 +789,7 @@ service_leave(struct service *service, enum health_drain_reason reason,
 	snprintf(service->reason, sizeof(service->reason), "%s", why);
 	health_stop(&service->health, reason,
 	    loop_now_ns(service->supervisor->loop), drain_ns);
-	service_settle_after(service, &before);
-}
-
-int
-supervisor_reload(struct supervisor *supervisor, struct config *new_config)
-{
-	struct config_diff_entry *diff;
-	struct supervisor_config_ref *old_ref = supervisor->config_ref;
-	struct supervisor_config_ref *new_ref;
-	struct service **services, **removed;
-	size_t count, current = 0, removed_count = 0;
-	size_t tally[4] = { 0, 0, 0, 0 };
-
-	if (supervisor->stopping) {
-		log_warnx("reload ignored: stopping");
-		config_free(new_config);
-		return -1;
-	}
-	count = config_diff(supervisor->config, new_config, &diff);
-	new_ref = supervisor_ref_new(supervisor, new_config, new_config);
-	services = xcalloc(count + supervisor->service_count + 1,
-	    sizeof(*services));
-	removed = xcalloc(count + 1, sizeof(*removed));
-
-	for (size_t i = 0; i < count; i++) {
-		const struct config_diff_entry *entry = &diff[i];
-		struct service *service = NULL;
-
-		tally[entry->change]++;
-		if (entry->old_service != NULL)
-			service = supervisor_find(supervisor,
-			    entry->old_service->name);
-		switch (entry->change) {
-		case CONFIG_SERVICE_UNCHANGED:
-			service_move_config(service, entry->new_service,
-			    new_ref);
-			services[current++] = service;
-			break;
-		case CONFIG_SERVICE_CHANGED:
-			log_info("service %s: changed by the reload",
-			    service->config->name);
-			service_reconfigure(service, entry->new_service,
-			    new_ref);
-			services[current++] = service;
-			break;
-		case CONFIG_SERVICE_ADDED:
-			/* A service of that name removed earlier and still
-			 * draining withdraws now, before the new one starts. */
-			for (size_t j = 0; j < supervisor->service_count; j++) {
-				struct service *old = supervisor->services[j];
-				if (old->removed && !old->dead &&
-				    strcmp(old->config->name,
-				    entry->new_service->name) == 0)
-					service_leave(old, HEALTH_DRAIN_REMOVED,
-					    0, "added again by a reload");
-			}
-			log_info("service %s: added by the reload",
-			    entry->new_service->name);
-			services[current++] = service_new(supervisor,
-			    entry->new_service, new_ref, 0);
-			break;
-		case CONFIG_SERVICE_REMOVED:
-			service->removed = true;
-			removed[removed_count++] = service;
-			break;
-		}
-	}
-	/* Then the removed services, old and new, until they are gone. */
-	for (size_t i = 0; i < supervisor->service_count; i++)
-		if (supervisor->services[i]->removed)
-			services[current++] = supervisor->services[i];
-	free(supervisor->services);
-	supervisor->services = services;
-	supervisor->service_count = current;
-	supervisor->config = new_config;
-	supervisor->config_ref = new_ref;
-
-	for (size_t i = 0; i < removed_count; i++)
-		service_leave(removed[i], HEALTH_DRAIN_REMOVED,
-		    service_drain_ns(removed[i]), "removed by a reload");
-	/* The old config lives on while removed services drain with it. */
-	supervisor_ref_release(supervisor, old_ref);
-	log_info("reloaded %s: %zu unchanged, %zu changed, %zu added, "
-	    "%zu removed", new_config->path != NULL ? new_config->path :
-	    "the config", tally[CONFIG_SERVICE_UNCHANGED],
-	    tally[CONFIG_SERVICE_CHANGED], tally[CONFIG_SERVICE_ADDED],
-	    tally[CONFIG_SERVICE_REMOVED]);
-	free(removed);
-	free(diff);
-	return 0;
+	service_settle(service, &before, false);
 }
 
 int
@@ -897,54 +851,82 @@ supervisor_shutdown(struct supervisor *supervisor, bool immediate,
 	    loop_now_ns(supervisor->loop));
 }
 
-void
-supervisor_log_state(const struct supervisor *supervisor)
+/* Accessors: how backends and the daemon see a service. */
+
+const struct service_config *
+service_config(const struct service *service)
 {
-	uint64_t now = loop_now_ns(supervisor->loop);
+	return service->config;
+}
 
-	log_info("state of %zu service%s:", supervisor->service_count,
-	    supervisor->service_count == 1 ? "" : "s");
-	for (size_t i = 0; i < supervisor->service_count; i++) {
-		const struct service *service = supervisor->services[i];
-		const struct health *health = &service->health;
-		char announcement[160], extra[200] = "";
+const char *
+service_name(const struct service *service)
+{
+	return service->config->name;
+}
 
-		service_describe_announcement(service, announcement,
-		    sizeof(announcement));
-		if (health_held_down(health)) {
-			uint64_t end = health_hold_end_ns(health);
-			snprintf(extra, sizeof(extra), "; held down %g s, "
-			    "%.1f s left (%u DOWNs in %g s)",
-			    (double)health->hold_ns / 1e9,
-			    end > now ? (double)(end - now) / 1e9 : 0.0,
-			    health->flap_count,
-			    service->config->timing.flap_window);
-		} else if (health->state == HEALTH_DRAINING) {
-			uint64_t end = health->drain_deadline_ns;
-			char count[48] = "";
-			if (service->last_count >= 0)
-				snprintf(count, sizeof(count),
-				    ", %ld connection%s left",
-				    service->last_count,
-				    service->last_count == 1 ? "" : "s");
-			snprintf(extra, sizeof(extra), "; draining (%s) "
-			    "for %.1f s, %.1f s left%s",
-			    health_drain_reason_name(health->drain_reason),
-			    (double)(now - health->drain_started_ns) / 1e9,
-			    end > now ? (double)(end - now) / 1e9 : 0.0,
-			    count);
-		} else if (health->hold_ns > 0)
-			snprintf(extra, sizeof(extra), "; next UP needs %g s "
-			    "healthy (%u DOWNs in %g s)",
-			    (double)health->hold_ns / 1e9, health->flap_count,
-			    service->config->timing.flap_window);
-		log_info("service %s: %s for %.1f s%s%s, passes %u, failures "
-		    "%u, %s%s; last: %s", service->config->name,
-		    health_state_name(health->state),
-		    (double)(now - service->state_since_ns) / 1e9,
-		    service->removed ? " (removed)" : "",
-		    service->kept ? " (kept)" : "",
-		    health->consecutive_passes, health->consecutive_failures,
-		    announcement, extra, service->reason);
-	}
+enum health_state
+service_state(const struct service *service)
+{
+	return service->health.state;
+}
+
+const struct health *
+service_health(const struct service *service)
+{
+	return &service->health;
+}
+
+const char *
+service_reason(const struct service *service)
+{
+	return service->reason;
+}
+
+uint64_t
+service_state_since_ns(const struct service *service)
+{
+	return service->state_since_ns;
+}
+
+uint64_t
+service_round_started_ns(const struct service *service)
+{
+	return service->round_started_ns;
+}
+
+unsigned long
+service_rounds(const struct service *service)
+{
+	return service->rounds;
+}
+
+bool
+service_removed(const struct service *service)
+{
+	return service->removed;
+}
+
+bool
+service_stopped(const struct service *service)
+{
+	return service->dead;
+}
+
+long
+service_drain_connections(const struct service *service)
+{
+	return service->last_count;
+}
+
+int
+service_backend_state(const struct service *service)
+{
+	return service->backend_state;
+}
+
+void
+service_set_backend_state(struct service *service, int state)
+{
+	service->backend_state = state;
 }

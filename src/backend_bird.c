@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * DOC: the BIRD backend
+ *
+ * anycheck-bird runs beside BIRD 2 or 3: whenever what a service should
+ * announce changes (UP, drain, down or disabled attributes, or nothing), it
+ * enables the static protocol that originates its prefixes with those
+ * attributes and disables the others, over BIRD's control socket
+ * (bird_sync.c keeps BIRD in that state: enable-before-disable, drift,
+ * reconnects). The protocols are declared in a BIRD include file generated
+ * from the same config ("anycheck-bird -g FILE"); with bird.include_file
+ * set, this backend writes that file itself at start and on every reload,
+ * with each protocol's current wanted state, then tells BIRD "configure".
+ *
+ * A reload first rebuilds the protocol table, then applies every service's
+ * announcement, with nothing sent to BIRD until the include file is written
+ * and its "configure" queued: BIRD does not know new protocols before.
+ */
+#include <stdlib.h>
+
+#include "backend.h"
+#include "bird_include.h"
+#include "bird_sync.h"
+#include "clock.h"
+#include "daemon.h"
+#include "log.h"
+
+struct backend_bird {
+	struct daemon *daemon;
+	struct bird_sync sync;
+	bool reloading;                 /* announcements applied at commit */
+};
+
+static int
+backend_bird_check_config(const struct config *config)
+{
+	return bird_include_check(config, NULL);
+}
+
+static void
+backend_bird_service_changed(void *arg, struct service *service,
+    const struct supervisor_change *change)
+{
+	struct backend_bird *backend = arg;
+
+	if (backend->reloading)
+		return;
+	bird_sync_set_announcement(&backend->sync, service_config(service),
+	    change->announcement);
+}
+
+static bool
+backend_bird_protocol_wanted(const char *protocol, void *arg)
+{
+	return bird_sync_protocol_wanted(arg, protocol);
+}
+
+/* The services whose protocols BIRD must have: the current ones, and
+ * those removed by a reload that are still draining. */
+static const struct service_config **
+backend_bird_services(const struct backend_bird *backend, size_t *count)
+{
+	const struct supervisor *supervisor = backend->daemon->supervisor;
+	size_t total = supervisor_service_count(supervisor);
+	const struct service_config **services = xcalloc(total + 1,
+	    sizeof(*services));
+
+	*count = 0;
+	for (size_t i = 0; i < total; i++) {
+		const struct service *service =
+		    supervisor_service_at(supervisor, i);
+		if (!service_stopped(service))
+			services[(*count)++] = service_config(service);
+	}
+	return services;
+}
+
+/* Write bird.include_file with every protocol's current wanted state and
+ * have BIRD re-read it. */
+static void
+backend_bird_write_include(struct backend_bird *backend)
+{
+	const struct config *config =
+	    supervisor_config(backend->daemon->supervisor);
+	const struct service_config **services;
+	struct bird_include_options options = {
+		.enabled = backend_bird_protocol_wanted,
+		.arg = &backend->sync,
+	};
+
+	if (config->bird_include_file == NULL)
+		return;
+	services = backend_bird_services(backend, &options.service_count);
+	options.services = services;
+	if (bird_include_write_file_options(config, &options,
+	    config->bird_include_file) != 0)
+		log_error("could not write the BIRD include file %s; BIRD "
+		    "keeps its previous protocols", config->bird_include_file);
+	else {
+		log_info("wrote %s; asking BIRD to reconfigure",
+		    config->bird_include_file);
+		bird_sync_configure(&backend->sync);
+	}
+	free(services);
+}
+
+static void *
+backend_bird_init(struct daemon *daemon)
+{
+	struct backend_bird *backend = xcalloc(1, sizeof(*backend));
+
+	backend->daemon = daemon;
+	log_info("BIRD socket %s", daemon->config->bird_socket);
+	bird_sync_init(&backend->sync, daemon->loop, daemon->config);
+	return backend;
+}
+
+static void
+backend_bird_started(void *arg)
+{
+	/* Nothing is wanted enabled yet: every protocol "disabled yes", as
+	 * BIRD would start them anyway. */
+	backend_bird_write_include(arg);
+}
+
+static void
+backend_bird_reload_begin(void *arg)
+{
+	struct backend_bird *backend = arg;
+
+	backend->reloading = true;
+}
+
+static void
+backend_bird_reload_commit(void *arg, const struct config *config)
+{
+	struct backend_bird *backend = arg;
+	const struct supervisor *supervisor = backend->daemon->supervisor;
+	const struct service_config **services;
+	size_t count;
+
+	(void)config;
+	backend->reloading = false;
+	bird_sync_hold(&backend->sync, true);
+	services = backend_bird_services(backend, &count);
+	bird_sync_set_services(&backend->sync, services, count);
+	free(services);
+	for (size_t i = 0; i < supervisor_service_count(supervisor); i++) {
+		const struct service *service =
+		    supervisor_service_at(supervisor, i);
+		if (!service_stopped(service))
+			bird_sync_set_announcement(&backend->sync,
+			    service_config(service),
+			    supervisor_announcement(service));
+	}
+	backend_bird_write_include(backend);
+	bird_sync_hold(&backend->sync, false);
+}
+
+static bool
+backend_bird_settled(void *arg)
+{
+	struct backend_bird *backend = arg;
+
+	return bird_sync_settled(&backend->sync);
+}
+
+static void
+backend_bird_cleanup(void *arg)
+{
+	struct backend_bird *backend = arg;
+
+	bird_sync_cleanup(&backend->sync);
+	free(backend);
+}
+
+const struct backend_ops backend_bird_ops = {
+	.name = "bird",
+	.stop_action = "disabling every anycheck protocol in BIRD",
+	.check_config = backend_bird_check_config,
+	.init = backend_bird_init,
+	.started = backend_bird_started,
+	.service_changed = backend_bird_service_changed,
+	.reload_begin = backend_bird_reload_begin,
+	.reload_commit = backend_bird_reload_commit,
+	.settled = backend_bird_settled,
+	.settle_what = "BIRD did not confirm disabling every protocol",
+	.settle_timeout_ns = 3 * NSEC_PER_SEC,
+	.cleanup = backend_bird_cleanup,
+};

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * DOC: the daemon core
+ *
+ * One life for both programs: load the config (refusing it whole on any
+ * error), create the backend and the supervisor, run the loop, and on
+ * SIGTERM/SIGINT let the supervisor drain and withdraw, then give the
+ * backend a bounded time to deliver the last withdraws. A reload is refused
+ * before the file is even read while stopping, and a file that does not
+ * load, or that the backend cannot use, leaves everything running as it
+ * was. The supervisor's change callback goes to the backend first (routes
+ * before anything else), then to every observer.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "daemon.h"
+#include "log.h"
+
+static void
+daemon_service_changed(struct supervisor *supervisor, struct service *service,
+    const struct supervisor_change *change, void *arg)
+{
+	struct daemon *daemon = arg;
+
+	(void)supervisor;
+	daemon->backend_ops->service_changed(daemon->backend, service, change);
+	for (struct daemon_observer *o = daemon->observers; o != NULL;
+	    o = o->next)
+		if (o->service_changed != NULL)
+			o->service_changed(o->arg, service, change);
+}
+
+static void
+daemon_notify_reloaded(struct daemon *daemon, bool ok)
+{
+	for (struct daemon_observer *o = daemon->observers; o != NULL;
+	    o = o->next)
+		if (o->reloaded != NULL)
+			o->reloaded(o->arg, ok);
+}
+
+void
+daemon_add_observer(struct daemon *daemon, struct daemon_observer *observer)
+{
+	observer->next = daemon->observers;
+	daemon->observers = observer;
+}
+
+void
+daemon_defaults(struct daemon *daemon, const char *program)
+{
+	memset(daemon, 0, sizeof(*daemon));
+	daemon->program = program;
+	daemon->exabgp_input_fd = STDIN_FILENO;
+	daemon->exabgp_output_fd = STDOUT_FILENO;
+}
+
+int
+daemon_init(struct daemon *daemon, struct loop *loop, struct config *config,
+    const char *config_path, const struct backend_ops *backend_ops)
+{
+	struct supervisor_conn_counter counter = { 0 };
+
+	daemon->loop = loop;
+	daemon->config = config;
+	daemon->config_path = xstrdup(config_path);
+	daemon->backend_ops = backend_ops;
+	daemon->backend = backend_ops->init(daemon);
+	if (daemon->backend == NULL) {
+		config_free(config);
+		daemon->config = NULL;
+		free(daemon->config_path);
+		daemon->config_path = NULL;
+		return -1;
+	}
+	daemon->supervisor = supervisor_new(loop, config,
+	    daemon_service_changed, daemon);
+	daemon->counter = conn_counter_new(loop);
+	if (daemon->counter != NULL) {
+		counter.start = conn_count_start_batch_hook;
+		counter.counter = daemon->counter;
+		supervisor_set_conn_counter(daemon->supervisor, &counter);
+	}
+	if (backend_ops->started != NULL)
+		backend_ops->started(daemon->backend);
+	return 0;
+}
+
+int
+daemon_reload(struct daemon *daemon)
+{
+	const struct backend_ops *ops = daemon->backend_ops;
+	struct supervisor_reload_result result;
+	struct config *config;
+
+	if (daemon->stopping) {
+		log_warnx("reload of %s ignored: stopping", daemon->config_path);
+		daemon_notify_reloaded(daemon, false);
+		return -1;
+	}
+	config = cli_reload_config(daemon->config_path);
+	if (config == NULL) {
+		daemon_notify_reloaded(daemon, false);
+		return -1;
+	}
+	if (ops->check_config != NULL && ops->check_config(config) != 0) {
+		config_free(config);
+		log_error("reload failed (the %s backend cannot use it, see "
+		    "above); still running the previous configuration",
+		    ops->name);
+		daemon_notify_reloaded(daemon, false);
+		return -1;
+	}
+	if (ops->reload_begin != NULL)
+		ops->reload_begin(daemon->backend);
+	supervisor_reload(daemon->supervisor, config, &result);
+	if (ops->reload_commit != NULL)
+		ops->reload_commit(daemon->backend,
+		    supervisor_config(daemon->supervisor));
+	log_info("reloaded %s: %zu unchanged, %zu changed, %zu added, "
+	    "%zu removed", daemon->config_path, result.unchanged,
+	    result.changed, result.added, result.removed);
+	daemon_notify_reloaded(daemon, true);
+	return 0;
+}
+
+static void
+daemon_stopped(struct supervisor *supervisor, void *arg)
+{
+	struct daemon *daemon = arg;
+
+	(void)supervisor;
+	loop_stop(daemon->loop);
+}
+
+void
+daemon_stop(struct daemon *daemon, const char *why, bool immediate)
+{
+	bool again = daemon->stopping;
+
+	if (!again) {
+		log_info("stopping: %s; %s%s", why,
+		    daemon->backend_ops->stop_action,
+		    immediate ? "" : " (after draining, where configured)");
+		for (struct daemon_observer *o = daemon->observers; o != NULL;
+		    o = o->next)
+			if (o->stopping != NULL)
+				o->stopping(o->arg);
+	} else
+		log_info("%s while stopping: no more draining", why);
+	daemon->stopping = true;
+	supervisor_shutdown(daemon->supervisor, immediate || again,
+	    daemon_stopped, daemon);
+}
+
+void
+daemon_dump(struct daemon *daemon)
+{
+	supervisor_log_state(daemon->supervisor);
+	if (daemon->backend_ops->dump != NULL)
+		daemon->backend_ops->dump(daemon->backend);
+}
+
+int
+daemon_run(struct daemon *daemon)
+{
+	const struct backend_ops *ops = daemon->backend_ops;
+	int status = CLI_EXIT_OK;
+	uint64_t deadline;
+
+	if (loop_run(daemon->loop) != 0)
+		status = CLI_EXIT_RUNTIME;
+	/* The supervisor withdrew what is not kept: no more checks or
+	 * counts, and a bounded time for the routing daemon to take it. */
+	if (daemon->counter != NULL)
+		conn_counter_free(daemon->counter);
+	daemon->counter = NULL;
+	supervisor_free(daemon->supervisor);
+	daemon->supervisor = NULL;
+	deadline = loop_now_ns(daemon->loop) + ops->settle_timeout_ns;
+	while (!ops->settled(daemon->backend) &&
+	    loop_now_ns(daemon->loop) < deadline)
+		loop_run_once(daemon->loop, 50);
+	if (!ops->settled(daemon->backend))
+		log_error("%s within %.0f s", ops->settle_what,
+		    (double)ops->settle_timeout_ns / 1e9);
+	return status;
+}
+
+void
+daemon_cleanup(struct daemon *daemon)
+{
+	if (daemon->counter != NULL)
+		conn_counter_free(daemon->counter);
+	supervisor_free(daemon->supervisor);
+	if (daemon->backend != NULL)
+		daemon->backend_ops->cleanup(daemon->backend);
+	config_free(daemon->config);
+	free(daemon->config_path);
+	daemon->counter = NULL;
+	daemon->supervisor = NULL;
+	daemon->backend = NULL;
+	daemon->config = NULL;
+	daemon->config_path = NULL;
+}
+
+static void
+daemon_signal(struct loop *loop, int signo, void *arg)
+{
+	struct daemon *daemon = arg;
+
+	(void)loop;
+	switch (signo) {
+	case SIGTERM:
+		daemon_stop(daemon, "SIGTERM received", false);
+		break;
+	case SIGINT:
+		daemon_stop(daemon, "SIGINT received", false);
+		break;
+	case SIGUSR1:
+		daemon_dump(daemon);
+		break;
+	case SIGHUP:
+		daemon_reload(daemon);
+		break;
+	}
+}
+
+int
+daemon_main(const struct cli_options *options,
+    const struct backend_ops *backend_ops)
+{
+	static const int signals[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	struct daemon daemon;
+	struct config *config;
+	struct loop *loop;
+	int status;
+
+	log_init(options->program, options->debug ? LOG_LEVEL_DEBUG :
+	    LOG_LEVEL_INFO, options->use_syslog);
+	config = cli_load_config(options);
+	if (backend_ops->check_config != NULL &&
+	    backend_ops->check_config(config) != 0) {
+		fprintf(stderr, "%s: %s cannot be used by the %s backend (see "
+		    "above); nothing was started\n", options->program,
+		    options->config_path, backend_ops->name);
+		config_free(config);
+		return CLI_EXIT_CONFIG;
+	}
+	if (options->check_only) {
+		printf("configuration OK\n");
+		config_free(config);
+		return CLI_EXIT_OK;
+	}
+	/* A closed pipe or socket is an event to handle, not a reason to
+	 * die. */
+	signal(SIGPIPE, SIG_IGN);
+	loop = loop_new();
+	if (loop == NULL) {
+		config_free(config);
+		return CLI_EXIT_RUNTIME;
+	}
+	daemon_defaults(&daemon, options->program);
+	if (loop_watch_signals(loop, signals,
+	    sizeof(signals) / sizeof(signals[0]), daemon_signal,
+	    &daemon) != 0) {
+		config_free(config);
+		loop_free(loop);
+		return CLI_EXIT_RUNTIME;
+	}
+	if (daemon_init(&daemon, loop, config, options->config_path,
+	    backend_ops) != 0) {
+		loop_free(loop);
+		return CLI_EXIT_RUNTIME;
+	}
+	log_info("started with %zu service%s from %s", config->service_count,
+	    config->service_count == 1 ? "" : "s", options->config_path);
+	status = daemon_run(&daemon);
+	daemon_cleanup(&daemon);
+	loop_free(loop);
+	log_info("exited");
+	return status;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * DOC: the daemon core shared by anycheck-exabgp and anycheck-bird
+ *
+ * Everything both programs do the same way lives here, written once: the
+ * event loop and its signals (SIGTERM/SIGINT stop, SIGHUP reloads, SIGUSR1
+ * dumps), loading and reloading the config with one summary line, the
+ * supervisor, the connection counter for drains, the exit sequence with its
+ * bounded wait for the routing daemon, and observers that later features
+ * (control socket, metrics, systemd notify) attach to. What differs is a
+ * backend (backend.h); a program's main only parses its arguments and
+ * picks one.
+ */
+#ifndef ANYCHECK_DAEMON_H
+#define ANYCHECK_DAEMON_H
+
+#include <stdbool.h>
+
+#include "backend.h"
+#include "cli.h"
+#include "config.h"
+#include "conn_count.h"
+#include "loop.h"
+#include "supervisor.h"
+
+/* Told about what happens in the daemon; every callback may be NULL. */
+struct daemon_observer {
+	void (*service_changed)(void *arg, struct service *service,
+	    const struct supervisor_change *change);
+	/* A reload ended: ok false when the new config was refused. */
+	void (*reloaded)(void *arg, bool ok);
+	/* The exit began. */
+	void (*stopping)(void *arg);
+	void *arg;
+	struct daemon_observer *next;   /* the daemon's list */
+};
+
+struct daemon {
+	const char *program;            /* for logs */
+	const struct backend_ops *backend_ops;
+	void *backend;
+	struct loop *loop;
+	struct config *config;          /* the first one; reloads are the
+					 * supervisor's to own */
+	char *config_path;
+	struct supervisor *supervisor;
+	struct conn_counter *counter;
+	struct daemon_observer *observers;
+	bool stopping;
+	/* ExaBGP's pipes (default stdin and stdout; tests use others). */
+	int exabgp_input_fd;
+	int exabgp_output_fd;
+};
+
+/* Set up daemon on loop with config (taken over) and the backend: creates
+ * the backend, the supervisor and the connection counter, so the first
+ * rounds are scheduled. Returns 0, or -1 (logged; nothing to clean up but
+ * the config, which is freed). The ExaBGP fds must be set before. */
+int daemon_init(struct daemon *daemon, struct loop *loop,
+    struct config *config, const char *config_path,
+    const struct backend_ops *backend_ops);
+/* Default values for the fields daemon_init does not set. */
+void daemon_defaults(struct daemon *daemon, const char *program);
+
+/* Run the loop until the exit is done, then wait (bounded) for the backend
+ * to settle. Returns the exit status (enum cli_exit). */
+int daemon_run(struct daemon *daemon);
+void daemon_cleanup(struct daemon *daemon);
+
+/* Load the config again and apply it; a bad file changes nothing and says
+ * why. Returns 0 when applied. */
+int daemon_reload(struct daemon *daemon);
+/* Begin the exit (drains first unless immediate); again: no more drains. */
+void daemon_stop(struct daemon *daemon, const char *why, bool immediate);
+/* Log every service's state and what the backend knows. */
+void daemon_dump(struct daemon *daemon);
+
+void daemon_add_observer(struct daemon *daemon,
+    struct daemon_observer *observer);
+
+/* A program's whole life after cli_parse: load (and with -n only check)
+ * the config, run the daemon with backend_ops, exit status. */
+int daemon_main(const struct cli_options *options,
+    const struct backend_ops *backend_ops);
+
+#endif

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * DOC: supervisor
+ *
+ * The runtime core shared by every backend. The supervisor owns one service
+ * per configured service; each service runs rounds of its checks (all checks
+ * of a round run concurrently, rounds never overlap, so a check never has
+ * two runs at once), combines each round by the service's `require` policy,
+ * feeds the health state machine (health.c), watches the maintenance file,
+ * runs drains (counting connections for every draining service in one go),
+ * applies reloads and the exit, and tells its owner through one callback
+ * whenever what should be announced for a service changes. The backends
+ * (ExaBGP lines, BIRD protocols) only map "announce these attributes" or
+ * "withdraw" to routes; they see a service through the accessors below, never
+ * its insides.
+ *
+ * Files: supervisor.c (services, rounds, maintenance, drains, exit),
+ * supervisor_reload.c (applying a new config), supervisor_dump.c (the state
+ * of every service for logs); supervisor_internal.h is what they share.
+ */
+#ifndef ANYCHECK_SUPERVISOR_H
+#define ANYCHECK_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "conn_count.h"
+#include "health.h"
+#include "loop.h"
+
+struct supervisor;
+struct service;
+
+#define SERVICE_REASON_MAX 512
+
+/* What changed for a service, passed to the change callback. The old
+ * pointers stay valid for the duration of the callback only. */
+struct supervisor_change {
+	enum health_state old_state;
+	/* The config the previous announcement was made with (the old config
+	 * of a service changed by a reload, else the current one): prefixes
+	 * it has that config lacks must be withdrawn. */
+	const struct service_config *old_config;
+	/* What should have been announced before / now: NULL is withdraw. */
+	const struct announce_attributes *old_announcement;
+	const struct announce_attributes *announcement;
+};
+
+/* Called whenever a service's state or the announcement it should have
+ * changes (a reload of a changed service always calls it). */
+typedef void (*supervisor_change_callback)(struct supervisor *supervisor,
+    struct service *service, const struct supervisor_change *change,
+    void *arg);
+
+/* Counts established TCP connections for drains: one call counts every
+ * query (one per draining service) and calls done later (or at once) with 0
+ * and every queries[i].count filled, or -1 on error. Returns 0, or -1 when
+ * it could not start (done is then not called). */
+struct supervisor_conn_counter {
+	int (*start)(void *counter, struct conn_count_query *queries,
+	    size_t query_count, void (*done)(int status, void *arg),
+	    void *arg);
+	void *counter;
+};
+
+typedef void (*supervisor_stopped_callback)(struct supervisor *supervisor,
+    void *arg);
+
+/* What a reload did, for the caller's summary line. */
+struct supervisor_reload_result {
+	size_t unchanged;
+	size_t changed;
+	size_t added;
+	size_t removed;
+};
+
+/* Build the services of config (which the caller keeps and which must
+ * outlive the supervisor) and schedule their first rounds, spread over one
+ * interval. */
+struct supervisor *supervisor_new(struct loop *loop,
+    const struct config *config, supervisor_change_callback on_change,
+    void *on_change_arg);
+/* Cancel every running check and free the services and every config the
+ * supervisor took over through supervisor_reload. */
+void supervisor_free(struct supervisor *supervisor);
+
+/* Count connections with counter during drains (NULL start: drains end at
+ * their time bound). */
+void supervisor_set_conn_counter(struct supervisor *supervisor,
+    const struct supervisor_conn_counter *counter);
+
+/* The current config (the last one reloaded). */
+const struct config *supervisor_config(const struct supervisor *supervisor);
+
+/* The services: those of the current config in its order, then services
+ * removed by reloads that are still draining. Indices are valid until the
+ * loop runs again. */
+size_t supervisor_service_count(const struct supervisor *supervisor);
+struct service *supervisor_service_at(const struct supervisor *supervisor,
+    size_t index);
+/* Find a current (not removed) service by name. */
+struct service *supervisor_find(const struct supervisor *supervisor,
+    const char *name);
+
+/* Apply new_config (taken over, freed when no service uses it any more):
+ * unchanged services keep everything, changed ones keep their state with
+ * new checks, removed ones drain and go, new ones start in INIT. Returns 0
+ * (filling result when not NULL); -1 (and frees new_config, changing
+ * nothing) while stopping. */
+int supervisor_reload(struct supervisor *supervisor,
+    struct config *new_config, struct supervisor_reload_result *result);
+
+/* Operator maintenance on or off for a service (drains when announced);
+ * reason is logged. Returns -1 if no such current service. */
+int supervisor_set_maintenance(struct supervisor *supervisor,
+    const char *name, bool on, const char *reason);
+
+/* Begin the exit: announced services with drain_on_exit drain, every
+ * other service is withdrawn at once (those with on_exit "keep" are left
+ * as they are); stopped is called from the loop once all are done. A
+ * second call, or immediate, ends every drain now. */
+void supervisor_shutdown(struct supervisor *supervisor, bool immediate,
+    supervisor_stopped_callback stopped, void *arg);
+bool supervisor_stopping(const struct supervisor *supervisor);
+
+/* Log everything about every service: state, since, counters, hold-down,
+ * drain progress and announcement (what SIGUSR1 shows). */
+void supervisor_log_state(const struct supervisor *supervisor);
+
+/* A service, as its owner sees it. */
+const struct service_config *service_config(const struct service *service);
+const char *service_name(const struct service *service);
+enum health_state service_state(const struct service *service);
+const struct health *service_health(const struct service *service);
+/* Why the last round passed or failed, or what else changed the state. */
+const char *service_reason(const struct service *service);
+/* Since when the service is in its state (loop time). */
+uint64_t service_state_since_ns(const struct service *service);
+/* When its last round started, and how many rounds have ended. */
+uint64_t service_round_started_ns(const struct service *service);
+unsigned long service_rounds(const struct service *service);
+/* Dropped by a reload and draining, or STOPPED (freed soon). */
+bool service_removed(const struct service *service);
+bool service_stopped(const struct service *service);
+/* The last connection count of its drain, -1 when none. */
+long service_drain_connections(const struct service *service);
+
+/* What should be announced for service now: its attributes for the
+ * current state (UP, drain, down or disabled set), or NULL: withdraw. */
+const struct announce_attributes *supervisor_announcement(
+    const struct service *service);
+
+/* A small integer the backend keeps per service (0 at start; never
+ * touched by the supervisor). */
+int service_backend_state(const struct service *service);
+void service_set_backend_state(struct service *service, int state);
+
+#endif

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * DOC: supervisor internals
+ *
+ * The insides of a service and of the supervisor, shared by supervisor.c,
+ * supervisor_reload.c and supervisor_dump.c only. Nothing else includes
+ * this file: backends and the daemon core go through supervisor.h.
+ */
+#ifndef ANYCHECK_SUPERVISOR_INTERNAL_H
+#define ANYCHECK_SUPERVISOR_INTERNAL_H
+
+#include "check_api.h"
+#include "name_index.h"
+#include "supervisor.h"
+
+/* How often connections are counted during a drain, and logged. */
+#define SUPERVISOR_COUNT_PERIOD_NS (NSEC_PER_SEC / 2)
+#define SUPERVISOR_PROGRESS_LOG_NS (5 * NSEC_PER_SEC)
+
+/* Every config a service points into, reference counted: a service removed
+ * by a reload drains with its old config while the new one runs. */
+struct supervisor_config_ref {
+	const struct config *config;
+	struct config *owned;           /* NULL: the caller's (initial) one */
+	size_t users;                   /* services, +1 while current */
+	struct supervisor_config_ref *next;
+};
+
+struct service {
+	const struct service_config *config;
+	struct supervisor_config_ref *config_ref;   /* keeps config alive */
+	struct supervisor *supervisor;
+	struct health health;
+	struct check *checks;
+	size_t check_count;
+	/* The config the checks point into: a reload that finds the service
+	 * unchanged moves config to the new one but keeps the checks (and
+	 * their runs in progress), so their config must live on. */
+	struct supervisor_config_ref *checks_ref;
+	/* The round in progress. */
+	bool round_running;
+	uint64_t round_started_ns;
+	unsigned round_outstanding;
+	unsigned round_passes;
+	unsigned long rounds;           /* rounds ended */
+	/* Why the last round passed or failed: the first failing check and its
+	 * detail, or "all 3 checks passed". Logged with each transition. */
+	char reason[SERVICE_REASON_MAX];
+	/* The first failure of the round in progress; becomes reason when the
+	 * round ends, so reason always describes a whole round. */
+	char round_failure[SERVICE_REASON_MAX];
+	enum check_result *last_results; /* per check, to log changes only */
+	struct loop_timer round_timer;
+	struct loop_timer wake_timer;   /* hold-down end, drain deadline */
+	bool maintenance_file_present;
+	bool maintenance_requested;     /* supervisor_set_maintenance */
+	uint64_t state_since_ns;
+	/* Drain progress. */
+	bool count_pending;             /* in the connection count running */
+	long last_count;                /* -1: none yet or failed */
+	uint64_t last_progress_log_ns;
+	/* Lifecycle. */
+	bool removed;                   /* dropped by a reload: drain, go */
+	bool kept;                      /* exit with on_exit "keep" */
+	bool dead;                      /* STOPPED; freed once idle */
+	int backend_state;              /* the backend's; see supervisor.h */
+};
+
+struct supervisor {
+	struct loop *loop;
+	struct check_environment environment;
+	const struct config *config;    /* the current config */
+	struct supervisor_config_ref *config_ref;
+	struct supervisor_config_ref *refs;     /* every config in use */
+	/* The services of the current config in its order, then services
+	 * removed by reloads that are still draining. */
+	struct service **services;
+	size_t service_count;
+	struct name_index by_name;      /* current services (not removed) */
+	supervisor_change_callback on_change;
+	void *on_change_arg;
+	/* Connection counts: one count for every draining service a tick. */
+	struct supervisor_conn_counter conn_counter; /* start NULL: none */
+	struct loop_timer count_timer;
+	struct service **count_services;        /* in the count running */
+	struct conn_count_query *count_queries;
+	size_t count_size;                      /* 0: no count running */
+	bool warned_no_counter;
+	bool warned_count_start;
+	/* Exit. */
+	bool stopping;
+	supervisor_stopped_callback on_stopped;
+	void *on_stopped_arg;
+	struct loop_timer reap_timer;   /* frees dead services, ends exits */
+};
+
+/* The state and announcement before a change, for service_settle. */
+struct service_before {
+	enum health_state state;
+	const struct service_config *config;
+	const struct announce_attributes *announcement;
+};
+
+struct service_before service_before(const struct service *service);
+/* Log, notify and arm timers after health.c acted; force: tell the owner
+ * even when nothing it sees changed (a reload changed the config). */
+void service_settle(struct service *service,
+    const struct service_before *before, bool force);
+
+struct supervisor_config_ref *supervisor_ref_new(struct supervisor *supervisor,
+    const struct config *config, struct config *owned);
+void supervisor_ref_release(struct supervisor *supervisor,
+    struct supervisor_config_ref *ref);
+
+/* Index the current services by name again (after a reload). */
+void supervisor_index_rebuild(struct supervisor *supervisor);
+
+struct service *service_new(struct supervisor *supervisor,
+    const struct service_config *config, struct supervisor_config_ref *ref,
+    uint64_t first_round_delay_ns);
+void service_build_checks(struct service *service);
+void service_free_checks(struct service *service);
+void service_stop_activity(struct service *service);
+void service_health_params(const struct service_config *config,
+    struct health_params *params);
+uint64_t service_drain_ns(const struct service *service);
+/* Stop the service (drain for drain_ns first when it is announced). */
+void service_leave(struct service *service, enum health_drain_reason reason,
+    uint64_t drain_ns, const char *why);
+
+#endif

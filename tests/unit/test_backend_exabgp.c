@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * DOC: the daemon core with the ExaBGP backend, against a fake ExaBGP
+ *
+ * The daemon runs on a virtual clock with its ExaBGP pipes replaced by two
+ * pipes the test holds: what anycheck-exabgp would write to ExaBGP is read
+ * back line by line, and the test can answer "done" like ExaBGP does. File
+ * checks make every service's health a file the test creates or removes.
+ * Every assertion is on the lines ExaBGP would receive.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "loop.h"
+#include "virtual_clock.h"
+
+#define OUTPUT_MAX (1 << 20)
+
+static struct {
+	char dir[64];
+	char path[128];         /* the config file */
+	char up[4][128];        /* one health file per service */
+	struct loop *loop;
+	struct virtual_clock clock;
+	struct daemon daemon;
+	bool started;
+	int to_exabgp[2];       /* [0]: what the test reads */
+	int from_exabgp[2];     /* [1]: what the test writes */
+	char output[OUTPUT_MAX];
+	size_t output_length;
+	size_t consumed;        /* lines taken by next_line */
+} world;
+
+static void
+touch(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+	ck_assert_int_ne(fd, -1);
+	close(fd);
+}
+
+static void __attribute__((format(printf, 1, 2)))
+write_config(const char *fmt, ...)
+{
+	va_list ap;
+	FILE *file = fopen(world.path, "w");
+
+	ck_assert_ptr_nonnull(file);
+	va_start(ap, fmt);
+	vfprintf(file, fmt, ap);
+	va_end(ap);
+	ck_assert_int_eq(fclose(file), 0);
+}
+
+static void
+setup(void)
+{
+	memset(&world, 0, sizeof(world));
+	snprintf(world.dir, sizeof(world.dir), "/tmp/anycheck-bexa-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(world.dir));
+	snprintf(world.path, sizeof(world.path), "%s/anycheck.json", world.dir);
+	for (int i = 0; i < 4; i++)
+		snprintf(world.up[i], sizeof(world.up[i]), "%s/up%d", world.dir,
+		    i);
+	ck_assert_int_eq(pipe2(world.to_exabgp, O_CLOEXEC | O_NONBLOCK), 0);
+	ck_assert_int_eq(pipe2(world.from_exabgp, O_CLOEXEC), 0);
+	world.loop = loop_new();
+	ck_assert_ptr_nonnull(world.loop);
+	virtual_clock_attach(&world.clock, world.loop);
+	log_init("test", LOG_LEVEL_INFO, false);
+}
+
+static void
+teardown(void)
+{
+	if (world.started)
+		daemon_cleanup(&world.daemon);
+	loop_free(world.loop);
+	close(world.to_exabgp[0]);
+	close(world.from_exabgp[1]);
+	for (int i = 0; i < 4; i++)
+		unlink(world.up[i]);
+	unlink(world.path);
+	rmdir(world.dir);
+}
+
+/* Start the daemon on the config file as written. */
+static void
+start(void)
+{
+	struct config_errors errors;
+	struct config *config = NULL;
+
+	config_errors_init(&errors);
+	if (config_load(world.path, &config, &errors) != 0) {
+		config_errors_log(&errors);
+		ck_abort_msg("config did not load");
+	}
+	config_errors_clear(&errors);
+	daemon_defaults(&world.daemon, "test");
+	world.daemon.exabgp_input_fd = world.from_exabgp[0];
+	world.daemon.exabgp_output_fd = world.to_exabgp[1];
+	ck_assert_int_eq(daemon_init(&world.daemon, world.loop, config,
+	    world.path, &backend_exabgp_ops), 0);
+	world.started = true;
+}
+
+/* Read whatever the daemon wrote to "ExaBGP" so far. */
+static void
+drain_output(void)
+{
+	for (;;) {
+		ssize_t n = read(world.to_exabgp[0],
+		    world.output + world.output_length,
+		    OUTPUT_MAX - 1 - world.output_length);
+		if (n <= 0)
+			break;
+		world.output_length += (size_t)n;
+	}
+	world.output[world.output_length] = '\0';
+}
+
+static void
+advance_ms(uint64_t ms)
+{
+	ck_assert_int_eq(virtual_clock_advance(&world.clock, world.loop,
+	    ms * NSEC_PER_MSEC), 0);
+	drain_output();
+}
+
+/* Every line written since the last call, joined with '\n'. */
+static char *
+new_lines(void)
+{
+	char *text = xstrdup(world.output + world.consumed);
+
+	world.consumed = world.output_length;
+	return text;
+}
+
+static int
+count_substring(const char *text, const char *needle)
+{
+	int count = 0;
+
+	for (const char *p = strstr(text, needle); p != NULL;
+	    p = strstr(p + 1, needle))
+		count++;
+	return count;
+}
+
+#define ONE_SERVICE \
+	"{\"local_as\": 65001, \"services\": [{\"name\": \"web\", " \
+	"\"prefixes\": [\"192.0.2.1/32\", \"2001:db8::1/128\"], " \
+	"\"checks\": [{\"type\": \"file\", \"path\": \"%s\"}], " \
+	"\"rise\": 2, \"fall\": 2, \"interval\": 1, \"fast_interval\": 0.5, " \
+	"\"hold_down\": 0%s}]}"
+
+START_TEST(test_announce_once_then_withdraw)
+{
+	char *lines;
+
+	write_config(ONE_SERVICE, world.up[0], "");
+	touch(world.up[0]);
+	start();
+	/* One passing round: RISING, nothing said yet (not known). */
+	advance_ms(10);
+	lines = new_lines();
+	ck_assert_str_eq(lines, "");
+	free(lines);
+	/* rise 2 at fast_interval 0.5 s: UP and announced, both prefixes. */
+	advance_ms(600);
+	lines = new_lines();
+	ck_assert_int_eq(count_substring(lines, "announce route 192.0.2.1/32 "
+	    "next-hop self"), 1);
+	ck_assert_int_eq(count_substring(lines, "announce route "
+	    "2001:db8::1/128 next-hop self"), 1);
+	ck_assert_int_eq(count_substring(lines, "\n"), 2);
+	free(lines);
+	/* A minute of healthy rounds sends nothing again. */
+	advance_ms(60000);
+	lines = new_lines();
+	ck_assert_str_eq(lines, "");
+	free(lines);
+	/* Failing for fall rounds withdraws both, once. */
+	unlink(world.up[0]);
+	advance_ms(2500);
+	lines = new_lines();
+	ck_assert_int_eq(count_substring(lines, "withdraw route 192.0.2.1/32"),
+	    1);
+	ck_assert_int_eq(count_substring(lines,
+	    "withdraw route 2001:db8::1/128"), 1);
+	ck_assert_int_eq(count_substring(lines, "\n"), 2);
+	free(lines);
+	ck_assert_int_eq(service_state(supervisor_find(world.daemon.supervisor,
+	    "web")), HEALTH_DOWN);
+}
+END_TEST
+
+START_TEST(test_first_verdict_down_is_sent)
+{
+	char *lines;
+
+	/* A restarted checker cannot know what ExaBGP still announces: a
+	 * service found DOWN first is withdrawn explicitly. */
+	write_config(ONE_SERVICE, world.up[0], "");
+	start();
+	advance_ms(10);
+	lines = new_lines();
+	ck_assert_int_eq(count_substring(lines, "withdraw route 192.0.2.1/32"),
+	    1);
+	ck_assert_int_eq(count_substring(lines, "announce"), 0);
+	free(lines);
+}
+END_TEST
+
+START_TEST(test_reload_moves_prefix_and_refuses_bad_files)
+{
+	char *lines;
+
+	write_config(ONE_SERVICE, world.up[0], "");
+	touch(world.up[0]);
+	start();
+	advance_ms(1000);
+	free(new_lines());
+	/* A bad file changes nothing and says so. */
+	write_config("{\"services\": [{\"name\": \"web\", \"rise\": 0}]}");
+	ck_assert_int_eq(daemon_reload(&world.daemon), -1);
+	advance_ms(5000);
+	lines = new_lines();
+	ck_assert_str_eq(lines, "");
+	free(lines);
+	/* The IPv6 prefix is replaced: its route is withdrawn, the new one
+	 * announced, the unchanged one is announced again (the service
+	 * changed, with its state kept). */
+	write_config("{\"local_as\": 65001, \"services\": [{\"name\": \"web\", "
+	    "\"prefixes\": [\"192.0.2.1/32\", \"2001:db8::2/128\"], "
+	    "\"checks\": [{\"type\": \"file\", \"path\": \"%s\"}], "
+	    "\"rise\": 2, \"fall\": 2, \"interval\": 1, "
+	    "\"fast_interval\": 0.5, \"hold_down\": 0}]}", world.up[0]);
+	ck_assert_int_eq(daemon_reload(&world.daemon), 0);
+	advance_ms(10);
+	lines = new_lines();
+	ck_assert_int_eq(count_substring(lines,
+	    "withdraw route 2001:db8::1/128"), 1);
+	ck_assert_int_eq(count_substring(lines,
+	    "announce route 2001:db8::2/128"), 1);
+	ck_assert_int_eq(count_substring(lines, "withdraw route 192.0.2.1/32"),
+	    0);
+	free(lines);
+	ck_assert_int_eq(service_state(supervisor_find(world.daemon.supervisor,
+	    "web")), HEALTH_UP);
+}
+END_TEST
+
+START_TEST(test_stop_drains_then_withdraws)
+{
+	char *lines;
+
+	write_config(ONE_SERVICE, world.up[0],
+	    ", \"drain_on_exit\": true, \"drain\": {\"seconds\": 4}");
+	touch(world.up[0]);
+	start();
+	advance_ms(1000);
+	free(new_lines());
+	daemon_stop(&world.daemon, "test", false);
+	/* A reload while stopping is refused before the file is read. */
+	write_config("not json");
+	ck_assert_int_eq(daemon_reload(&world.daemon), -1);
+	advance_ms(10);
+	lines = new_lines();
+	ck_assert_int_eq(count_substring(lines, "announce route 192.0.2.1/32"),
+	    1);
+	ck_assert_int_eq(count_substring(lines, "65535:0"), 2);
+	ck_assert_int_eq(count_substring(lines, "withdraw"), 0);
+	free(lines);
+	advance_ms(3900);
+	lines = new_lines();
+	ck_assert_str_eq(lines, "");
+	free(lines);
+	advance_ms(200);
+	lines = new_lines();
+	ck_assert_int_eq(count_substring(lines, "withdraw route"), 2);
+	free(lines);
+}
+END_TEST
+
+START_TEST(test_exabgp_shutdown_stops_at_once)
+{
+	char *lines;
+
+	write_config(ONE_SERVICE, world.up[0],
+	    ", \"drain_on_exit\": true, \"drain\": {\"seconds\": 30}");
+	touch(world.up[0]);
+	start();
+	advance_ms(1000);
+	free(new_lines());
+	/* ExaBGP going away stops without draining. */
+	ck_assert_int_eq(write(world.from_exabgp[1], "shutdown\n", 9), 9);
+	advance_ms(10);
+	lines = new_lines();
+	ck_assert_int_eq(count_substring(lines, "withdraw route"), 2);
+	ck_assert_int_eq(count_substring(lines, "65535:0"), 0);
+	free(lines);
+	ck_assert(world.daemon.stopping);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *suite = suite_create("backend_exabgp");
+	TCase *tcase = tcase_create("backend_exabgp");
+	SRunner *runner;
+	int failed;
+
+	tcase_add_checked_fixture(tcase, setup, teardown);
+	tcase_add_test(tcase, test_announce_once_then_withdraw);
+	tcase_add_test(tcase, test_first_verdict_down_is_sent);
+	tcase_add_test(tcase, test_reload_moves_prefix_and_refuses_bad_files);
+	tcase_add_test(tcase, test_stop_drains_then_withdraws);
+	tcase_add_test(tcase, test_exabgp_shutdown_stops_at_once);
+	suite_add_tcase(suite, tcase);
+	runner = srunner_create(suite);
+	srunner_run_all(runner, CK_NORMAL);
+	failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
