@@ -318,6 +318,72 @@ START_TEST(test_exabgp_shutdown_stops_at_once)
 }
 END_TEST
 
+/* An observer (what the control socket and metrics attach to) sees every
+ * change the backend sees, and every reload with its outcome. */
+static struct {
+	int changes;
+	int reloads_ok;
+	int reloads_failed;
+	int stopping;
+} observed;
+
+static void
+observe_change(void *arg, struct service *service,
+    const struct supervisor_change *change)
+{
+	(void)service;
+	(void)change;
+	ck_assert_ptr_eq(arg, &observed);
+	observed.changes++;
+}
+
+static void
+observe_reload(void *arg, bool ok)
+{
+	(void)arg;
+	if (ok)
+		observed.reloads_ok++;
+	else
+		observed.reloads_failed++;
+}
+
+static void
+observe_stopping(void *arg)
+{
+	(void)arg;
+	observed.stopping++;
+}
+
+START_TEST(test_observers)
+{
+	struct daemon_observer observer = {
+		.service_changed = observe_change,
+		.reloaded = observe_reload,
+		.stopping = observe_stopping,
+		.arg = &observed,
+	};
+
+	write_config(ONE_SERVICE, world.up[0], "");
+	touch(world.up[0]);
+	start();
+	daemon_add_observer(&world.daemon, &observer);
+	advance_ms(1000);
+	/* INIT -> RISING -> UP. */
+	ck_assert_int_eq(observed.changes, 2);
+	write_config("{\"services\": []");
+	ck_assert_int_eq(daemon_reload(&world.daemon), -1);
+	write_config(ONE_SERVICE, world.up[0], "");
+	ck_assert_int_eq(daemon_reload(&world.daemon), 0);
+	ck_assert_int_eq(observed.reloads_ok, 1);
+	ck_assert_int_eq(observed.reloads_failed, 1);
+	daemon_stop(&world.daemon, "test", false);
+	daemon_stop(&world.daemon, "test again", false);
+	ck_assert_int_eq(observed.stopping, 1);
+	/* UP -> STOPPED. */
+	ck_assert_int_eq(observed.changes, 3);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -332,6 +398,7 @@ main(void)
 	tcase_add_test(tcase, test_reload_moves_prefix_and_refuses_bad_files);
 	tcase_add_test(tcase, test_stop_drains_then_withdraws);
 	tcase_add_test(tcase, test_exabgp_shutdown_stops_at_once);
+	tcase_add_test(tcase, test_observers);
 	suite_add_tcase(suite, tcase);
 	runner = srunner_create(suite);
 	srunner_run_all(runner, CK_NORMAL);
