@@ -11,8 +11,9 @@
  *
  * The order of calls: check_config (also for -n and before every reload),
  * init, then service_changed for every change, reload_begin / reload_commit
- * around each reload, dump on SIGUSR1; at the exit settled is polled for a
- * bounded time after the supervisor withdrew everything, then cleanup.
+ * around each reload, dump on SIGUSR1; at the exit undelivered is polled
+ * for a bounded time after the supervisor withdrew everything, then
+ * cleanup.
  */
 #ifndef ANYCHECK_BACKEND_H
 #define ANYCHECK_BACKEND_H
@@ -45,9 +46,11 @@ struct backend_ops {
 	 * commit after, with the new config now current. */
 	void (*reload_begin)(void *backend);
 	void (*reload_commit)(void *backend, const struct config *config);
-	/* Is every withdraw of the exit delivered (or can it never be)? */
-	bool (*settled)(void *backend);
-	/* What settled waits for, for the error when it never comes. */
+	/* How many commands (the exit's withdraws) the routing daemon has not
+	 * taken yet; 0 when all are delivered, or when none ever can be
+	 * (the routing daemon is gone). */
+	size_t (*undelivered)(void *backend);
+	/* What undelivered counts, for the error when they never arrive. */
 	const char *settle_what;
 	uint64_t settle_timeout_ns;
 	/* Log what the routing daemon was told / is known to have. */

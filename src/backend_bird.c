@@ -157,12 +157,12 @@ backend_bird_reload_commit(void *arg, const struct config *config)
 	bird_sync_hold(&backend->sync, false);
 }
 
-static bool
-backend_bird_settled(void *arg)
+static size_t
+backend_bird_undelivered(void *arg)
 {
 	struct backend_bird *backend = arg;
 
-	return bird_sync_settled(&backend->sync);
+	return bird_sync_settled(&backend->sync) ? 0 : 1;
 }
 
 static void
@@ -183,8 +183,8 @@ const struct backend_ops backend_bird_ops = {
 	.service_changed = backend_bird_service_changed,
 	.reload_begin = backend_bird_reload_begin,
 	.reload_commit = backend_bird_reload_commit,
-	.settled = backend_bird_settled,
-	.settle_what = "BIRD did not confirm disabling every protocol",
+	.undelivered = backend_bird_undelivered,
+	.settle_what = "protocol changes BIRD did not confirm",
 	.settle_timeout_ns = 3 * NSEC_PER_SEC,
 	.cleanup = backend_bird_cleanup,
 };

@@ -2,20 +2,26 @@
 /*
  * DOC: the ExaBGP backend
  *
- * anycheck-exabgp runs as an ExaBGP `process`: whenever what a service
- * should announce changes (UP, drain, down or disabled attributes, or
- * nothing), it writes "announce route" (with the new attributes) or
- * "withdraw route" for each of its prefixes to ExaBGP (exabgp_speaker.c:
- * non-blocking, bounded). Nothing is re-sent every interval. ExaBGP saying
- * "shutdown", or closing our stdin, stops the daemon at once.
+ * anycheck-exabgp runs as an ExaBGP `process` and tells ExaBGP, route by
+ * route, "announce route" (with the attributes of the owning service's
+ * state) or "withdraw route". Nothing is re-sent every interval.
+ *
+ * Decisions are per route, from the route's owner: the current service
+ * whose config lists the prefix (else a service removed by a reload that is
+ * still draining, else nobody: withdraw). So a reload that moves a prefix
+ * from one service to another never withdraws it while its new owner is
+ * UP, whatever the order of services in the file. What should be said is
+ * kept per route (exabgp_routes.c) and sent only as fast as ExaBGP reads:
+ * a stalled ExaBGP costs no memory per change, nothing is dropped, and the
+ * exit's withdraws are delivered once it reads again (daemon.c waits for
+ * them, bounded).
  *
  * ExaBGP keeps the routes of a process that died and starts it again, so a
  * fresh anycheck-exabgp cannot know what is announced: every service starts
- * UNKNOWN and its first decision is always sent, the withdraw of a service
- * found DOWN included. A crashed checker never leaves a dead service
- * announced past its first verdict. If ExaBGP fell so far behind that
- * commands were dropped, the state of every route is sent again once it
- * has caught up.
+ * undecided and its first decision is always sent, the withdraw of a
+ * service found DOWN included. A crashed checker never leaves a dead
+ * service announced past its first verdict. ExaBGP saying "shutdown", or
+ * closing our stdin, stops the daemon at once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,68 +30,266 @@
 #include "clock.h"
 #include "daemon.h"
 #include "exabgp.h"
+#include "exabgp_routes.h"
 #include "exabgp_speaker.h"
 #include "log.h"
 
-/* What ExaBGP was last told about a service (service_backend_state). */
-enum exabgp_announcement {
-	EXABGP_ANNOUNCEMENT_UNKNOWN,    /* nothing yet, by this process */
-	EXABGP_ANNOUNCEMENT_ANNOUNCED,
-	EXABGP_ANNOUNCEMENT_WITHDRAWN,
+/* What a service has told ExaBGP (service_backend_state). */
+enum backend_exabgp_decided {
+	BACKEND_EXABGP_UNDECIDED,       /* nothing yet, by this process */
+	BACKEND_EXABGP_DECIDED,
 };
+
+/* The attribute sets a service announces with may differ in path-id, and
+ * ExaBGP keys its RIB by path-id: each one is a route of its own. */
+#define BACKEND_EXABGP_VARIANTS_MAX 4
 
 struct backend_exabgp {
 	struct daemon *daemon;
 	struct exabgp_speaker speaker;
+	struct exabgp_routes routes;
+	/* route key -> owning service; keys owned by owner_keys. */
+	struct name_index owners;
+	char **owner_keys;
+	size_t owner_key_count;
+	size_t owner_key_capacity;
+	/* Keys touched during a reload, decided once it is committed. */
+	bool reloading;
+	struct name_index touched;
+	char **touched_keys;
+	size_t touched_count;
+	size_t touched_capacity;
 };
 
-/* Announce prefix with attributes, or withdraw it (attributes == NULL;
- * path_from names the path-id of the route to withdraw). */
-static void
-backend_exabgp_send_prefix(struct backend_exabgp *backend,
-    const struct service_config *service, const struct prefix *prefix,
-    const struct announce_attributes *attributes,
-    const struct announce_attributes *path_from)
+/* Each distinct path-id among the attribute sets service can announce
+ * with; returns how many (at least 1). */
+static size_t
+backend_exabgp_variants(const struct service_config *service,
+    const struct announce_attributes **out)
 {
-	const struct config *config =
-	    supervisor_config(backend->daemon->supervisor);
-	char line[EXABGP_LINE_MAX];
-	int n = attributes != NULL ?
-	    exabgp_render_announce(line, sizeof(line), prefix, attributes,
-	    config->local_as, service->exabgp_neighbors,
-	    service->exabgp_neighbor_count) :
-	    exabgp_render_withdraw(line, sizeof(line), prefix, path_from,
+	const struct announce_attributes *candidates[] = {
+		&service->announce,
+		&service->drain_announce,
+		service->down.announced ? &service->down.attributes : NULL,
+		service->disabled.announced ? &service->disabled.attributes :
+		    NULL,
+	};
+	size_t count = 0;
+
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]);
+	    i++) {
+		const struct announce_attributes *c = candidates[i];
+		bool seen = false;
+		if (c == NULL)
+			continue;
+		for (size_t j = 0; j < count; j++)
+			if (out[j]->has_path_id == c->has_path_id &&
+			    out[j]->path_id == c->path_id)
+				seen = true;
+		if (!seen)
+			out[count++] = c;
+	}
+	return count;
+}
+
+/* The route's key: its withdraw line without the "\n". 0, or -1 (logged)
+ * when the line does not fit. */
+static int
+backend_exabgp_key(const struct service_config *service,
+    const struct prefix *prefix, const struct announce_attributes *variant,
+    char *key, size_t size)
+{
+	int n = exabgp_render_withdraw(key, size, prefix, variant,
 	    service->exabgp_neighbors, service->exabgp_neighbor_count);
 
 	if (n < 0) {
-		log_error("service %s: the %s line for %s is longer than %d "
-		    "bytes; not sent", service->name, attributes != NULL ?
-		    "announce" : "withdraw", prefix->text, EXABGP_LINE_MAX);
+		log_error("service %s: the withdraw line for %s is longer than "
+		    "%d bytes; not sent", service->name, prefix->text,
+		    EXABGP_LINE_MAX);
+		return -1;
+	}
+	key[n - 1] = '\0';
+	return 0;
+}
+
+static bool
+backend_exabgp_same_path(const struct announce_attributes *a,
+    const struct announce_attributes *b)
+{
+	return a->has_path_id == b->has_path_id &&
+	    (!a->has_path_id || a->path_id == b->path_id);
+}
+
+/* Decide what ExaBGP should have for the route named key, of prefix with
+ * the path-id of variant, from its owner. */
+static void
+backend_exabgp_decide(struct backend_exabgp *backend, const char *key,
+    const struct prefix *prefix, const struct announce_attributes *variant)
+{
+	struct service *owner = name_index_get(&backend->owners, key);
+	const struct announce_attributes *want;
+	const struct service_config *config;
+	char line[EXABGP_LINE_MAX];
+	int n;
+
+	if (owner == NULL) {
+		snprintf(line, sizeof(line), "%s\n", key);
+		exabgp_routes_want(&backend->routes, key, line);
 		return;
 	}
-	exabgp_speaker_send(&backend->speaker, line);
+	/* An owner still undecided since the start leaves the route as it
+	 * is (a restarted checker must not blip what ExaBGP announces). */
+	if (service_backend_state(owner) == BACKEND_EXABGP_UNDECIDED)
+		return;
+	config = service_config(owner);
+	want = supervisor_announcement(owner);
+	if (want == NULL || !backend_exabgp_same_path(want, variant)) {
+		snprintf(line, sizeof(line), "%s\n", key);
+		exabgp_routes_want(&backend->routes, key, line);
+		return;
+	}
+	n = exabgp_render_announce(line, sizeof(line), prefix, want,
+	    supervisor_config(backend->daemon->supervisor)->local_as,
+	    config->exabgp_neighbors, config->exabgp_neighbor_count);
+	if (n < 0) {
+		log_error("service %s: the announce line for %s is longer than "
+		    "%d bytes; not sent", config->name, prefix->text,
+		    EXABGP_LINE_MAX);
+		return;
+	}
+	exabgp_routes_want(&backend->routes, key, line);
 }
 
-static bool
-backend_exabgp_has_prefix(const struct service_config *service,
-    const struct prefix *prefix)
+static void
+backend_exabgp_remember(struct name_index *index, char ***keys, size_t *count,
+    size_t *capacity, const char *key, void *value)
 {
-	for (size_t i = 0; i < service->prefix_count; i++)
-		if (strcmp(service->prefixes[i].text, prefix->text) == 0)
-			return true;
-	return false;
+	char *copy;
+
+	if (name_index_get(index, key) != NULL) {
+		name_index_put(index, key, value);
+		return;
+	}
+	if (*count == *capacity) {
+		*capacity = *capacity ? *capacity * 2 : 64;
+		*keys = xrealloc(*keys, *capacity * sizeof(**keys));
+	}
+	copy = xstrdup(key);
+	(*keys)[(*count)++] = copy;
+	name_index_put(index, copy, value);
 }
 
-static bool
-backend_exabgp_same_neighbors(const struct service_config *a,
-    const struct service_config *b)
+static void
+backend_exabgp_forget_all(struct name_index *index, char **keys, size_t *count)
 {
-	if (a->exabgp_neighbor_count != b->exabgp_neighbor_count)
-		return false;
-	for (size_t i = 0; i < a->exabgp_neighbor_count; i++)
-		if (strcmp(a->exabgp_neighbors[i], b->exabgp_neighbors[i]) != 0)
-			return false;
-	return true;
+	name_index_cleanup(index);
+	for (size_t i = 0; i < *count; i++)
+		free(keys[i]);
+	*count = 0;
+}
+
+/* Who owns each route: current services first, then services removed by
+ * a reload that still drain. */
+static void
+backend_exabgp_build_owners(struct backend_exabgp *backend)
+{
+	const struct supervisor *supervisor = backend->daemon->supervisor;
+	char key[EXABGP_LINE_MAX];
+
+	backend_exabgp_forget_all(&backend->owners, backend->owner_keys,
+	    &backend->owner_key_count);
+	for (int removed = 0; removed < 2; removed++)
+		for (size_t s = 0; s < supervisor_service_count(supervisor);
+		    s++) {
+			struct service *service =
+			    supervisor_service_at(supervisor, s);
+			const struct service_config *config =
+			    service_config(service);
+			const struct announce_attributes *variants[
+			    BACKEND_EXABGP_VARIANTS_MAX];
+			size_t variant_count;
+
+			if (service_stopped(service) ||
+			    service_removed(service) != (removed == 1))
+				continue;
+			variant_count = backend_exabgp_variants(config,
+			    variants);
+			for (size_t p = 0; p < config->prefix_count; p++)
+				for (size_t v = 0; v < variant_count; v++) {
+					if (backend_exabgp_key(config,
+					    &config->prefixes[p], variants[v],
+					    key, sizeof(key)) != 0)
+						continue;
+					if (removed && name_index_get(
+					    &backend->owners, key) != NULL)
+						continue;
+					backend_exabgp_remember(
+					    &backend->owners,
+					    &backend->owner_keys,
+					    &backend->owner_key_count,
+					    &backend->owner_key_capacity, key,
+					    service);
+				}
+		}
+}
+
+/* Send what is due, as far as ExaBGP reads; forget routes withdrawn for
+ * good. */
+static void
+backend_exabgp_pump(struct backend_exabgp *backend)
+{
+	while (exabgp_speaker_has_room(&backend->speaker)) {
+		const char *key;
+		const char *line = exabgp_routes_next(&backend->routes, &key);
+		bool orphan;
+
+		if (line == NULL)
+			break;
+		orphan = name_index_get(&backend->owners, key) == NULL;
+		exabgp_speaker_send(&backend->speaker, line);
+		if (orphan && !exabgp_route_announced(
+		    exabgp_routes_find(&backend->routes, key)))
+			exabgp_routes_remove(&backend->routes, key);
+	}
+}
+
+/* Decide every route of config (a service's current or old config). While
+ * a reload is under way, only remember the keys. */
+static void
+backend_exabgp_touch(struct backend_exabgp *backend,
+    const struct service_config *config)
+{
+	const struct announce_attributes *variants[BACKEND_EXABGP_VARIANTS_MAX];
+	size_t variant_count = backend_exabgp_variants(config, variants);
+	char key[EXABGP_LINE_MAX];
+
+	for (size_t p = 0; p < config->prefix_count; p++)
+		for (size_t v = 0; v < variant_count; v++) {
+			if (backend_exabgp_key(config, &config->prefixes[p],
+			    variants[v], key, sizeof(key)) != 0)
+				continue;
+			if (backend->reloading)
+				backend_exabgp_remember(&backend->touched,
+				    &backend->touched_keys,
+				    &backend->touched_count,
+				    &backend->touched_capacity, key,
+				    (void *)&config->prefixes[p]);
+			else
+				backend_exabgp_decide(backend, key,
+				    &config->prefixes[p], variants[v]);
+		}
+}
+
+/* Routes that named service as owner have none now (it stopped). */
+static void
+backend_exabgp_disown(struct backend_exabgp *backend,
+    const struct service *service)
+{
+	for (size_t i = 0; i < backend->owner_key_count; i++)
+		if (name_index_get(&backend->owners, backend->owner_keys[i]) ==
+		    service)
+			name_index_remove(&backend->owners,
+			    backend->owner_keys[i]);
 }
 
 static void
@@ -94,76 +298,28 @@ backend_exabgp_service_changed(void *arg, struct service *service,
 {
 	struct backend_exabgp *backend = arg;
 	const struct service_config *config = service_config(service);
-	const struct service_config *old = change->old_config;
-	const struct announce_attributes *want = change->announcement;
-	const struct announce_attributes *path_from =
-	    change->old_announcement != NULL ? change->old_announcement :
-	    &old->announce;
 	enum health_state state = service_state(service);
-	int told = service_backend_state(service);
-	bool reconfigured = old != config;
 
 	/* Still undecided after a start: say nothing yet. */
-	if (told == EXABGP_ANNOUNCEMENT_UNKNOWN &&
+	if (service_backend_state(service) == BACKEND_EXABGP_UNDECIDED &&
 	    (state == HEALTH_INIT || state == HEALTH_RISING))
 		return;
-	/* A reload took prefixes (or neighbors) away: withdraw those routes
-	 * as they were announced. */
-	if (reconfigured && told == EXABGP_ANNOUNCEMENT_ANNOUNCED) {
-		bool all = !backend_exabgp_same_neighbors(old, config);
-		for (size_t i = 0; i < old->prefix_count; i++)
-			if (all || !backend_exabgp_has_prefix(config,
-			    &old->prefixes[i]))
-				backend_exabgp_send_prefix(backend, old,
-				    &old->prefixes[i], NULL, path_from);
-	}
-	if (want == NULL) {
-		if (told == EXABGP_ANNOUNCEMENT_WITHDRAWN && !reconfigured)
-			return;
-		for (size_t i = 0; i < config->prefix_count; i++)
-			backend_exabgp_send_prefix(backend, config,
-			    &config->prefixes[i], NULL, path_from);
-		service_set_backend_state(service,
-		    EXABGP_ANNOUNCEMENT_WITHDRAWN);
-		return;
-	}
-	if (told == EXABGP_ANNOUNCEMENT_ANNOUNCED &&
-	    want == change->old_announcement && !reconfigured)
-		return;
-	for (size_t i = 0; i < config->prefix_count; i++)
-		backend_exabgp_send_prefix(backend, config,
-		    &config->prefixes[i], want, NULL);
-	service_set_backend_state(service, EXABGP_ANNOUNCEMENT_ANNOUNCED);
+	service_set_backend_state(service, BACKEND_EXABGP_DECIDED);
+	if (state == HEALTH_STOPPED && service_removed(service))
+		backend_exabgp_disown(backend, service);
+	if (change->old_config != config)
+		backend_exabgp_touch(backend, change->old_config);
+	backend_exabgp_touch(backend, config);
+	if (state == HEALTH_STOPPED && !service_removed(service))
+		backend_exabgp_disown(backend, service);
+	backend_exabgp_pump(backend);
 }
 
-/* ExaBGP fell so far behind that commands were dropped: now that it has
- * read everything, tell it the current state of every route again. */
 static void
-backend_exabgp_resync(struct exabgp_speaker *speaker, void *arg)
+backend_exabgp_writable(struct exabgp_speaker *speaker, void *arg)
 {
-	struct backend_exabgp *backend = arg;
-	struct supervisor *supervisor = backend->daemon->supervisor;
-
 	(void)speaker;
-	if (supervisor == NULL)
-		return;
-	for (size_t s = 0; s < supervisor_service_count(supervisor); s++) {
-		struct service *service = supervisor_service_at(supervisor, s);
-		const struct service_config *config = service_config(service);
-		const struct announce_attributes *want =
-		    supervisor_announcement(service);
-		int told = service_backend_state(service);
-
-		if (told == EXABGP_ANNOUNCEMENT_UNKNOWN)
-			continue;
-		if (told == EXABGP_ANNOUNCEMENT_ANNOUNCED && want == NULL)
-			want = &config->announce;   /* as last decided */
-		for (size_t i = 0; i < config->prefix_count; i++)
-			backend_exabgp_send_prefix(backend, config,
-			    &config->prefixes[i],
-			    told == EXABGP_ANNOUNCEMENT_ANNOUNCED ? want : NULL,
-			    &config->announce);
-	}
+	backend_exabgp_pump(arg);
 }
 
 static void
@@ -182,23 +338,95 @@ backend_exabgp_init(struct daemon *daemon)
 	struct backend_exabgp *backend = xcalloc(1, sizeof(*backend));
 
 	backend->daemon = daemon;
+	exabgp_routes_init(&backend->routes);
+	name_index_init(&backend->owners);
+	name_index_init(&backend->touched);
 	if (exabgp_speaker_init(&backend->speaker, daemon->loop,
 	    daemon->exabgp_input_fd, daemon->exabgp_output_fd,
 	    backend_exabgp_gone, backend) != 0) {
+		exabgp_routes_cleanup(&backend->routes);
 		free(backend);
 		return NULL;
 	}
-	backend->speaker.on_resync = backend_exabgp_resync;
-	backend->speaker.on_resync_arg = backend;
+	backend->speaker.on_writable = backend_exabgp_writable;
+	backend->speaker.on_writable_arg = backend;
 	return backend;
 }
 
-static bool
-backend_exabgp_settled(void *arg)
+static void
+backend_exabgp_started(void *arg)
+{
+	backend_exabgp_build_owners(arg);
+}
+
+static void
+backend_exabgp_reload_begin(void *arg)
 {
 	struct backend_exabgp *backend = arg;
 
-	return exabgp_speaker_flushed(&backend->speaker);
+	backend->reloading = true;
+}
+
+static void
+backend_exabgp_reload_commit(void *arg, const struct config *config)
+{
+	struct backend_exabgp *backend = arg;
+	const struct supervisor *supervisor = backend->daemon->supervisor;
+
+	(void)config;
+	backend->reloading = false;
+	backend_exabgp_build_owners(backend);
+	/* Every route a changed service had or has, decided by its owner in
+	 * the new config; the prefix is found in whichever config named it
+	 * (still alive: the owner's, or the key's own record). */
+	for (size_t i = 0; i < backend->touched_count; i++) {
+		const char *key = backend->touched_keys[i];
+		struct service *owner = name_index_get(&backend->owners, key);
+		const struct service_config *owner_config;
+		const struct announce_attributes *variants[
+		    BACKEND_EXABGP_VARIANTS_MAX];
+		char owner_key[EXABGP_LINE_MAX];
+		char line[EXABGP_LINE_MAX];
+
+		if (owner == NULL) {
+			snprintf(line, sizeof(line), "%s\n", key);
+			exabgp_routes_want(&backend->routes, key, line);
+			continue;
+		}
+		owner_config = service_config(owner);
+		size_t variant_count = backend_exabgp_variants(owner_config,
+		    variants);
+		for (size_t p = 0; p < owner_config->prefix_count; p++)
+			for (size_t v = 0; v < variant_count; v++)
+				if (backend_exabgp_key(owner_config,
+				    &owner_config->prefixes[p], variants[v],
+				    owner_key, sizeof(owner_key)) == 0 &&
+				    strcmp(owner_key, key) == 0)
+					backend_exabgp_decide(backend, key,
+					    &owner_config->prefixes[p],
+					    variants[v]);
+	}
+	backend_exabgp_forget_all(&backend->touched, backend->touched_keys,
+	    &backend->touched_count);
+	(void)supervisor;
+	backend_exabgp_pump(backend);
+}
+
+/* Lines ExaBGP has not read yet: queued in the route table, or written to
+ * the pipe's buffer. */
+static size_t
+backend_exabgp_undelivered(void *arg)
+{
+	struct backend_exabgp *backend = arg;
+	const struct exabgp_speaker *speaker = &backend->speaker;
+	size_t lines = exabgp_routes_pending(&backend->routes);
+
+	if (!speaker->output_open)
+		return 0;       /* ExaBGP is gone: nothing can be delivered */
+	for (size_t i = 0; i < speaker->output_length; i++)
+		if (speaker->output[i] == '\n')
+			lines++;
+	return lines;
 }
 
 static void
@@ -207,10 +435,12 @@ backend_exabgp_dump(void *arg)
 	struct backend_exabgp *backend = arg;
 	const struct exabgp_speaker *speaker = &backend->speaker;
 
-	log_info("ExaBGP: %lu commands sent, %lu dropped, %zu bytes not yet "
-	    "read; replies: %lu done, %lu error", speaker->commands_sent,
-	    speaker->commands_dropped, speaker->output_length,
-	    speaker->replies_done, speaker->replies_error);
+	log_info("ExaBGP: %zu routes known, %zu waiting to be sent, %zu bytes "
+	    "not yet read; %lu commands sent; replies: %lu done, %lu error",
+	    name_index_count(&backend->routes.index),
+	    exabgp_routes_pending(&backend->routes), speaker->output_length,
+	    speaker->commands_sent, speaker->replies_done,
+	    speaker->replies_error);
 }
 
 static void
@@ -219,6 +449,13 @@ backend_exabgp_cleanup(void *arg)
 	struct backend_exabgp *backend = arg;
 
 	exabgp_speaker_cleanup(&backend->speaker);
+	exabgp_routes_cleanup(&backend->routes);
+	backend_exabgp_forget_all(&backend->owners, backend->owner_keys,
+	    &backend->owner_key_count);
+	backend_exabgp_forget_all(&backend->touched, backend->touched_keys,
+	    &backend->touched_count);
+	free(backend->owner_keys);
+	free(backend->touched_keys);
 	free(backend);
 }
 
@@ -226,10 +463,13 @@ const struct backend_ops backend_exabgp_ops = {
 	.name = "exabgp",
 	.stop_action = "withdrawing every announced prefix",
 	.init = backend_exabgp_init,
+	.started = backend_exabgp_started,
 	.service_changed = backend_exabgp_service_changed,
-	.settled = backend_exabgp_settled,
-	.settle_what = "ExaBGP did not read the final withdraws",
-	.settle_timeout_ns = 2 * NSEC_PER_SEC,
+	.reload_begin = backend_exabgp_reload_begin,
+	.reload_commit = backend_exabgp_reload_commit,
+	.undelivered = backend_exabgp_undelivered,
+	.settle_what = "commands ExaBGP did not read (withdraws at the exit)",
+	.settle_timeout_ns = 10 * NSEC_PER_SEC,
 	.dump = backend_exabgp_dump,
 	.cleanup = backend_exabgp_cleanup,
 };

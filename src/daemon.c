@@ -172,6 +172,7 @@ daemon_run(struct daemon *daemon)
 	const struct backend_ops *ops = daemon->backend_ops;
 	int status = CLI_EXIT_OK;
 	uint64_t deadline;
+	size_t undelivered;
 
 	if (loop_run(daemon->loop) != 0)
 		status = CLI_EXIT_RUNTIME;
@@ -182,13 +183,17 @@ daemon_run(struct daemon *daemon)
 	daemon->counter = NULL;
 	supervisor_free(daemon->supervisor);
 	daemon->supervisor = NULL;
-	deadline = loop_now_ns(daemon->loop) + ops->settle_timeout_ns;
-	while (!ops->settled(daemon->backend) &&
-	    loop_now_ns(daemon->loop) < deadline)
+	deadline = loop_clock_now_ns(daemon->loop) + ops->settle_timeout_ns;
+	while (ops->undelivered(daemon->backend) > 0 &&
+	    loop_clock_now_ns(daemon->loop) < deadline)
 		loop_run_once(daemon->loop, 50);
-	if (!ops->settled(daemon->backend))
-		log_error("%s within %.0f s", ops->settle_what,
-		    (double)ops->settle_timeout_ns / 1e9);
+	undelivered = ops->undelivered(daemon->backend);
+	if (undelivered > 0) {
+		log_error("%zu %s within %.0f s; exiting with status %d",
+		    undelivered, ops->settle_what,
+		    (double)ops->settle_timeout_ns / 1e9, CLI_EXIT_RUNTIME);
+		status = CLI_EXIT_RUNTIME;
+	}
 	return status;
 }
 

@@ -74,25 +74,26 @@ exabgp_speaker_write(struct exabgp_speaker *speaker)
 		speaker->output_watched = false;
 	}
 
-	if (!want && speaker->overflowed) {
-		speaker->overflowed = false;
-		log_info("ExaBGP caught up after %lu dropped commands; "
-		    "re-sending the state of every route",
-		    speaker->commands_dropped);
-		/* The owner queues the full state again (which writes). */
-		if (speaker->on_resync != NULL)
-			speaker->on_resync(speaker, speaker->on_resync_arg);
-	}
 }
 
 static void
 exabgp_speaker_output_ready(struct loop *loop, int fd, uint32_t events,
     void *arg)
 {
+	struct exabgp_speaker *speaker = arg;
+
 	(void)loop;
 	(void)fd;
 	(void)events;
-	exabgp_speaker_write(arg);
+	exabgp_speaker_write(speaker);
+	/* Only from here, never from inside a send: the owner's pump is not
+	 * re-entered. */
+	if (speaker->writable_pending && speaker->output_open &&
+	    speaker->output_length < EXABGP_SPEAKER_HIGH_WATER) {
+		speaker->writable_pending = false;
+		if (speaker->on_writable != NULL)
+			speaker->on_writable(speaker, speaker->on_writable_arg);
+	}
 }
 
 static void
@@ -194,18 +195,6 @@ exabgp_speaker_send(struct exabgp_speaker *speaker, const char *line)
 
 	if (!speaker->output_open)
 		return;
-	if (speaker->overflowed ||
-	    speaker->output_length + length > EXABGP_SPEAKER_OUTPUT_MAX) {
-		if (!speaker->overflowed)
-			log_error("ExaBGP has not read %zu bytes of commands; "
-			    "dropping commands until it catches up, then "
-			    "re-sending the state of every route",
-			    speaker->output_length);
-		speaker->overflowed = true;
-		speaker->commands_dropped++;
-		log_debug("dropped for now: %.*s", (int)(length - 1), line);
-		return;
-	}
 	if (speaker->output_length + length > speaker->output_capacity) {
 		size_t capacity = speaker->output_capacity ?
 		    speaker->output_capacity : 4096;
@@ -225,6 +214,17 @@ exabgp_speaker_send(struct exabgp_speaker *speaker, const char *line)
 	log_info("to ExaBGP: %s", command);
 
 	exabgp_speaker_write(speaker);
+}
+
+bool
+exabgp_speaker_has_room(struct exabgp_speaker *speaker)
+{
+	if (!speaker->output_open)
+		return false;
+	if (speaker->output_length < EXABGP_SPEAKER_HIGH_WATER)
+		return true;
+	speaker->writable_pending = true;
+	return false;
 }
 
 bool

@@ -19,11 +19,11 @@
 #include "line_reader.h"
 #include "loop.h"
 
-/* Past this much unwritten output ExaBGP is not reading: further commands
- * are dropped (logged once) and, once ExaBGP has read everything queued,
- * on_resync asks the owner to send the current state of every route again,
- * so nothing dropped (a withdraw included) is lost for good. */
-#define EXABGP_SPEAKER_OUTPUT_MAX (4u * 1024u * 1024u)
+/* The owner sends only while less than this is waiting for ExaBGP to read
+ * (exabgp_speaker_has_room); the rest waits in the owner's own state, which
+ * coalesces changes (exabgp_routes.h). So the output stays bounded and a
+ * stalled ExaBGP costs no memory per change. */
+#define EXABGP_SPEAKER_HIGH_WATER (64u * 1024u)
 
 struct exabgp_speaker;
 
@@ -45,11 +45,11 @@ struct exabgp_speaker {
 	struct exabgp_ack_tracker acks;
 	exabgp_speaker_gone_callback on_gone;
 	void *on_gone_arg;
-	/* Optional: called when the output has drained after an overflow. */
-	void (*on_resync)(struct exabgp_speaker *speaker, void *arg);
-	void *on_resync_arg;
-	bool overflowed;                /* commands were dropped */
-	unsigned long commands_dropped;
+	/* Optional: called when ExaBGP read some output and there is room
+	 * (below EXABGP_SPEAKER_HIGH_WATER) again. */
+	void (*on_writable)(struct exabgp_speaker *speaker, void *arg);
+	void *on_writable_arg;
+	bool writable_pending;          /* the owner waits for room */
 	unsigned long commands_sent;
 	unsigned long replies_done;
 	unsigned long replies_error;
@@ -59,8 +59,13 @@ struct exabgp_speaker {
 int exabgp_speaker_init(struct exabgp_speaker *speaker, struct loop *loop,
     int input_fd, int output_fd, exabgp_speaker_gone_callback on_gone,
     void *arg);
-/* Queue one command line (ending in "\n") and try to write it now. */
+/* Queue one command line (ending in "\n") and try to write it now. The
+ * speaker never drops a line; the owner keeps it bounded by sending only
+ * while exabgp_speaker_has_room. */
 void exabgp_speaker_send(struct exabgp_speaker *speaker, const char *line);
+/* Is less than EXABGP_SPEAKER_HIGH_WATER waiting? When not, on_writable
+ * is called once there is room again. */
+bool exabgp_speaker_has_room(struct exabgp_speaker *speaker);
 /* Is every queued byte written (or the pipe gone, so nothing can be)? */
 bool exabgp_speaker_flushed(const struct exabgp_speaker *speaker);
 void exabgp_speaker_cleanup(struct exabgp_speaker *speaker);

@@ -21,11 +21,12 @@
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
+#include "exabgp_speaker.h"
 #include "log.h"
 #include "loop.h"
 #include "virtual_clock.h"
 
-#define OUTPUT_MAX (1 << 20)
+#define OUTPUT_MAX (16 << 20)
 
 static struct {
 	char dir[64];
@@ -130,6 +131,14 @@ drain_output(void)
 		world.output_length += (size_t)n;
 	}
 	world.output[world.output_length] = '\0';
+}
+
+/* Advance without reading: ExaBGP is stalled. */
+static void
+advance_stalled_ms(uint64_t ms)
+{
+	ck_assert_int_eq(virtual_clock_advance(&world.clock, world.loop,
+	    ms * NSEC_PER_MSEC), 0);
 }
 
 static void
@@ -318,6 +327,238 @@ START_TEST(test_exabgp_shutdown_stops_at_once)
 }
 END_TEST
 
+/* The last line ExaBGP got for prefix (" PREFIX " in it), or NULL. */
+static char *
+last_line_for(const char *text, const char *prefix)
+{
+	char needle[128];
+	const char *found = NULL, *end;
+
+	snprintf(needle, sizeof(needle), " %s ", prefix);
+	for (const char *p = strstr(text, needle); p != NULL;
+	    p = strstr(p + 1, needle))
+		found = p;
+	if (found == NULL)
+		return NULL;
+	while (found > text && found[-1] != '\n')
+		found--;
+	end = strchr(found, '\n');
+	return strndup(found, (size_t)(end - found));
+}
+
+#define TWO_SERVICES_A \
+	"{\"name\": \"a\", \"prefixes\": [%s], \"checks\": [{\"type\": " \
+	"\"file\", \"path\": \"%s\"}], \"rise\": 1, \"interval\": 1, " \
+	"\"announce\": {\"med\": 10}%s}"
+#define TWO_SERVICES_B \
+	"{\"name\": \"b\", \"prefixes\": [%s], \"checks\": [{\"type\": " \
+	"\"file\", \"path\": \"%s\"}], \"rise\": 1, \"interval\": 1, " \
+	"\"announce\": {\"med\": 20}}"
+
+/* Write a config of services a and b (in that order, or b first). */
+static void
+write_two(bool b_first, const char *a_prefixes, const char *b_prefixes,
+    const char *a_extra)
+{
+	char a[1024], b[1024];
+
+	snprintf(a, sizeof(a), TWO_SERVICES_A, a_prefixes, world.up[0],
+	    a_extra);
+	snprintf(b, sizeof(b), TWO_SERVICES_B, b_prefixes, world.up[1]);
+	write_config("{\"services\": [%s, %s]}", b_first ? b : a,
+	    b_first ? a : b);
+}
+
+/* A reload that moves a prefix from one UP service to another never
+ * withdraws it, whatever the order of the services in the file: it is
+ * announced again with its new owner's attributes (issue: the old owner's
+ * "lost" prefixes were withdrawn after the new owner announced them). */
+static void
+check_moved_prefix(bool b_first, bool remove_a)
+{
+	char *lines, *last;
+
+	touch(world.up[0]);
+	touch(world.up[1]);
+	write_two(b_first, "\"192.0.2.1/32\", \"192.0.2.2/32\"",
+	    "\"192.0.2.3/32\"", "");
+	start();
+	advance_ms(1000);
+	lines = new_lines();
+	ck_assert_int_eq(count_substring(lines, "announce route"), 3);
+	free(lines);
+	if (remove_a)
+		write_config("{\"services\": [" TWO_SERVICES_B "]}",
+		    "\"192.0.2.1/32\", \"192.0.2.2/32\", \"192.0.2.3/32\"",
+		    world.up[1]);
+	else
+		write_two(!b_first, "\"192.0.2.1/32\"",
+		    "\"192.0.2.2/32\", \"192.0.2.3/32\"", "");
+	ck_assert_int_eq(daemon_reload(&world.daemon), 0);
+	advance_ms(3000);
+	lines = new_lines();
+	ck_assert_msg(count_substring(lines, "withdraw") == 0,
+	    "withdrawn after the reload: %s", lines);
+	last = last_line_for(lines, "192.0.2.2/32");
+	ck_assert_ptr_nonnull(last);
+	ck_assert_msg(strstr(last, "announce") != NULL &&
+	    strstr(last, "med 20") != NULL, "last line: %s", last);
+	free(last);
+	if (remove_a) {
+		last = last_line_for(lines, "192.0.2.1/32");
+		ck_assert_ptr_nonnull(last);
+		ck_assert_ptr_nonnull(strstr(last, "med 20"));
+		free(last);
+	}
+	free(lines);
+}
+
+START_TEST(test_moved_prefix_a_first)
+{
+	check_moved_prefix(false, false);
+}
+END_TEST
+
+START_TEST(test_moved_prefix_b_first)
+{
+	check_moved_prefix(true, false);
+}
+END_TEST
+
+START_TEST(test_moved_prefix_old_owner_removed)
+{
+	check_moved_prefix(false, true);
+}
+END_TEST
+
+/* Many services x 40 prefixes: far more than ExaBGP's pipe and the
+ * speaker's high-water mark hold. */
+#define MANY_SERVICES 100
+#define MANY_PREFIXES 40
+
+static void
+write_many(void)
+{
+	FILE *file = fopen(world.path, "w");
+
+	ck_assert_ptr_nonnull(file);
+	fprintf(file, "{\"services\": [");
+	for (int s = 0; s < MANY_SERVICES; s++) {
+		fprintf(file, "%s{\"name\": \"s%d\", \"prefixes\": [",
+		    s ? ", " : "", s);
+		for (int p = 0; p < MANY_PREFIXES; p++)
+			fprintf(file, "%s\"2001:db8:%x::%x/128\"", p ? ", " : "",
+			    s + 1, p + 1);
+		fprintf(file, "], \"checks\": [{\"type\": \"file\", "
+		    "\"path\": \"%s\"}], \"rise\": 1, \"fall\": 1, "
+		    "\"interval\": 0.1, \"hold_down\": 0}",
+		    world.up[s % 2]);
+	}
+	fprintf(file, "]}");
+	ck_assert_int_eq(fclose(file), 0);
+}
+
+/* Every route's last line in text is what want says: announce when
+ * announced[s], else withdraw. */
+static void
+assert_final_state(const char *text, const bool *announced)
+{
+	char prefix[64];
+
+	for (int s = 0; s < MANY_SERVICES; s++)
+		for (int p = 0; p < MANY_PREFIXES; p++) {
+			snprintf(prefix, sizeof(prefix), "2001:db8:%x::%x/128",
+			    s + 1, p + 1);
+			char *last = last_line_for(text, prefix);
+			ck_assert_msg(last != NULL, "nothing for %s", prefix);
+			ck_assert_msg(strncmp(last, announced[s] ?
+			    "announce" : "withdraw", 8) == 0, "%s: last line "
+			    "%s", prefix, last);
+			free(last);
+		}
+}
+
+START_TEST(test_stalled_exabgp_gets_every_exit_withdraw)
+{
+	bool announced[MANY_SERVICES];
+
+	log_set_level(LOG_LEVEL_WARNING);
+	write_many();
+	touch(world.up[0]);
+	touch(world.up[1]);
+	start();
+	/* ExaBGP reads nothing while every service comes UP and half of
+	 * them flap: the backlog is 4 000 routes' worth. */
+	advance_stalled_ms(500);
+	for (int flap = 0; flap < 5; flap++) {
+		unlink(world.up[1]);
+		advance_stalled_ms(300);
+		touch(world.up[1]);
+		advance_stalled_ms(300);
+	}
+	ck_assert_uint_gt(backend_exabgp_ops.undelivered(
+	    world.daemon.backend), 1000);
+	/* The exit, still stalled: nothing is lost, ExaBGP gets every
+	 * withdraw once it reads again. */
+	daemon_stop(&world.daemon, "test", true);
+	advance_stalled_ms(1000);
+	for (int i = 0; i < 2000 && backend_exabgp_ops.undelivered(
+	    world.daemon.backend) > 0; i++)
+		advance_ms(10);
+	ck_assert_uint_eq(backend_exabgp_ops.undelivered(world.daemon.backend),
+	    0);
+	memset(announced, 0, sizeof(announced));
+	assert_final_state(world.output, announced);
+}
+END_TEST
+
+START_TEST(test_slow_reader_converges)
+{
+	bool announced[MANY_SERVICES];
+	char buffer[4096];
+
+	log_set_level(LOG_LEVEL_WARNING);
+	write_many();
+	touch(world.up[0]);
+	touch(world.up[1]);
+	start();
+	/* ExaBGP reads 4 KiB every 10 ms (400 KiB/s) while half of the
+	 * services flap every 200 ms, so the changes come faster than it
+	 * reads: the backlog must stay bounded by the route count and
+	 * drain once the flapping stops. */
+	for (int tick = 0; tick < 300; tick++) {
+		if (tick < 200 && tick % 20 == 0)
+			unlink(world.up[1]);
+		else if (tick < 200 && tick % 20 == 10)
+			touch(world.up[1]);
+		advance_stalled_ms(10);
+		ssize_t n = read(world.to_exabgp[0], buffer, sizeof(buffer));
+		if (n > 0) {
+			ck_assert_uint_lt(world.output_length + (size_t)n,
+			    OUTPUT_MAX);
+			memcpy(world.output + world.output_length, buffer,
+			    (size_t)n);
+			world.output_length += (size_t)n;
+			world.output[world.output_length] = '\0';
+		}
+		/* At most every route once, plus what sits in the pipe's
+		 * buffer below the high-water mark. */
+		ck_assert_uint_le(backend_exabgp_ops.undelivered(
+		    world.daemon.backend), MANY_SERVICES * MANY_PREFIXES +
+		    EXABGP_SPEAKER_HIGH_WATER / 40);
+	}
+	/* Then at full speed: converged, every route as its service is. */
+	for (int i = 0; i < 1000 && backend_exabgp_ops.undelivered(
+	    world.daemon.backend) > 0; i++)
+		advance_ms(10);
+	ck_assert_uint_eq(backend_exabgp_ops.undelivered(world.daemon.backend),
+	    0);
+	for (int s = 0; s < MANY_SERVICES; s++)
+		announced[s] = true;
+	assert_final_state(world.output, announced);
+}
+END_TEST
+
 /* An observer (what the control socket and metrics attach to) sees every
  * change the backend sees, and every reload with its outcome. */
 static struct {
@@ -399,6 +640,12 @@ main(void)
 	tcase_add_test(tcase, test_stop_drains_then_withdraws);
 	tcase_add_test(tcase, test_exabgp_shutdown_stops_at_once);
 	tcase_add_test(tcase, test_observers);
+	tcase_add_test(tcase, test_moved_prefix_a_first);
+	tcase_add_test(tcase, test_moved_prefix_b_first);
+	tcase_add_test(tcase, test_moved_prefix_old_owner_removed);
+	tcase_add_test(tcase, test_stalled_exabgp_gets_every_exit_withdraw);
+	tcase_add_test(tcase, test_slow_reader_converges);
+	tcase_set_timeout(tcase, 60);
 	suite_add_tcase(suite, tcase);
 	runner = srunner_create(suite);
 	srunner_run_all(runner, CK_NORMAL);
