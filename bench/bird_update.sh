@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
 done
 
 bench_init bird_update
-command -v bird >/dev/null || bench_die "BIRD 2 not installed (apt-get install bird2)"
+bench_need_programs ip bird birdc
 bench_netns site; SITE=$BENCH_NS
 bench_netns up; UP=$BENCH_NS
 ip link add bu-site netns "$SITE" type veth peer name bu-up netns "$UP" || bench_die "veth"

@@ -46,7 +46,8 @@ bird) ;;
 *) bench_die "--backend must be exabgp or bird" ;;
 esac
 BENCH_NAME=failover-$BACKEND
-[ "$(id -u)" = 0 ] || bench_die "must run as root"
+bench_need_root
+bench_need_programs ip "$LAB_BIRD" "$LAB_BIRDC" "$LAB_EXABGP" "$LAB_PYTHON" python3 curl
 LAB_QUIET=${LAB_QUIET:-1}
 
 BENCH_DIR=$(mktemp -d /tmp/anycheck-bench.failover.XXXXXX) || exit 1

@@ -28,10 +28,42 @@ bench_die() {
 	exit 1
 }
 
-# Create the temp dir and the cleanup trap: bench_init NAME.
+# bench_skip WHY: this machine cannot run the bench: log "SKIP: WHY" and
+# exit 77 (bench/smoke.sh and ctest report it as skipped). With
+# ANYCHECK_REQUIRE_INTEGRATION=1 (tests/run.sh, CI: root, every package
+# installed) a skip would hide a broken setup, so it is an error instead.
+bench_skip() {
+	if [ "${ANYCHECK_REQUIRE_INTEGRATION:-0}" = 1 ]; then
+		bench_die "$1; not skipped: ANYCHECK_REQUIRE_INTEGRATION=1"
+	fi
+	bench_log "SKIP: $1"
+	exit 77
+}
+
+# bench_need_root: skip unless running as root.
+bench_need_root() {
+	[ "$(id -u)" = 0 ] || bench_skip "needs root to create network namespaces"
+}
+
+# bench_need_programs PROGRAM...: skip unless every PROGRAM (a name looked
+# up in PATH, or a path) is there to run.
+bench_need_programs() {
+	local program missing=()
+	for program in "$@"; do
+		case $program in
+		*/*) [ -x "$program" ] || missing+=("$program") ;;
+		*) command -v "$program" >/dev/null || missing+=("$program") ;;
+		esac
+	done
+	[ ${#missing[@]} -eq 0 ] ||
+	    bench_skip "needs ${missing[*]}, not installed; helpers/install-deps.sh installs them"
+}
+
+# Create the temp dir and the cleanup trap: bench_init NAME (skips unless
+# root).
 bench_init() {
 	BENCH_NAME=$1
-	[ "$(id -u)" = 0 ] || bench_die "must run as root"
+	bench_need_root
 	BENCH_DIR=$(mktemp -d "/tmp/anycheck-bench.$1.XXXXXX") || exit 1
 	trap bench_cleanup EXIT
 	trap 'bench_cleanup; exit 130' INT

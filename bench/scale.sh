@@ -41,8 +41,8 @@ while [ $# -gt 0 ]; do
 done
 
 bench_init scale
+bench_need_programs ip nginx nsenter
 bench_build
-command -v nginx >/dev/null || bench_die "nginx not installed (apt-get install nginx-light)"
 
 # Each TCP check holds a socket while it runs: allow as many as we may.
 hard=$(ulimit -Hn)

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-	build-essential cmake pkg-config
+	build-essential clang cmake pkg-config
 	libjansson-dev libcurl4-openssl-dev check
 	bird2 exabgp iproute2 curl python3 nginx-light socat procps
 )

@@ -529,7 +529,9 @@ static enum conn_count_parse_result
 conn_count_parse(struct conn_counter *counter, size_t length)
 {
 	struct nlmsghdr *header = (struct nlmsghdr *)counter->buffer;
-	int remaining = (int)length;
+	/* Signed, and wider than NLMSG_OK's unsigned nlmsg_len (no sign
+	 * comparison): NLMSG_NEXT may take it below zero, which ends the walk. */
+	ssize_t remaining = (ssize_t)length;
 
 	for (; NLMSG_OK(header, remaining);
 	    header = NLMSG_NEXT(header, remaining)) {

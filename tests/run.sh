@@ -1,22 +1,33 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# The whole anycheck test suite: installs what it needs, builds twice (plain,
-# and with AddressSanitizer + UndefinedBehaviorSanitizer), runs every unit
-# test in both builds and every integration test (real BIRD and ExaBGP in
-# network namespaces) in the plain build. Needs root. Exits non-zero if any
-# test fails.
+# The whole anycheck test suite: installs what it needs, compiles the
+# daemons as a packager would (no tests, Release, gcc and clang), builds
+# twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer), runs
+# every unit test in both builds and every integration test (real BIRD and
+# ExaBGP in network namespaces) in the plain build. Every build treats
+# warnings as errors. Needs root. Exits non-zero if any test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash helpers/install-deps.sh
 
+# Everything the integration tests need is installed and we are root: a test
+# that would skip (exit 77) fails instead, saying why.
+export ANYCHECK_REQUIRE_INTEGRATION=1
+
 jobs=$(nproc)
+for cc in gcc clang; do
+	echo "== compile only: the daemons without tests (BUILD_TESTING=OFF), Release, $cc"
+	CC=$cc cmake -S . -B "build-packager-$cc" -DCMAKE_BUILD_TYPE=Release \
+		-DBUILD_TESTING=OFF -DANYCHECK_WERROR=ON >/dev/null
+	cmake --build "build-packager-$cc" -j"$jobs"
+done
 echo "== build (plain)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DANYCHECK_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 echo "== build (ASan + UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DANYCHECK_SANITIZE=ON \
-	-DANYCHECK_INTEGRATION_TESTS=OFF >/dev/null
+	-DANYCHECK_WERROR=ON -DANYCHECK_INTEGRATION_TESTS=OFF >/dev/null
 cmake --build build-asan -j"$jobs"
 
 status=0

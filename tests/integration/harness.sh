@@ -4,7 +4,8 @@
 #
 # Sourced. Each assertion prints "PASS name" or "FAIL name (why)"; finish
 # prints the closing "N passed, N failed" line CI reads and exits non-zero
-# when anything failed.
+# when anything failed. A test this machine cannot run (not root, a daemon
+# missing) exits 77, which ctest reports as skipped (harness_skip).
 
 passed=0
 failed=0
@@ -39,11 +40,37 @@ finish() {
 
 harness_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
-# harness_need_root: end the test with a FAIL unless it runs as root.
+# harness_skip WHY: end the test as skipped, printing "SKIP WHY" and exiting
+# 77 (ctest's SKIP_RETURN_CODE), because this machine cannot run it. With
+# ANYCHECK_REQUIRE_INTEGRATION=1 (tests/run.sh, CI: root, every package
+# installed) a skip would hide a broken setup, so it is a FAIL instead.
+harness_skip() {
+	if [ "${ANYCHECK_REQUIRE_INTEGRATION:-0}" = 1 ]; then
+		fail "setup" "$1; not skipped: ANYCHECK_REQUIRE_INTEGRATION=1"
+		finish
+	fi
+	echo "SKIP $1"
+	exit 77
+}
+
+# harness_need_root: skip the test unless it runs as root.
 harness_need_root() {
 	[ "$(id -u)" = 0 ] && return 0
-	fail "setup" "must run as root"
-	finish
+	harness_skip "needs root to create network namespaces"
+}
+
+# harness_need_programs PROGRAM...: skip the test unless every PROGRAM (a
+# name looked up in PATH, or a path) is there to run.
+harness_need_programs() {
+	local program missing=()
+	for program in "$@"; do
+		case $program in
+		*/*) [ -x "$program" ] || missing+=("$program") ;;
+		*) command -v "$program" >/dev/null || missing+=("$program") ;;
+		esac
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	harness_skip "needs ${missing[*]}, not installed; helpers/install-deps.sh installs them"
 }
 
 # harness_binary VAR PROGRAM: set and export VAR to the absolute path of

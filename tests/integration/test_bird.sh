@@ -50,6 +50,7 @@ url=http://192.0.2.1/
 proto=anycheck_web_v4
 
 harness_need_root
+harness_need_programs ip "$LAB_BIRD" "$LAB_BIRDC" "$LAB_PYTHON" curl
 harness_binary ANYCHECK_BIRD anycheck-bird
 
 # Seconds since a "date +%s.%N" stamp, as a number for awk comparisons.

@@ -38,6 +38,7 @@ url=http://192.0.2.1/
 hold_down=3
 
 harness_need_root
+harness_need_programs ip "$LAB_BIRD" "$LAB_BIRDC" "$LAB_PYTHON" curl ss
 harness_binary ANYCHECK_BIRD anycheck-bird
 
 anycheck_log() {

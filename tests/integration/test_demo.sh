@@ -30,10 +30,8 @@ repo=$(cd "$here/../.." && pwd)
 # shellcheck source=tests/integration/harness.sh
 . "$here/harness.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	fail "setup" "must run as root"
-	finish
-fi
+harness_need_root
+harness_need_programs ip bird birdc exabgp python3 curl
 BUILD_DIR=${BUILD_DIR:-$repo/build}
 ANYCHECK_BIRD=${ANYCHECK_BIRD:-$BUILD_DIR/anycheck-bird}
 ANYCHECK_EXABGP=${ANYCHECK_EXABGP:-$BUILD_DIR/anycheck-exabgp}

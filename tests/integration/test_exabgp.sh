@@ -31,6 +31,7 @@ repo=$(cd "$here/../.." && pwd)
 . "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 harness_need_root
+harness_need_programs ip "$LAB_BIRD" "$LAB_BIRDC" "$LAB_PYTHON" curl "$LAB_EXABGP"
 # ExaBGP's "run" wants an absolute path: harness_binary gives one.
 harness_binary ANYCHECK_EXABGP anycheck-exabgp
 

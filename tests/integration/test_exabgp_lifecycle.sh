@@ -38,6 +38,7 @@ repo=$(cd "$here/../.." && pwd)
 . "$here/harness.sh"
 
 harness_need_root
+harness_need_programs ip "$LAB_BIRD" "$LAB_BIRDC" "$LAB_PYTHON" curl ss "$LAB_EXABGP"
 harness_binary ANYCHECK_EXABGP anycheck-exabgp
 export LAB_EXABGP_LOG_LEVEL=DEBUG LAB_QUIET=${LAB_QUIET:-1}
 

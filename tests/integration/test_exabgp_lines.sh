@@ -22,6 +22,10 @@
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# For harness_need_root and harness_need_programs (skips); this test keeps
+# its own pass/fail below, which harness_skip's FAIL then uses.
+# shellcheck source=tests/integration/harness.sh
+. "$HERE/harness.sh"
 BUILD_DIR=${1:-${ANYCHECK_BUILD_DIR:-$HERE/../../build}}
 RENDER=$BUILD_DIR/exabgp_render_sample
 NS_A=ac-lines-$$-a
@@ -64,10 +68,9 @@ trap 'exit 130' INT TERM
 
 die() { echo "FAIL: $*"; failed=$((failed + 1)); echo "$passed passed, $failed failed"; exit 1; }
 
-[ "$(id -u)" = 0 ] || die "must run as root"
+harness_need_root
+harness_need_programs ip exabgp bird birdc
 [ -x "$RENDER" ] || die "missing $RENDER (build the project first)"
-command -v exabgp >/dev/null || die "exabgp not installed"
-command -v bird >/dev/null || die "bird not installed"
 
 WORK=$(mktemp -d /tmp/ac-lines.XXXXXX)
 chmod 755 "$WORK"
