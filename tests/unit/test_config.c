@@ -1052,11 +1052,13 @@ START_TEST(test_config_diff)
 	ck_assert(config_service_equal(&a->services[0], &b->services[1]));
 	ck_assert(!config_service_equal(&a->services[1], &b->services[2]));
 	/* A different local_as changes every service. */
-	b->has_local_as = true;
-	b->local_as = 65009;
-	n = config_diff(a, b, &diff);
-	ck_assert_int_eq(diff[1].change, CONFIG_SERVICE_CHANGED);
+	struct config *c = load_ok("{\"local_as\": 65009, \"services\": ["
+	    "{\"name\": \"same\", \"prefixes\": [\"192.0.2.1/32\"], \"checks\": "
+	    "[{\"type\": \"exec\", \"command\": [\"/bin/true\"]}]}]}");
+	n = config_diff(a, c, &diff);
+	ck_assert_int_eq(diff[0].change, CONFIG_SERVICE_CHANGED);
 	free(diff);
+	config_free(c);
 	/* The same config: everything unchanged. */
 	n = config_diff(a, a, &diff);
 	for (size_t i = 0; i < n; i++)
