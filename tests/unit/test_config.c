@@ -92,7 +92,13 @@ START_TEST(test_full_config_file)
 	ck_assert_uint_eq(config->defaults.fall, 5);
 	ck_assert_str_eq(config->bird_socket, "/tmp/bird-test.ctl");
 	ck_assert_str_eq(config->control_socket, "/tmp/anycheck-test.sock");
-	ck_assert_uint_eq(config->service_count, 2);
+	ck_assert_double_eq(config->defaults.hold_down, 20);
+	ck_assert_double_eq(config->defaults.flap_window, 600);
+	ck_assert_double_eq(config->defaults.hold_down_max, 400);
+	ck_assert_double_eq(config->default_drain.seconds, 40);
+	ck_assert_double_eq(config->bird_verify_interval, 15);
+	ck_assert_str_eq(config->bird_include_file, "/tmp/anycheck-test.conf");
+	ck_assert_uint_eq(config->service_count, 3);
 
 	web = config_find_service(config, "web-front");
 	ck_assert_ptr_eq(web, &config->services[0]);
@@ -162,7 +168,13 @@ START_TEST(test_full_config_file)
 	ck_assert_str_eq(web->bird_protocol_ipv6, "web6");
 
 	dns = config_find_service(config, "dns");
-	ck_assert_ptr_eq(dns, &config->services[1]);
+	ck_assert_ptr_eq(dns, &config->services[2]);
+	/* Inherited from defaults: anti-flap and the whole drain block. */
+	ck_assert_double_eq(dns->timing.hold_down, 20);
+	ck_assert_double_eq(dns->timing.hold_down_max, 400);
+	ck_assert_double_eq(dns->drain.seconds, 40);
+	ck_assert_uint_eq(dns->drain.port_count, 1);
+	ck_assert_uint_eq(dns->drain.ports[0], 443);
 	ck_assert_int_eq(dns->require, REQUIRE_ANY);
 	ck_assert_uint_eq(dns->require_count, 1);
 	ck_assert_double_eq(dns->timing.interval, 2.5);
