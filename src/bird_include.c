@@ -50,26 +50,6 @@
 #include "bird_include.h"
 #include "log.h"
 
-bool
-bird_protocol_name_valid(const char *name)
-{
-	size_t length;
-
-	if (name == NULL || name[0] == '\0')
-		return false;
-	if (!(name[0] == '_' || (name[0] >= 'a' && name[0] <= 'z') ||
-	    (name[0] >= 'A' && name[0] <= 'Z')))
-		return false;
-	for (length = 0; name[length] != '\0'; length++) {
-		char c = name[length];
-
-		if (!(c == '_' || (c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
-			return false;
-	}
-	return length <= BIRD_SYMBOL_MAX;
-}
-
 /* The config path goes into a comment: keep it on one line. */
 static void
 bird_include_write_comment_text(FILE *out, const char *text)

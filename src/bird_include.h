@@ -17,14 +17,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "bird_names.h"
 #include "config.h"
 
 /* Names the generated file defines besides the static protocols. */
 #define BIRD_INCLUDE_EXPORT_FILTER "anycheck_export"
 #define BIRD_INCLUDE_EXPORT_FUNCTION "anycheck_export_attributes"
-
-/* BIRD's longest symbol (conf/cf-lex.l, SYM_MAX_LEN). */
-#define BIRD_SYMBOL_MAX 64
 
 /* The protocols of one (service, family): the base name announces the UP
  * attributes, the others a variant's, named base + suffix. */
@@ -46,10 +44,6 @@ struct bird_include_options {
 	bool (*enabled)(const char *protocol, void *arg);
 	void *arg;
 };
-
-/* Is name usable as a BIRD protocol name ([A-Za-z_][A-Za-z0-9_]*, at most
- * 64 characters)? Such a name is also safe to send quoted to "enable". */
-bool bird_protocol_name_valid(const char *name);
 
 /* The suffix of a variant's protocol name ("" for UP). */
 const char *bird_variant_suffix(enum bird_variant variant);

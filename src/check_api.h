@@ -70,7 +70,8 @@ struct check_ops {
 	/* Fill config->data and config->description from the JSON object;
 	 * report problems through the parser and return -1. The common keys
 	 * "type" and "timeout" are handled by the caller; parse must reject
-	 * any other key it does not know. */
+	 * any other key it does not know. Read values through the
+	 * config_json.h getters (they record them for reloads). */
 	int (*parse)(struct check_config *config, json_t *object,
 	    struct config_parser *parser);
 	/* Begin a run. Must end, now or later, in exactly one check_done().
@@ -80,8 +81,10 @@ struct check_ops {
 	 * (kill and reap children, close sockets, remove curl handles). */
 	void (*cancel)(struct check *check);
 	void (*free_config)(void *data);
-	/* Are two parsed configs of this type the same (for reloads)? */
-	bool (*equal)(const void *a, const void *b);
+	/* No "equal": parse reads through the config_json.c getters, which
+	 * record every value into the service's canonical form, and reloads
+	 * compare that (config_diff.c). A value parse reads another way must
+	 * be recorded with config_canonical_set. */
 };
 
 const struct check_ops *check_ops_find(const char *type);

@@ -403,23 +403,10 @@ check_exec_free_config(void *data)
 	free(exec);
 }
 
-static bool
-check_exec_equal(const void *a, const void *b)
-{
-	const struct check_exec_config *x = a, *y = b;
-	size_t i;
-
-	for (i = 0; x->argv[i] != NULL && y->argv[i] != NULL; i++)
-		if (strcmp(x->argv[i], y->argv[i]) != 0)
-			return false;
-	return x->argv[i] == NULL && y->argv[i] == NULL;
-}
-
 const struct check_ops check_exec_ops = {
 	.type = "exec",
 	.parse = check_exec_parse,
 	.start = check_exec_start,
 	.cancel = check_exec_cancel,
 	.free_config = check_exec_free_config,
-	.equal = check_exec_equal,
 };

@@ -96,19 +96,10 @@ check_file_free_config(void *data)
 	free(file);
 }
 
-static bool
-check_file_equal(const void *a, const void *b)
-{
-	const struct check_file_config *x = a, *y = b;
-
-	return strcmp(x->path, y->path) == 0 && x->absent == y->absent;
-}
-
 const struct check_ops check_file_ops = {
 	.type = "file",
 	.parse = check_file_parse,
 	.start = check_file_start,
 	.cancel = check_file_cancel,
 	.free_config = check_file_free_config,
-	.equal = check_file_equal,
 };

@@ -163,6 +163,8 @@ check_http_parse_headers(struct config_parser *parser, json_t *object,
 		http->headers = list;
 	}
 	config_path_pop(parser, saved);
+	/* Read without a getter: recorded here for reloads (config_diff.c). */
+	config_canonical_set(parser, "headers", json_deep_copy(headers));
 	return problems > 0 ? -1 : 0;
 }
 
@@ -205,6 +207,8 @@ check_http_parse_status(struct config_parser *parser, json_t *object,
 	}
 	snprintf(http->expect_status_text + length, size - length, "]");
 	config_path_pop(parser, saved);
+	/* Read without a getter: recorded here for reloads (config_diff.c). */
+	config_canonical_set(parser, "expect_status", json_deep_copy(statuses));
 	return problems > 0 ? -1 : 0;
 }
 
@@ -291,40 +295,6 @@ check_http_free_config(void *data)
 	free(http->expect_body);
 	curl_slist_free_all(http->resolve);
 	free(http);
-}
-
-static bool
-check_http_string_equal(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-static bool
-check_http_list_equal(const struct curl_slist *a, const struct curl_slist *b)
-{
-	for (; a != NULL && b != NULL; a = a->next, b = b->next)
-		if (strcmp(a->data, b->data) != 0)
-			return false;
-	return a == NULL && b == NULL;
-}
-
-static bool
-check_http_equal(const void *a, const void *b)
-{
-	const struct check_http_config *x = a, *y = b;
-
-	return strcmp(x->url, y->url) == 0 &&
-	    strcmp(x->method, y->method) == 0 &&
-	    check_http_list_equal(x->headers, y->headers) &&
-	    x->expect_status_count == y->expect_status_count &&
-	    (x->expect_status_count == 0 || memcmp(x->expect_status,
-	    y->expect_status, x->expect_status_count *
-	    sizeof(*x->expect_status)) == 0) &&
-	    check_http_string_equal(x->expect_body, y->expect_body) &&
-	    x->tls_verify == y->tls_verify &&
-	    check_http_list_equal(x->resolve, y->resolve);
 }
 
 /* The engine: curl's multi handle on our loop. */
@@ -673,5 +643,4 @@ const struct check_ops check_http_ops = {
 	.start = check_http_start,
 	.cancel = check_http_cancel,
 	.free_config = check_http_free_config,
-	.equal = check_http_equal,
 };

@@ -324,29 +324,10 @@ check_tcp_free_config(void *data)
 	free(tcp);
 }
 
-static bool
-check_tcp_string_equal(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-static bool
-check_tcp_equal(const void *a, const void *b)
-{
-	const struct check_tcp_config *x = a, *y = b;
-
-	return strcmp(x->host, y->host) == 0 && x->port == y->port &&
-	    check_tcp_string_equal(x->send, y->send) &&
-	    check_tcp_string_equal(x->expect, y->expect);
-}
-
 const struct check_ops check_tcp_ops = {
 	.type = "tcp",
 	.parse = check_tcp_parse,
 	.start = check_tcp_start,
 	.cancel = check_tcp_cancel,
 	.free_config = check_tcp_free_config,
-	.equal = check_tcp_equal,
 };

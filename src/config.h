@@ -8,6 +8,13 @@
  * disturbs what is running. Every problem is reported as
  * "FILE:LINE:COLUMN: path.to.key: what is wrong" and all problems of a file
  * are reported at once.
+ *
+ * Where things live: config_parse.c reads the JSON into these structs
+ * (defaults, inheritance, validation), config_attributes.c the BGP
+ * attribute sets, config_diff.c compares configs for reloads, config_json.c
+ * holds the typed getters, error locations and canonical-form recording
+ * shared with the check types, and bird_names.c the BIRD protocol naming
+ * rules.
  */
 #ifndef ANYCHECK_CONFIG_H
 #define ANYCHECK_CONFIG_H
@@ -17,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "name_index.h"
 #include "prefix.h"
 
 struct check_ops;
@@ -113,9 +121,14 @@ struct service_config {
 	enum on_exit_action on_exit;
 	char **exabgp_neighbors;
 	size_t exabgp_neighbor_count;
-	/* BIRD static protocol names per family (defaults derived from name). */
+	/* BIRD static protocol names per family (bird_names.c). */
 	char *bird_protocol_ipv4;
 	char *bird_protocol_ipv6;
+	/* Every value the loader read for this service, after defaults and
+	 * inheritance (local_as included), as compact JSON with sorted keys:
+	 * what config_service_equal compares. NULL when not loaded from a
+	 * file (then it equals nothing). See config_diff.c. */
+	char *canonical;
 };
 
 struct config {
@@ -132,6 +145,12 @@ struct config {
 	char *control_socket;       /* default /run/anycheck/anycheck.sock */
 	struct service_config *services;
 	size_t service_count;
+	/* Service name -> struct service_config *, for lookups by name. */
+	struct name_index service_index;
+	/* The top-level keys that do not flow into services, flattened
+	 * ("bird.socket": value), as the loader read them: what
+	 * config_diff_globals compares. */
+	json_t *canonical_globals;
 };
 
 /* All problems found while loading one file, in order. */
@@ -155,11 +174,9 @@ void config_errors_clear(struct config_errors *errors);
 /* Log every error with log_error. */
 void config_errors_log(const struct config_errors *errors);
 
-/* Are two announcement attribute sets the same? */
-bool config_announce_equal(const struct announce_attributes *a,
-    const struct announce_attributes *b);
-/* Are two services configured identically (checks compared by their
- * ops->equal)? A reload leaves such a service alone. */
+/* Are two services configured identically: the same canonical form, so
+ * every value read for them (checks included, and the local_as rendered
+ * into their AS paths) is the same? A reload leaves such a service alone. */
 bool config_service_equal(const struct service_config *a,
     const struct service_config *b);
 
@@ -178,14 +195,42 @@ struct config_diff_entry {
 };
 
 /* Compare two configs service by service: the services of new_config in
- * order, then those removed. A change of local_as changes every service
- * (it is part of the rendered AS path). Returns the count; *out is owned
- * by the caller (free). */
+ * order, then those removed. A change of local_as, or of any inherited
+ * top-level key, changes every service inheriting it (it is part of each
+ * service's canonical form). Returns the count; *out is owned by the
+ * caller (free). O(services). */
 size_t config_diff(const struct config *old_config,
     const struct config *new_config, struct config_diff_entry **out);
 const char *config_change_name(enum config_change change);
 
-/* Find a service by name; NULL if none. */
+/* How a change of a top-level key can take effect. */
+enum config_apply {
+	CONFIG_APPLY_LIVE,          /* a reload applies it */
+	CONFIG_APPLY_RESTART,       /* only a restart does */
+};
+
+/* One top-level key that differs between two configs. */
+struct config_global_change {
+	const char *key;            /* dotted: "bird.socket" */
+	enum config_apply apply;
+};
+
+/* List the top-level keys (those that do not flow into services: bird.*,
+ * control.*) whose values differ between old_config and new_config, in key
+ * order, at most max of them into out. Returns how many differ (which may
+ * exceed max). Keys are static strings, or for keys unknown to the
+ * classification (applied on RESTART) point into one of the configs. */
+size_t config_diff_globals(const struct config *old_config,
+    const struct config *new_config, struct config_global_change *out,
+    size_t max);
+/* How a change of the dotted top-level key takes effect; false (and
+ * *apply = CONFIG_APPLY_RESTART) for a key the classification lacks. */
+bool config_global_classify(const char *key, enum config_apply *apply);
+/* "live" or "restart". */
+const char *config_apply_name(enum config_apply apply);
+
+/* Find a service by name (hashed); NULL if none. The config must come from
+ * config_load or config_load_text. */
 const struct service_config *config_find_service(const struct config *config,
     const char *name);
 

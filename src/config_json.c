@@ -8,6 +8,11 @@
  * source text along that path to turn it into a line and column. The scan
  * only runs when there is an error to report, and it only has to handle text
  * jansson already accepted.
+ *
+ * The getters also record each value they accept into parser->canonical,
+ * the canonical form a reload compares (config_diff.c): recording lives in
+ * the one place every value passes through, so no parse function has to
+ * remember to do it.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -87,6 +92,46 @@ config_path_pop(struct config_parser *parser, size_t saved_length)
 		parser->path[saved_length] = '\0';
 }
 
+struct config_scope
+config_scope_enter(struct config_parser *parser, const char *key)
+{
+	struct config_scope scope = {
+		.path_length = config_path_push_key(parser, key),
+		.canonical = parser->canonical,
+	};
+	json_t *child;
+
+	if (parser->canonical != NULL) {
+		child = json_object_get(parser->canonical, key);
+		if (!json_is_object(child)) {
+			child = json_object();
+			json_object_set_new(parser->canonical, key, child);
+		}
+		parser->canonical = child;
+	}
+	return scope;
+}
+
+void
+config_scope_leave(struct config_parser *parser, struct config_scope scope)
+{
+	config_path_pop(parser, scope.path_length);
+	parser->canonical = scope.canonical;
+}
+
+void
+config_canonical_set(struct config_parser *parser, const char *key,
+    json_t *value)
+{
+	if (value == NULL)
+		return;
+	if (parser->canonical == NULL) {
+		json_decref(value);
+		return;
+	}
+	json_object_set_new(parser->canonical, key, value);
+}
+
 int
 config_reject_unknown_keys(struct config_parser *parser, json_t *object,
     const char *const *allowed)
@@ -147,6 +192,7 @@ config_get_string(struct config_parser *parser, json_t *object,
 		return -1;
 	}
 	*out = json_string_value(value);
+	config_canonical_set(parser, key, json_string(*out));
 	return 1;
 }
 
@@ -164,6 +210,7 @@ config_get_bool(struct config_parser *parser, json_t *object,
 		return -1;
 	}
 	*out = json_is_true(value);
+	config_canonical_set(parser, key, json_boolean(*out));
 	return 1;
 }
 
@@ -184,6 +231,7 @@ config_get_integer(struct config_parser *parser, json_t *object,
 		return -1;
 	}
 	*out = json_integer_value(value);
+	config_canonical_set(parser, key, json_integer(*out));
 	return 1;
 }
 
@@ -203,6 +251,7 @@ config_get_seconds(struct config_parser *parser, json_t *object,
 		return -1;
 	}
 	*out = json_number_value(value);
+	config_canonical_set(parser, key, json_real(*out));
 	return 1;
 }
 
@@ -243,6 +292,7 @@ config_get_string_array(struct config_parser *parser, json_t *object,
 	}
 	*out = strings;
 	*count = json_array_size(value);
+	config_canonical_set(parser, key, json_deep_copy(value));
 	return 1;
 }
 

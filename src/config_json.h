@@ -8,6 +8,12 @@
  * helpers in their parse functions so every error reads the same way:
  * "FILE:LINE:COLUMN: services[0].checks[1].port: must be an integer between
  * 1 and 65535".
+ *
+ * The same getters record every value they accept into the parser's
+ * canonical form (parser->canonical, a jansson object mirroring the current
+ * JSON object), so what a reload compares is produced by the code that
+ * reads the values: a key cannot be parsed and yet left out of the
+ * comparison (see config_diff.c).
  */
 #ifndef ANYCHECK_CONFIG_JSON_H
 #define ANYCHECK_CONFIG_JSON_H
@@ -25,6 +31,16 @@ struct config_parser {
 	const char *text;
 	struct config_errors *errors;
 	char path[CONFIG_PATH_MAX]; /* e.g. "services[0].checks[1]" */
+	/* The canonical object of the JSON object being read: every getter
+	 * that accepts a value records it here under its key. NULL: record
+	 * nothing (a check type parsed outside a config, say). */
+	json_t *canonical;
+};
+
+/* Where a descent into a sub-object started, to come back to. */
+struct config_scope {
+	size_t path_length;
+	json_t *canonical;
 };
 
 /* Report a problem with key (NULL: the current object itself) under the
@@ -38,14 +54,30 @@ size_t config_path_push_key(struct config_parser *parser, const char *key);
 size_t config_path_push_index(struct config_parser *parser, size_t index);
 void config_path_pop(struct config_parser *parser, size_t saved_length);
 
+/* Descend into the object at key: the error path gets ".key" and the
+ * canonical form moves to its child object key (created when absent, kept
+ * when inherited, so keys read below override inherited ones one by one).
+ * Every parse of a sub-object's keys goes through this pair. */
+struct config_scope config_scope_enter(struct config_parser *parser,
+    const char *key);
+void config_scope_leave(struct config_parser *parser,
+    struct config_scope scope);
+/* Record value (a new reference, stolen; NULL is ignored) under key of the
+ * current canonical object, replacing what was there. For values read
+ * without a getter, and for values normalised after reading. */
+void config_canonical_set(struct config_parser *parser, const char *key,
+    json_t *value);
+
 /* Report every key of object not in allowed (NULL-terminated) as unknown.
  * Returns the number of unknown keys. */
 int config_reject_unknown_keys(struct config_parser *parser, json_t *object,
     const char *const *allowed);
 
 /* Typed getters. Each returns 1 when the key was present and valid (value
- * stored), 0 when absent (*out untouched), -1 when present but invalid (an
- * error was reported). "required" variants report absence as an error. */
+ * stored, and recorded in the canonical form), 0 when absent (*out
+ * untouched), -1 when present but invalid (an error was reported).
+ * "required" variants report absence as an error. Seconds are recorded as
+ * reals, so 1 and 1.0 compare equal. */
 int config_get_string(struct config_parser *parser, json_t *object,
     const char *key, bool required, const char **out);
 int config_get_bool(struct config_parser *parser, json_t *object,

@@ -92,7 +92,13 @@ START_TEST(test_full_config_file)
 	ck_assert_uint_eq(config->defaults.fall, 5);
 	ck_assert_str_eq(config->bird_socket, "/tmp/bird-test.ctl");
 	ck_assert_str_eq(config->control_socket, "/tmp/anycheck-test.sock");
-	ck_assert_uint_eq(config->service_count, 2);
+	ck_assert_double_eq(config->defaults.hold_down, 20);
+	ck_assert_double_eq(config->defaults.flap_window, 600);
+	ck_assert_double_eq(config->defaults.hold_down_max, 400);
+	ck_assert_double_eq(config->default_drain.seconds, 40);
+	ck_assert_double_eq(config->bird_verify_interval, 15);
+	ck_assert_str_eq(config->bird_include_file, "/tmp/anycheck-test.conf");
+	ck_assert_uint_eq(config->service_count, 3);
 
 	web = config_find_service(config, "web-front");
 	ck_assert_ptr_eq(web, &config->services[0]);
@@ -162,7 +168,13 @@ START_TEST(test_full_config_file)
 	ck_assert_str_eq(web->bird_protocol_ipv6, "web6");
 
 	dns = config_find_service(config, "dns");
-	ck_assert_ptr_eq(dns, &config->services[1]);
+	ck_assert_ptr_eq(dns, &config->services[2]);
+	/* Inherited from defaults: anti-flap and the whole drain block. */
+	ck_assert_double_eq(dns->timing.hold_down, 20);
+	ck_assert_double_eq(dns->timing.hold_down_max, 400);
+	ck_assert_double_eq(dns->drain.seconds, 40);
+	ck_assert_uint_eq(dns->drain.port_count, 1);
+	ck_assert_uint_eq(dns->drain.ports[0], 443);
 	ck_assert_int_eq(dns->require, REQUIRE_ANY);
 	ck_assert_uint_eq(dns->require_count, 1);
 	ck_assert_double_eq(dns->timing.interval, 2.5);
@@ -1052,11 +1064,13 @@ START_TEST(test_config_diff)
 	ck_assert(config_service_equal(&a->services[0], &b->services[1]));
 	ck_assert(!config_service_equal(&a->services[1], &b->services[2]));
 	/* A different local_as changes every service. */
-	b->has_local_as = true;
-	b->local_as = 65009;
-	n = config_diff(a, b, &diff);
-	ck_assert_int_eq(diff[1].change, CONFIG_SERVICE_CHANGED);
+	struct config *c = load_ok("{\"local_as\": 65009, \"services\": ["
+	    "{\"name\": \"same\", \"prefixes\": [\"192.0.2.1/32\"], \"checks\": "
+	    "[{\"type\": \"exec\", \"command\": [\"/bin/true\"]}]}]}");
+	n = config_diff(a, c, &diff);
+	ck_assert_int_eq(diff[0].change, CONFIG_SERVICE_CHANGED);
 	free(diff);
+	config_free(c);
 	/* The same config: everything unchanged. */
 	n = config_diff(a, a, &diff);
 	for (size_t i = 0; i < n; i++)

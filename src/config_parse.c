@@ -7,12 +7,22 @@
  * stopping at the first: an operator fixing a file wants the whole list.
  * The result is all or nothing: a config with any error is freed and never
  * handed out, so a running daemon only ever swaps in a config that passed.
+ * This file holds the top level, services, timing, checks and drain blocks;
+ * attribute sets are in config_attributes.c, BIRD protocol names in
+ * bird_names.c.
  *
  * Timing keys inherit built-in values, then "defaults", then the service's
  * own keys. fast_interval may not be set above interval at the same level;
  * an inherited fast_interval above a service's (shorter) interval is
  * lowered to that interval instead, so "defaults" can be shared by fast and
  * slow services alike.
+ *
+ * While reading, the getters record every value into a canonical form
+ * (config_json.c). What services inherit (local_as, drain_on_exit,
+ * on_exit, "defaults") is recorded into build->inherited, which each
+ * service's canonical form starts from; everything else at the top level
+ * (bird, control) into the globals, flattened into
+ * config->canonical_globals. config_diff.c compares the two.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,8 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bird_names.h"
 #include "check_api.h"
 #include "config.h"
+#include "config_build.h"
 #include "config_json.h"
 #include "log.h"
 
@@ -30,9 +42,6 @@
 #define CONFIG_DEFAULT_CONTROL_SOCKET "/run/anycheck/anycheck.sock"
 /* Service names end up inside BIRD protocol names and log lines. */
 #define CONFIG_SERVICE_NAME_MAX 48
-/* BIRD's limit on symbol names (SYM_MAX_LEN). */
-#define CONFIG_BIRD_SYMBOL_MAX 64
-#define CONFIG_AS_PATH_PREPEND_MAX 32
 #define CONFIG_SECONDS_MIN 0.01
 #define CONFIG_SECONDS_MAX 3600.0
 #define CONFIG_RISE_FALL_MAX 100
@@ -41,8 +50,6 @@
 #define CONFIG_DRAIN_SECONDS_DEFAULT 30.0
 #define CONFIG_DRAIN_SECONDS_MAX 86400.0
 #define CONFIG_CONNECTIONS_MAX 100000000
-/* RFC 8326 GRACEFUL_SHUTDOWN, added to every drain announcement. */
-static const struct community config_graceful_shutdown = { 65535, 0 };
 
 static const struct timing_config config_builtin_timing = {
 	.interval = 1.0,
@@ -81,22 +88,7 @@ static const char *const config_service_keys[] = {
 	"maintenance_file", "announce", "down", "disabled", "drain",
 	"drain_on_exit", "on_exit", "exabgp", "bird", NULL,
 };
-static const char *const config_announce_keys[] = {
-	"next_hop", "med", "local_preference", "communities",
-	"large_communities", "extended_communities", "as_path_prepend",
-	"path_id", NULL,
-};
-static const char *const config_next_hop_keys[] = { "ipv4", "ipv6", NULL };
 static const char *const config_exabgp_keys[] = { "neighbors", NULL };
-static const char *const config_service_bird_keys[] = {
-	"protocol", "protocol_ipv4", "protocol_ipv6", NULL,
-};
-
-struct config_build {
-	struct config_parser parser;
-	struct config *config;
-	bool local_as_given;    /* even if invalid: avoids a second error */
-};
 
 void
 config_errors_init(struct config_errors *errors)
@@ -122,7 +114,7 @@ config_errors_log(const struct config_errors *errors)
 }
 
 /* Is value at key an object? Report it if present and not. */
-static json_t *
+json_t *
 config_get_object(struct config_parser *parser, json_t *parent,
     const char *key)
 {
@@ -160,6 +152,27 @@ config_parse_anti_flap(struct config_parser *parser, json_t *object,
 		timing->hold_down_max = timing->hold_down;
 }
 
+/* The getters recorded the keys given here; the resolved values (built-in,
+ * inherited, clamped) replace them, so that a value written out and the
+ * same value inherited compare equal. Only precision: a value left out here
+ * is still recorded by its getter whenever it is given. */
+static void
+config_record_timing(struct config_parser *parser,
+    const struct timing_config *timing)
+{
+	config_canonical_set(parser, "interval", json_real(timing->interval));
+	config_canonical_set(parser, "fast_interval",
+	    json_real(timing->fast_interval));
+	config_canonical_set(parser, "timeout", json_real(timing->timeout));
+	config_canonical_set(parser, "rise", json_integer(timing->rise));
+	config_canonical_set(parser, "fall", json_integer(timing->fall));
+	config_canonical_set(parser, "hold_down", json_real(timing->hold_down));
+	config_canonical_set(parser, "flap_window",
+	    json_real(timing->flap_window));
+	config_canonical_set(parser, "hold_down_max",
+	    json_real(timing->hold_down_max));
+}
+
 /* Read the timing keys of object over the inherited values in timing. */
 static void
 config_parse_timing(struct config_parser *parser, json_t *object,
@@ -182,13 +195,14 @@ config_parse_timing(struct config_parser *parser, json_t *object,
 		timing->fall = (unsigned)count;
 
 	config_parse_anti_flap(parser, object, timing);
-	if (interval_found == -1 || timing->fast_interval <= timing->interval)
-		return;
-	if (fast_found == 1)
-		config_error(parser, "fast_interval",
-		    "must not exceed interval (%g)", timing->interval);
-	else
-		timing->fast_interval = timing->interval;
+	if (interval_found != -1 && timing->fast_interval > timing->interval) {
+		if (fast_found == 1)
+			config_error(parser, "fast_interval",
+			    "must not exceed interval (%g)", timing->interval);
+		else
+			timing->fast_interval = timing->interval;
+	}
+	config_record_timing(parser, timing);
 }
 
 static void
@@ -197,19 +211,20 @@ config_parse_socket(struct config_parser *parser, json_t *root,
 {
 	json_t *object = config_get_object(parser, root, key);
 	const char *socket = fallback;
-	size_t saved;
+	struct config_scope scope = config_scope_enter(parser, key);
 
 	if (object != NULL) {
-		saved = config_path_push_key(parser, key);
 		config_reject_unknown_keys(parser, object, config_socket_keys);
 		if (config_get_string(parser, object, "socket", false,
 		    &socket) == 1 && socket[0] == '\0') {
 			config_error(parser, "socket", "must not be empty");
 			socket = fallback;
 		}
-		config_path_pop(parser, saved);
 	}
 	*out = xstrdup(socket);
+	/* Resolved: the default written out is no change. */
+	config_canonical_set(parser, "socket", json_string(socket));
+	config_scope_leave(parser, scope);
 }
 
 /* The top-level "bird" block: the control socket, how often
@@ -221,12 +236,11 @@ config_parse_bird(struct config_parser *parser, json_t *root,
 {
 	json_t *object = config_get_object(parser, root, "bird");
 	const char *socket = CONFIG_DEFAULT_BIRD_SOCKET;
+	struct config_scope scope = config_scope_enter(parser, "bird");
 	const char *include;
-	size_t saved;
 
 	config->bird_verify_interval = CONFIG_DEFAULT_BIRD_VERIFY_INTERVAL;
 	if (object != NULL) {
-		saved = config_path_push_key(parser, "bird");
 		config_reject_unknown_keys(parser, object, config_bird_keys);
 		if (config_get_string(parser, object, "socket", false,
 		    &socket) == 1 && socket[0] == '\0') {
@@ -243,9 +257,13 @@ config_parse_bird(struct config_parser *parser, json_t *root,
 			else
 				config->bird_include_file = xstrdup(include);
 		}
-		config_path_pop(parser, saved);
 	}
 	config->bird_socket = xstrdup(socket);
+	/* Resolved: a default written out is no change. */
+	config_canonical_set(parser, "socket", json_string(socket));
+	config_canonical_set(parser, "verify_interval",
+	    json_real(config->bird_verify_interval));
+	config_scope_leave(parser, scope);
 }
 
 static bool
@@ -273,28 +291,30 @@ static void
 config_parse_name(struct config_build *build, json_t *object, size_t index)
 {
 	struct config_parser *parser = &build->parser;
+	struct config *config = build->config;
+	const struct service_config *first;
 	const char *name;
 
 	if (config_get_string(parser, object, "name", true, &name) != 1 ||
 	    !config_service_name_valid(parser, name))
 		return;
-	for (size_t i = 0; i < index; i++) {
-		if (build->config->services[i].name != NULL &&
-		    strcmp(build->config->services[i].name, name) == 0) {
-			config_error(parser, "name",
-			    "duplicate service name \"%s\" (first used by "
-			    "services[%zu])", name, i);
-			return;
-		}
+	first = name_index_get(&config->service_index, name);
+	if (first != NULL) {
+		config_error(parser, "name", "duplicate service name \"%s\" "
+		    "(first used by services[%zu])", name,
+		    (size_t)(first - config->services));
+		return;
 	}
-	build->config->services[index].name = xstrdup(name);
+	config->services[index].name = xstrdup(name);
+	name_index_put(&config->service_index, config->services[index].name,
+	    &config->services[index]);
 }
 
 static void
 config_parse_prefixes(struct config_parser *parser, json_t *object,
     struct service_config *service)
 {
-	json_t *array = json_object_get(object, "prefixes"), *element;
+	json_t *array = json_object_get(object, "prefixes"), *element, *recorded;
 	size_t index, saved, *origin;
 
 	if (array == NULL) {
@@ -345,6 +365,11 @@ config_parse_prefixes(struct config_parser *parser, json_t *object,
 	}
 	config_path_pop(parser, saved);
 	free(origin);
+	recorded = json_array();
+	for (size_t i = 0; i < service->prefix_count; i++)
+		json_array_append_new(recorded,
+		    json_string(service->prefixes[i].text));
+	config_canonical_set(parser, "prefixes", recorded);
 }
 
 static void
@@ -372,6 +397,7 @@ config_parse_check(struct config_parser *parser, json_t *object,
 	check->timeout = inherited_timeout;
 	config_get_seconds(parser, object, "timeout", false,
 	    CONFIG_SECONDS_MIN, CONFIG_SECONDS_MAX, &check->timeout);
+	config_canonical_set(parser, "timeout", json_real(check->timeout));
 	errors_before = parser->errors->count;
 	if (ops->parse(check, object, parser) == -1 &&
 	    parser->errors->count == errors_before)
@@ -382,7 +408,8 @@ static void
 config_parse_checks(struct config_parser *parser, json_t *object,
     struct service_config *service)
 {
-	json_t *array = json_object_get(object, "checks"), *element;
+	json_t *array = json_object_get(object, "checks"), *element, *recorded;
+	json_t *service_canonical = parser->canonical;
 	size_t index, saved;
 
 	if (array == NULL) {
@@ -396,16 +423,26 @@ config_parse_checks(struct config_parser *parser, json_t *object,
 	}
 	service->checks = xcalloc(json_array_size(array),
 	    sizeof(*service->checks));
+	recorded = json_array();
 	saved = config_path_push_key(parser, "checks");
 	json_array_foreach(array, index, element) {
 		size_t at = config_path_push_index(parser, index);
+		json_t *check_canonical = json_object();
+
+		/* Each check records into its own object; check types parse
+		 * through the same getters. */
+		json_array_append_new(recorded, check_canonical);
+		parser->canonical = service_canonical != NULL ?
+		    check_canonical : NULL;
 		/* Counted even when broken, so config_free releases it. */
 		config_parse_check(parser, element,
 		    &service->checks[service->check_count++],
 		    service->timing.timeout);
 		config_path_pop(parser, at);
 	}
+	parser->canonical = service_canonical;
 	config_path_pop(parser, saved);
+	config_canonical_set(parser, "checks", recorded);
 }
 
 static void
@@ -420,6 +457,7 @@ config_parse_require(struct config_parser *parser, json_t *object,
 	service->require_count = (unsigned)check_total;
 	if (value == NULL)
 		return;
+	config_canonical_set(parser, "require", json_deep_copy(value));
 	if (json_is_string(value) &&
 	    strcmp(json_string_value(value), "all") == 0)
 		return;
@@ -443,260 +481,22 @@ config_parse_require(struct config_parser *parser, json_t *object,
 	    check_total > 0 ? check_total : 1);
 }
 
-static bool
-config_service_has_family(const struct service_config *service, int family)
-{
-	for (size_t i = 0; i < service->prefix_count; i++)
-		if (service->prefixes[i].family == family)
-			return true;
-	return false;
-}
-
-static const char *
-config_family_name(int family)
-{
-	return family == AF_INET ? "IPv4" : "IPv6";
-}
-
-/* Parse "self" or an address in canonical form; -1 if neither. */
-static int
-config_parse_next_hop_text(const char *text, int *family, char **out)
-{
-	char canonical[INET6_ADDRSTRLEN];
-	uint8_t address[16];
-
-	if (strcmp(text, "self") == 0) {
-		*family = AF_UNSPEC;
-		*out = NULL;
-		return 0;
-	}
-	if (address_parse(text, family, address) == -1)
-		return -1;
-	inet_ntop(*family, address, canonical, sizeof(canonical));
-	*out = xstrdup(canonical);
-	return 0;
-}
-
-static void
-config_parse_next_hop(struct config_parser *parser, json_t *object,
-    const struct service_config *service, struct announce_attributes *announce)
-{
-	json_t *value = json_object_get(object, "next_hop");
-	char *address;
-	int family;
-	size_t saved;
-
-	if (value == NULL)
-		return;
-	if (json_is_string(value)) {
-		if (config_parse_next_hop_text(json_string_value(value),
-		    &family, &address) == -1) {
-			config_error(parser, "next_hop", "must be \"self\", an "
-			    "IP address, or an object with \"ipv4\" and/or "
-			    "\"ipv6\"");
-			return;
-		}
-		if (family == AF_UNSPEC)
-			return;
-		/* The other family keeps "self". */
-		if (service->prefix_count > 0 &&
-		    !config_service_has_family(service, family)) {
-			config_error(parser, "next_hop", "%s next hop \"%s\" "
-			    "but the service has no %s prefix",
-			    config_family_name(family), address,
-			    config_family_name(family));
-			free(address);
-			return;
-		}
-		if (family == AF_INET)
-			announce->next_hop_ipv4 = address;
-		else
-			announce->next_hop_ipv6 = address;
-		return;
-	}
-	if (!json_is_object(value)) {
-		config_error(parser, "next_hop", "must be \"self\", an IP "
-		    "address, or an object with \"ipv4\" and/or \"ipv6\"");
-		return;
-	}
-	saved = config_path_push_key(parser, "next_hop");
-	config_reject_unknown_keys(parser, value, config_next_hop_keys);
-	for (int i = 0; i < 2; i++) {
-		const char *key = config_next_hop_keys[i];
-		int want = i == 0 ? AF_INET : AF_INET6;
-		const char *text;
-
-		if (config_get_string(parser, value, key, false, &text) != 1)
-			continue;
-		address = NULL;
-		if (config_parse_next_hop_text(text, &family, &address) == 0 &&
-		    (family == AF_UNSPEC || family == want)) {
-			if (i == 0)
-				announce->next_hop_ipv4 = address;
-			else
-				announce->next_hop_ipv6 = address;
-			continue;
-		}
-		free(address);
-		config_error(parser, key, "must be \"self\" or an %s address",
-		    config_family_name(want));
-	}
-	config_path_pop(parser, saved);
-}
-
-/* Parse each string of the array at key with parse(text, item) into a new
- * array of items item_size apart; NULL when the key is absent or broken. */
-static void *
-config_parse_attribute_list(struct config_parser *parser, json_t *object,
-    const char *key, const char *noun, const char *expected, size_t *count,
-    size_t item_size, int (*parse)(const char *, void *))
-{
-	char **strings;
-	char *items;
-	size_t n, saved;
-
-	*count = 0;
-	if (config_get_string_array(parser, object, key, false, &strings,
-	    &n) != 1)
-		return NULL;
-	items = xcalloc(n, item_size);
-	saved = config_path_push_key(parser, key);
-	for (size_t i = 0; i < n; i++) {
-		if (parse(strings[i], items + *count * item_size) == 0) {
-			(*count)++;
-			continue;
-		}
-		size_t at = config_path_push_index(parser, i);
-		config_error(parser, NULL, "invalid %s \"%s\" (expected %s)",
-		    noun, strings[i], expected);
-		config_path_pop(parser, at);
-	}
-	config_path_pop(parser, saved);
-	config_free_strings(strings);
-	return items;
-}
-
-static int
-config_parse_community(const char *text, void *out)
-{
-	return community_parse(text, out);
-}
-
-static int
-config_parse_large_community(const char *text, void *out)
-{
-	return large_community_parse(text, out);
-}
-
-static int
-config_parse_extended_community(const char *text, void *out)
-{
-	return extended_community_parse(text, out);
-}
-
-/* Parse one attribute set (the object at key, already checked to be an
- * object) of a service into announce. */
-static void
-config_parse_attributes(struct config_build *build, json_t *object,
-    const char *key, const struct service_config *service,
-    struct announce_attributes *announce)
-{
-	struct config_parser *parser = &build->parser;
-	size_t saved;
-	int64_t n;
-
-	saved = config_path_push_key(parser, key);
-	config_reject_unknown_keys(parser, object, config_announce_keys);
-	config_parse_next_hop(parser, object, service, announce);
-	if (config_get_integer(parser, object, "med", false, 0, UINT32_MAX,
-	    &n) == 1) {
-		announce->has_med = true;
-		announce->med = (uint32_t)n;
-	}
-	if (config_get_integer(parser, object, "local_preference", false, 0,
-	    UINT32_MAX, &n) == 1) {
-		announce->has_local_preference = true;
-		announce->local_preference = (uint32_t)n;
-	}
-	announce->communities = config_parse_attribute_list(parser, object,
-	    "communities", "community", "ASN:VALUE, each 0..65535",
-	    &announce->community_count, sizeof(struct community),
-	    config_parse_community);
-	announce->large_communities = config_parse_attribute_list(parser,
-	    object, "large_communities", "large community",
-	    "GLOBAL:LOCAL1:LOCAL2, each 0..4294967295",
-	    &announce->large_community_count, sizeof(struct large_community),
-	    config_parse_large_community);
-	announce->extended_communities = config_parse_attribute_list(parser,
-	    object, "extended_communities", "extended community",
-	    "target:ASN:VALUE or origin:ASN:VALUE",
-	    &announce->extended_community_count,
-	    sizeof(struct extended_community),
-	    config_parse_extended_community);
-	if (config_get_integer(parser, object, "as_path_prepend", false, 0,
-	    CONFIG_AS_PATH_PREPEND_MAX, &n) == 1) {
-		if (n > 0 && !build->local_as_given)
-			config_error(parser, "as_path_prepend",
-			    "as_path_prepend needs the top-level local_as");
-		announce->as_path_prepend = (unsigned)n;
-	}
-	if (config_get_integer(parser, object, "path_id", false, 0, UINT32_MAX,
-	    &n) == 1) {
-		announce->has_path_id = true;
-		announce->path_id = (uint32_t)n;
-	}
-	config_path_pop(parser, saved);
-}
-
-static void
-config_parse_announce(struct config_build *build, json_t *service_object,
-    struct service_config *service)
-{
-	json_t *object = config_get_object(&build->parser, service_object,
-	    "announce");
-
-	if (object != NULL)
-		config_parse_attributes(build, object, "announce", service,
-		    &service->announce);
-}
-
-/* "down" or "disabled": "withdraw" (the default) or an attribute set. */
-static void
-config_parse_state_announce(struct config_build *build,
-    json_t *service_object, const char *key,
-    const struct service_config *service, struct state_announce *out)
-{
-	json_t *value = json_object_get(service_object, key);
-
-	out->announced = false;
-	if (value == NULL)
-		return;
-	if (json_is_string(value) &&
-	    strcmp(json_string_value(value), "withdraw") == 0)
-		return;
-	if (!json_is_object(value)) {
-		config_error(&build->parser, key, "must be \"withdraw\" or an "
-		    "object with the keys of announce");
-		return;
-	}
-	out->announced = true;
-	config_parse_attributes(build, value, key, service, &out->attributes);
-}
-
 static void
 config_parse_exabgp(struct config_parser *parser, json_t *service_object,
     struct service_config *service)
 {
 	json_t *object = config_get_object(parser, service_object, "exabgp");
+	struct config_scope scope;
 	char **neighbors;
-	size_t count, saved;
+	size_t count;
 
 	if (object == NULL)
 		return;
-	saved = config_path_push_key(parser, "exabgp");
+	scope = config_scope_enter(parser, "exabgp");
 	config_reject_unknown_keys(parser, object, config_exabgp_keys);
 	if (config_get_string_array(parser, object, "neighbors", false,
 	    &neighbors, &count) == 1) {
+		json_t *recorded;
 		size_t at = config_path_push_key(parser, "neighbors");
 		service->exabgp_neighbors = xcalloc(count + 1,
 		    sizeof(*service->exabgp_neighbors));
@@ -722,116 +522,14 @@ config_parse_exabgp(struct config_parser *parser, json_t *service_object,
 		}
 		config_path_pop(parser, at);
 		config_free_strings(neighbors);
+		/* As parsed: the same address in another notation is equal. */
+		recorded = json_array();
+		for (size_t i = 0; i < service->exabgp_neighbor_count; i++)
+			json_array_append_new(recorded,
+			    json_string(service->exabgp_neighbors[i]));
+		config_canonical_set(parser, "neighbors", recorded);
 	}
-	config_path_pop(parser, saved);
-}
-
-static bool
-config_bird_symbol_valid(const char *name, size_t max)
-{
-	if (!((name[0] >= 'A' && name[0] <= 'Z') ||
-	    (name[0] >= 'a' && name[0] <= 'z') || name[0] == '_'))
-		return false;
-	if (strlen(name) > max)
-		return false;
-	return name[strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789_")] == '\0';
-}
-
-/* Read a BIRD symbol at key; 1 valid, 0 absent, -1 reported. */
-static int
-config_get_bird_symbol(struct config_parser *parser, json_t *object,
-    const char *key, size_t max, const char **out)
-{
-	int found = config_get_string(parser, object, key, false, out);
-
-	if (found != 1)
-		return found;
-	if (!config_bird_symbol_valid(*out, max)) {
-		config_error(parser, key, "must be a letter or '_' followed by "
-		    "letters, digits or '_', at most %zu characters", max);
-		return -1;
-	}
-	return 1;
-}
-
-static void
-config_parse_service_bird(struct config_build *build, json_t *service_object,
-    size_t index)
-{
-	struct config_parser *parser = &build->parser;
-	struct service_config *service = &build->config->services[index];
-	/* Where each name came from (a key under the service), for errors. */
-	const char *sources[2] = { "name", "name" };
-	json_t *object = config_get_object(parser, service_object, "bird");
-	char **names[2] = {
-		&service->bird_protocol_ipv4, &service->bird_protocol_ipv6,
-	};
-	const char *text;
-	size_t saved;
-
-	if (service->name != NULL) {
-		char *base = xasprintf("anycheck_%s", service->name);
-		for (char *c = base; *c != '\0'; c++)
-			if (*c == '-')
-				*c = '_';
-		*names[0] = xasprintf("%s_v4", base);
-		*names[1] = xasprintf("%s_v6", base);
-		free(base);
-	}
-	if (object != NULL) {
-		saved = config_path_push_key(parser, "bird");
-		config_reject_unknown_keys(parser, object,
-		    config_service_bird_keys);
-		if (config_get_bird_symbol(parser, object, "protocol",
-		    CONFIG_BIRD_SYMBOL_MAX - 3, &text) == 1) {
-			for (int i = 0; i < 2; i++) {
-				free(*names[i]);
-				*names[i] = xasprintf("%s_v%d", text,
-				    i == 0 ? 4 : 6);
-				sources[i] = "bird.protocol";
-			}
-		}
-		for (int i = 0; i < 2; i++) {
-			const char *key = config_service_bird_keys[i + 1];
-			if (config_get_bird_symbol(parser, object, key,
-			    CONFIG_BIRD_SYMBOL_MAX, &text) != 1)
-				continue;
-			free(*names[i]);
-			*names[i] = xstrdup(text);
-			sources[i] = i == 0 ? "bird.protocol_ipv4" :
-			    "bird.protocol_ipv6";
-		}
-		config_path_pop(parser, saved);
-	}
-
-	/* BIRD needs every protocol name to be unique in its config. */
-	if (*names[0] != NULL && *names[1] != NULL &&
-	    strcmp(*names[0], *names[1]) == 0) {
-		config_error(parser, sources[1],
-		    "BIRD protocol name \"%s\" is used for both IPv4 and IPv6",
-		    *names[1]);
-		return;
-	}
-	for (int i = 0; i < 2; i++) {
-		if (*names[i] == NULL)
-			continue;
-		for (size_t other = 0; other < index; other++) {
-			const struct service_config *previous =
-			    &build->config->services[other];
-			if ((previous->bird_protocol_ipv4 != NULL &&
-			    strcmp(previous->bird_protocol_ipv4,
-			    *names[i]) == 0) ||
-			    (previous->bird_protocol_ipv6 != NULL &&
-			    strcmp(previous->bird_protocol_ipv6,
-			    *names[i]) == 0)) {
-				config_error(parser, sources[i],
-				    "BIRD protocol name \"%s\" is already used "
-				    "by services[%zu]", *names[i], other);
-				break;
-			}
-		}
-	}
+	config_scope_leave(parser, scope);
 }
 
 static void
@@ -841,18 +539,6 @@ config_drain_free(struct drain_config *drain)
 	free(drain->ports);
 	drain->communities = NULL;
 	drain->ports = NULL;
-}
-
-static void *
-config_memdup(const void *data, size_t count, size_t size)
-{
-	void *copy;
-
-	if (count == 0 || data == NULL)
-		return NULL;
-	copy = xcalloc(count, size);
-	memcpy(copy, data, count * size);
-	return copy;
 }
 
 static void
@@ -872,12 +558,16 @@ config_parse_connections(struct config_parser *parser, json_t *drain_object,
 {
 	json_t *object = config_get_object(parser, drain_object,
 	    "connections"), *ports, *element;
-	size_t saved, index;
+	struct config_scope scope;
+	size_t index;
 	int64_t n;
 
 	if (object == NULL)
 		return;
-	saved = config_path_push_key(parser, "connections");
+	/* Replaces an inherited "connections" as a whole, here as in the
+	 * canonical form. */
+	config_canonical_set(parser, "connections", json_object());
+	scope = config_scope_enter(parser, "connections");
 	config_reject_unknown_keys(parser, object, config_connections_keys);
 	free(drain->ports);
 	drain->ports = NULL;
@@ -911,8 +601,9 @@ config_parse_connections(struct config_parser *parser, json_t *drain_object,
 			drain->ports[drain->port_count++] = (uint16_t)port;
 		}
 		config_path_pop(parser, at);
+		config_canonical_set(parser, "ports", json_deep_copy(ports));
 	}
-	config_path_pop(parser, saved);
+	config_scope_leave(parser, scope);
 }
 
 /* A "drain" block over the inherited values in drain (a deep copy). */
@@ -922,13 +613,15 @@ config_parse_drain(struct config_build *build, json_t *parent,
 {
 	struct config_parser *parser = &build->parser;
 	json_t *object = config_get_object(parser, parent, "drain");
-	size_t saved, count;
+	struct config_scope scope;
+	size_t count;
 	void *communities;
 	int64_t n;
 
 	if (object == NULL)
 		return;
-	saved = config_path_push_key(parser, "drain");
+	/* Merged key by key into the inherited drain's canonical form. */
+	scope = config_scope_enter(parser, "drain");
 	config_reject_unknown_keys(parser, object, config_drain_keys);
 	config_get_seconds(parser, object, "seconds", false, 0,
 	    CONFIG_DRAIN_SECONDS_MAX, &drain->seconds);
@@ -954,77 +647,7 @@ config_parse_drain(struct config_build *build, json_t *parent,
 		drain->community_count = count;
 	}
 	config_parse_connections(parser, object, drain);
-	config_path_pop(parser, saved);
-}
-
-static bool
-config_has_community(const struct community *list, size_t count,
-    const struct community *community)
-{
-	for (size_t i = 0; i < count; i++)
-		if (list[i].asn == community->asn &&
-		    list[i].value == community->value)
-			return true;
-	return false;
-}
-
-/* Deep copy of an attribute set. */
-static void
-config_announce_copy(struct announce_attributes *out,
-    const struct announce_attributes *in)
-{
-	*out = *in;
-	out->next_hop_ipv4 = in->next_hop_ipv4 != NULL ?
-	    xstrdup(in->next_hop_ipv4) : NULL;
-	out->next_hop_ipv6 = in->next_hop_ipv6 != NULL ?
-	    xstrdup(in->next_hop_ipv6) : NULL;
-	out->communities = config_memdup(in->communities,
-	    in->community_count, sizeof(*in->communities));
-	out->large_communities = config_memdup(in->large_communities,
-	    in->large_community_count, sizeof(*in->large_communities));
-	out->extended_communities = config_memdup(in->extended_communities,
-	    in->extended_community_count, sizeof(*in->extended_communities));
-}
-
-static void
-config_announce_free(struct announce_attributes *announce)
-{
-	free(announce->next_hop_ipv4);
-	free(announce->next_hop_ipv6);
-	free(announce->communities);
-	free(announce->large_communities);
-	free(announce->extended_communities);
-	memset(announce, 0, sizeof(*announce));
-}
-
-/* The drain attributes: announce, plus 65535:0 and the drain block's
- * communities, with the drain block's med and prepend when given. */
-static void
-config_build_drain_announce(struct service_config *service)
-{
-	struct announce_attributes *out = &service->drain_announce;
-	const struct drain_config *drain = &service->drain;
-	size_t room;
-
-	config_announce_copy(out, &service->announce);
-	room = out->community_count + 1 + drain->community_count;
-	out->communities = xrealloc(out->communities,
-	    room * sizeof(*out->communities));
-	if (!config_has_community(out->communities, out->community_count,
-	    &config_graceful_shutdown))
-		out->communities[out->community_count++] =
-		    config_graceful_shutdown;
-	for (size_t i = 0; i < drain->community_count; i++)
-		if (!config_has_community(out->communities,
-		    out->community_count, &drain->communities[i]))
-			out->communities[out->community_count++] =
-			    drain->communities[i];
-	if (drain->has_med) {
-		out->has_med = true;
-		out->med = drain->med;
-	}
-	if (drain->has_as_path_prepend)
-		out->as_path_prepend = drain->as_path_prepend;
+	config_scope_leave(parser, scope);
 }
 
 /* "on_exit": "withdraw" or "keep"; 1 found, 0 absent, -1 reported. */
@@ -1049,12 +672,35 @@ config_get_on_exit(struct config_parser *parser, json_t *object,
 	return 1;
 }
 
+static void config_parse_service_keys(struct config_build *build,
+    json_t *object, struct service_config *service, size_t index);
+
+/* services[index], with its canonical form. */
 static void
 config_parse_service(struct config_build *build, json_t *object,
     size_t index)
 {
 	struct config_parser *parser = &build->parser;
 	struct service_config *service = &build->config->services[index];
+	json_t *top_canonical = parser->canonical;
+
+	parser->canonical = json_deep_copy(build->inherited);
+	config_parse_service_keys(build, object, service, index);
+	service->canonical = json_dumps(parser->canonical,
+	    JSON_SORT_KEYS | JSON_COMPACT);
+	if (service->canonical == NULL)
+		fatalx("out of memory recording a service's canonical form");
+	json_decref(parser->canonical);
+	parser->canonical = top_canonical;
+}
+
+/* A service's keys over what it inherits, recorded into parser->canonical
+ * (a copy of the inherited canonical form). */
+static void
+config_parse_service_keys(struct config_build *build, json_t *object,
+    struct service_config *service, size_t index)
+{
+	struct config_parser *parser = &build->parser;
 	const char *path;
 
 	service->timing = build->config->defaults;
@@ -1094,7 +740,8 @@ config_parse_service(struct config_build *build, json_t *object,
 		config_error(parser, NULL, "drain_on_exit needs on_exit "
 		    "\"withdraw\": a drain on exit ends in a withdraw");
 	config_parse_exabgp(parser, object, service);
-	config_parse_service_bird(build, object, index);
+	bird_names_parse_service(parser, object, service, index,
+	    &build->bird_protocols);
 }
 
 static void
@@ -1102,7 +749,7 @@ config_parse_root(struct config_build *build, json_t *root)
 {
 	struct config_parser *parser = &build->parser;
 	struct config *config = build->config;
-	json_t *defaults, *services, *element;
+	json_t *defaults, *services, *element, *globals;
 	size_t index, saved;
 	int64_t local_as;
 
@@ -1114,6 +761,10 @@ config_parse_root(struct config_build *build, json_t *root)
 		return;
 	}
 	config_reject_unknown_keys(parser, root, config_top_keys);
+	/* What services inherit is recorded where each service's canonical
+	 * form starts; every other top-level key (below) among the globals. */
+	globals = parser->canonical;
+	parser->canonical = build->inherited;
 	build->local_as_given = json_object_get(root, "local_as") != NULL;
 	if (config_get_integer(parser, root, "local_as", false, 1, UINT32_MAX,
 	    &local_as) == 1) {
@@ -1135,6 +786,7 @@ config_parse_root(struct config_build *build, json_t *root)
 	if (config->drain_on_exit && config->on_exit == ON_EXIT_KEEP)
 		config_error(parser, "drain_on_exit", "drain_on_exit needs "
 		    "on_exit \"withdraw\": a drain on exit ends in a withdraw");
+	parser->canonical = globals;
 	config_parse_bird(parser, root, config);
 	config_parse_socket(parser, root, "control",
 	    CONFIG_DEFAULT_CONTROL_SOCKET, &config->control_socket);
@@ -1161,6 +813,26 @@ config_parse_root(struct config_build *build, json_t *root)
 	config_path_pop(parser, saved);
 }
 
+/* {"bird": {"socket": S}} -> {"bird.socket": S}: a changed key is then
+ * named the way the README and the error messages name it. */
+static void
+config_flatten(json_t *object, const char *prefix, json_t *out)
+{
+	const char *key;
+	json_t *value;
+
+	json_object_foreach(object, key, value) {
+		char *name = prefix != NULL ? xasprintf("%s.%s", prefix, key) :
+		    xstrdup(key);
+
+		if (json_is_object(value))
+			config_flatten(value, name, out);
+		else
+			json_object_set(out, name, value);
+		free(name);
+	}
+}
+
 int
 config_load_text(const char *file, const char *text, struct config **out,
     struct config_errors *errors)
@@ -1168,7 +840,7 @@ config_load_text(const char *file, const char *text, struct config **out,
 	struct config_build build;
 	json_error_t json_error;
 	size_t errors_before = errors->count;
-	json_t *root;
+	json_t *root, *globals;
 
 	*out = NULL;
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &json_error);
@@ -1187,13 +859,23 @@ config_load_text(const char *file, const char *text, struct config **out,
 	build.parser.file = file;
 	build.parser.text = text;
 	build.parser.errors = errors;
+	build.parser.canonical = globals = json_object();
+	build.inherited = json_object();
+	name_index_init(&build.bird_protocols);
 	build.config = xcalloc(1, sizeof(*build.config));
+	name_index_init(&build.config->service_index);
 	config_parse_root(&build, root);
 	json_decref(root);
+	json_decref(build.inherited);
+	name_index_cleanup(&build.bird_protocols);
 	if (errors->count != errors_before) {
+		json_decref(globals);
 		config_free(build.config);
 		return -1;
 	}
+	build.config->canonical_globals = json_object();
+	config_flatten(globals, NULL, build.config->canonical_globals);
+	json_decref(globals);
 	build.config->path = xstrdup(file);
 	*out = build.config;
 	return 0;
@@ -1276,6 +958,7 @@ config_free_service(struct service_config *service)
 	config_free_strings(service->exabgp_neighbors);
 	free(service->bird_protocol_ipv4);
 	free(service->bird_protocol_ipv6);
+	free(service->canonical);
 }
 
 void
@@ -1286,194 +969,12 @@ config_free(struct config *config)
 	for (size_t i = 0; i < config->service_count; i++)
 		config_free_service(&config->services[i]);
 	free(config->services);
+	name_index_cleanup(&config->service_index);
+	json_decref(config->canonical_globals);
 	config_drain_free(&config->default_drain);
 	free(config->bird_socket);
 	free(config->bird_include_file);
 	free(config->control_socket);
 	free(config->path);
 	free(config);
-}
-
-const struct service_config *
-config_find_service(const struct config *config, const char *name)
-{
-	for (size_t i = 0; i < config->service_count; i++)
-		if (config->services[i].name != NULL &&
-		    strcmp(config->services[i].name, name) == 0)
-			return &config->services[i];
-	return NULL;
-}
-
-static bool
-config_string_equal(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-static bool
-config_memory_equal(const void *a, size_t a_count, const void *b,
-    size_t b_count, size_t size)
-{
-	if (a_count != b_count)
-		return false;
-	return a_count == 0 || memcmp(a, b, a_count * size) == 0;
-}
-
-/* Are two announcement attribute sets the same? */
-bool
-config_announce_equal(const struct announce_attributes *a,
-    const struct announce_attributes *b)
-{
-	return config_string_equal(a->next_hop_ipv4, b->next_hop_ipv4) &&
-	    config_string_equal(a->next_hop_ipv6, b->next_hop_ipv6) &&
-	    a->has_med == b->has_med && (!a->has_med || a->med == b->med) &&
-	    a->has_local_preference == b->has_local_preference &&
-	    (!a->has_local_preference ||
-	    a->local_preference == b->local_preference) &&
-	    config_memory_equal(a->communities, a->community_count,
-	    b->communities, b->community_count, sizeof(*a->communities)) &&
-	    config_memory_equal(a->large_communities,
-	    a->large_community_count, b->large_communities,
-	    b->large_community_count, sizeof(*a->large_communities)) &&
-	    config_memory_equal(a->extended_communities,
-	    a->extended_community_count, b->extended_communities,
-	    b->extended_community_count,
-	    sizeof(*a->extended_communities)) &&
-	    a->as_path_prepend == b->as_path_prepend &&
-	    a->has_path_id == b->has_path_id &&
-	    (!a->has_path_id || a->path_id == b->path_id);
-}
-
-static bool
-config_state_announce_equal(const struct state_announce *a,
-    const struct state_announce *b)
-{
-	return a->announced == b->announced && (!a->announced ||
-	    config_announce_equal(&a->attributes, &b->attributes));
-}
-
-static bool
-config_drain_equal(const struct drain_config *a, const struct drain_config *b)
-{
-	return a->seconds == b->seconds &&
-	    a->has_med == b->has_med && (!a->has_med || a->med == b->med) &&
-	    a->has_as_path_prepend == b->has_as_path_prepend &&
-	    a->as_path_prepend == b->as_path_prepend &&
-	    config_memory_equal(a->communities, a->community_count,
-	    b->communities, b->community_count, sizeof(*a->communities)) &&
-	    a->has_connections == b->has_connections &&
-	    a->connections_max == b->connections_max &&
-	    config_memory_equal(a->ports, a->port_count, b->ports,
-	    b->port_count, sizeof(*a->ports));
-}
-
-static bool
-config_timing_equal(const struct timing_config *a,
-    const struct timing_config *b)
-{
-	return a->interval == b->interval &&
-	    a->fast_interval == b->fast_interval && a->timeout == b->timeout &&
-	    a->rise == b->rise && a->fall == b->fall &&
-	    a->hold_down == b->hold_down && a->flap_window == b->flap_window &&
-	    a->hold_down_max == b->hold_down_max;
-}
-
-static bool
-config_check_equal(const struct check_config *a, const struct check_config *b)
-{
-	return a->ops == b->ops && a->timeout == b->timeout &&
-	    config_string_equal(a->description, b->description) &&
-	    a->ops->equal(a->data, b->data);
-}
-
-/* Are two services configured identically? */
-bool
-config_service_equal(const struct service_config *a,
-    const struct service_config *b)
-{
-	if (!config_string_equal(a->name, b->name) ||
-	    a->prefix_count != b->prefix_count ||
-	    a->check_count != b->check_count || a->require != b->require ||
-	    a->require_count != b->require_count ||
-	    !config_timing_equal(&a->timing, &b->timing) ||
-	    !config_string_equal(a->maintenance_file, b->maintenance_file) ||
-	    !config_announce_equal(&a->announce, &b->announce) ||
-	    !config_state_announce_equal(&a->down, &b->down) ||
-	    !config_state_announce_equal(&a->disabled, &b->disabled) ||
-	    !config_drain_equal(&a->drain, &b->drain) ||
-	    a->drain_on_exit != b->drain_on_exit ||
-	    a->on_exit != b->on_exit ||
-	    a->exabgp_neighbor_count != b->exabgp_neighbor_count ||
-	    !config_string_equal(a->bird_protocol_ipv4, b->bird_protocol_ipv4) ||
-	    !config_string_equal(a->bird_protocol_ipv6, b->bird_protocol_ipv6))
-		return false;
-	for (size_t i = 0; i < a->prefix_count; i++)
-		if (strcmp(a->prefixes[i].text, b->prefixes[i].text) != 0)
-			return false;
-	for (size_t i = 0; i < a->check_count; i++)
-		if (!config_check_equal(&a->checks[i], &b->checks[i]))
-			return false;
-	for (size_t i = 0; i < a->exabgp_neighbor_count; i++)
-		if (strcmp(a->exabgp_neighbors[i], b->exabgp_neighbors[i]) != 0)
-			return false;
-	return true;
-}
-
-/* Compare two configs service by service, matched by name. */
-size_t
-config_diff(const struct config *old_config, const struct config *new_config,
-    struct config_diff_entry **out)
-{
-	struct config_diff_entry *entries;
-	bool same_as = old_config->has_local_as == new_config->has_local_as &&
-	    old_config->local_as == new_config->local_as;
-	size_t count = 0;
-
-	entries = xcalloc(old_config->service_count +
-	    new_config->service_count + 1, sizeof(*entries));
-	for (size_t i = 0; i < new_config->service_count; i++) {
-		const struct service_config *service = &new_config->services[i];
-		const struct service_config *old =
-		    config_find_service(old_config, service->name);
-		struct config_diff_entry *entry = &entries[count++];
-
-		entry->old_service = old;
-		entry->new_service = service;
-		if (old == NULL)
-			entry->change = CONFIG_SERVICE_ADDED;
-		else if (same_as && config_service_equal(old, service))
-			entry->change = CONFIG_SERVICE_UNCHANGED;
-		else
-			entry->change = CONFIG_SERVICE_CHANGED;
-	}
-	for (size_t i = 0; i < old_config->service_count; i++) {
-		const struct service_config *old = &old_config->services[i];
-
-		if (config_find_service(new_config, old->name) != NULL)
-			continue;
-		entries[count].change = CONFIG_SERVICE_REMOVED;
-		entries[count].old_service = old;
-		entries[count++].new_service = NULL;
-	}
-	*out = entries;
-	return count;
-}
-
-/* "unchanged", "changed", "added" or "removed". */
-const char *
-config_change_name(enum config_change change)
-{
-	switch (change) {
-	case CONFIG_SERVICE_UNCHANGED:
-		return "unchanged";
-	case CONFIG_SERVICE_CHANGED:
-		return "changed";
-	case CONFIG_SERVICE_ADDED:
-		return "added";
-	case CONFIG_SERVICE_REMOVED:
-		return "removed";
-	}
-	return "unknown";
 }

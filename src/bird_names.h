@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * DOC: BIRD protocol names
+ *
+ * Every rule about the names of the static protocols anycheck-bird drives
+ * lives here: what a BIRD symbol may look like and how long it may be, the
+ * default names derived from a service's name ("anycheck_<name>_v4" and
+ * "_v6", '-' turned into '_'), a service's "bird" block (protocol,
+ * protocol_ipv4, protocol_ipv6) and the uniqueness of every name across
+ * services. The config loader calls bird_names_parse_service() for each
+ * service and only stores the result (service->bird_protocol_ipv4/_ipv6).
+ */
+#ifndef ANYCHECK_BIRD_NAMES_H
+#define ANYCHECK_BIRD_NAMES_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config_parser;
+struct name_index;
+struct service_config;
+
+/* BIRD's longest symbol (conf/cf-lex.l, SYM_MAX_LEN). */
+#define BIRD_SYMBOL_MAX 64
+
+/* Is name a BIRD symbol ([A-Za-z_][A-Za-z0-9_]*) of at most max
+ * characters? */
+bool bird_symbol_valid(const char *name, size_t max);
+/* Is name usable as a BIRD protocol name (a symbol of at most 64
+ * characters)? Such a name is also safe to send quoted to "enable". */
+bool bird_protocol_name_valid(const char *name);
+
+/* Set the protocol names of services[index] (service) from its name and its
+ * "bird" block in service_object, reporting every problem through parser:
+ * invalid symbols, one name for both families, a name already used by an
+ * earlier service. protocols maps each name taken so far to its service's
+ * index + 1; the service's names are added to it (keys point into service,
+ * which must outlive the index). */
+void bird_names_parse_service(struct config_parser *parser,
+    json_t *service_object, struct service_config *service, size_t index,
+    struct name_index *protocols);
+
+#endif
