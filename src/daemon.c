@@ -36,12 +36,13 @@ daemon_service_changed(struct supervisor *supervisor, struct service *service,
 }
 
 static void
-daemon_notify_reloaded(struct daemon *daemon, bool ok)
+daemon_notify_reloaded(struct daemon *daemon,
+    const struct daemon_reload_report *report)
 {
 	for (struct daemon_observer *o = daemon->observers; o != NULL;
 	    o = o->next)
 		if (o->reloaded != NULL)
-			o->reloaded(o->arg, ok);
+			o->reloaded(o->arg, report);
 }
 
 void
@@ -91,41 +92,102 @@ daemon_init(struct daemon *daemon, struct loop *loop, struct config *config,
 	return 0;
 }
 
+/* Which top-level keys of config a reload applies, and which only a
+ * restart would: live keys against the running config, restart-only keys
+ * against the config the daemon started with (their values in use). */
+static void
+daemon_reload_keys(const struct daemon *daemon, const struct config *config,
+    struct daemon_reload_report *report)
+{
+	struct config_global_change changes[DAEMON_RELOAD_KEYS_MAX];
+	size_t count;
+
+	count = config_diff_globals(supervisor_config(daemon->supervisor),
+	    config, changes, DAEMON_RELOAD_KEYS_MAX);
+	for (size_t i = 0; i < count && i < DAEMON_RELOAD_KEYS_MAX; i++)
+		if (changes[i].apply == CONFIG_APPLY_LIVE)
+			report->applied[report->applied_count++] =
+			    changes[i].key;
+	count = config_diff_globals(daemon->config, config, changes,
+	    DAEMON_RELOAD_KEYS_MAX);
+	for (size_t i = 0; i < count && i < DAEMON_RELOAD_KEYS_MAX; i++)
+		if (changes[i].apply == CONFIG_APPLY_RESTART)
+			report->restart[report->restart_count++] =
+			    changes[i].key;
+}
+
+/* "; applied bird.verify_interval; bird.socket changes only on restart" */
+static void
+daemon_append_keys(char *out, size_t size, const char *before,
+    const char *const *keys, size_t count, const char *after)
+{
+	size_t length = strlen(out);
+
+	for (size_t i = 0; i < count && length < size; i++) {
+		snprintf(out + length, size - length, "%s%s", i == 0 ? before :
+		    ", ", keys[i]);
+		length = strlen(out);
+	}
+	if (count > 0 && length < size)
+		snprintf(out + length, size - length, "%s", after);
+}
+
 int
-daemon_reload(struct daemon *daemon)
+daemon_reload(struct daemon *daemon, struct daemon_reload_report *report)
 {
 	const struct backend_ops *ops = daemon->backend_ops;
-	struct supervisor_reload_result result;
+	struct daemon_reload_report local;
 	struct config *config;
 
+	if (report == NULL)
+		report = &local;
+	memset(report, 0, sizeof(*report));
 	if (daemon->stopping) {
-		log_warnx("reload of %s ignored: stopping", daemon->config_path);
-		daemon_notify_reloaded(daemon, false);
+		snprintf(report->summary, sizeof(report->summary),
+		    "reload of %s ignored: stopping", daemon->config_path);
+		log_warnx("%s", report->summary);
+		daemon_notify_reloaded(daemon, report);
 		return -1;
 	}
 	config = cli_reload_config(daemon->config_path);
 	if (config == NULL) {
-		daemon_notify_reloaded(daemon, false);
+		snprintf(report->summary, sizeof(report->summary),
+		    "reload of %s failed; still running the previous "
+		    "configuration", daemon->config_path);
+		daemon_notify_reloaded(daemon, report);
 		return -1;
 	}
 	if (ops->check_config != NULL && ops->check_config(config) != 0) {
 		config_free(config);
-		log_error("reload failed (the %s backend cannot use it, see "
-		    "above); still running the previous configuration",
-		    ops->name);
-		daemon_notify_reloaded(daemon, false);
+		snprintf(report->summary, sizeof(report->summary),
+		    "reload failed (the %s backend cannot use it, see above); "
+		    "still running the previous configuration", ops->name);
+		log_error("%s", report->summary);
+		daemon_notify_reloaded(daemon, report);
 		return -1;
 	}
+	daemon_reload_keys(daemon, config, report);
+	for (size_t i = 0; i < report->restart_count; i++)
+		log_warnx("reload: %s changes only on restart; still using the "
+		    "value anycheck started with", report->restart[i]);
 	if (ops->reload_begin != NULL)
 		ops->reload_begin(daemon->backend);
-	supervisor_reload(daemon->supervisor, config, &result);
+	supervisor_reload(daemon->supervisor, config, &report->services);
 	if (ops->reload_commit != NULL)
 		ops->reload_commit(daemon->backend,
 		    supervisor_config(daemon->supervisor));
-	log_info("reloaded %s: %zu unchanged, %zu changed, %zu added, "
-	    "%zu removed", daemon->config_path, result.unchanged,
-	    result.changed, result.added, result.removed);
-	daemon_notify_reloaded(daemon, true);
+	report->ok = true;
+	snprintf(report->summary, sizeof(report->summary), "reloaded %s: %zu "
+	    "unchanged, %zu changed, %zu added, %zu removed",
+	    daemon->config_path, report->services.unchanged,
+	    report->services.changed, report->services.added,
+	    report->services.removed);
+	daemon_append_keys(report->summary, sizeof(report->summary),
+	    "; applied ", report->applied, report->applied_count, "");
+	daemon_append_keys(report->summary, sizeof(report->summary), "; ",
+	    report->restart, report->restart_count, " change only on restart");
+	log_info("%s", report->summary);
+	daemon_notify_reloaded(daemon, report);
 	return 0;
 }
 
@@ -231,7 +293,7 @@ daemon_signal(struct loop *loop, int signo, void *arg)
 		daemon_dump(daemon);
 		break;
 	case SIGHUP:
-		daemon_reload(daemon);
+		daemon_reload(daemon, NULL);
 		break;
 	}
 }

@@ -23,12 +23,27 @@
 #include "loop.h"
 #include "supervisor.h"
 
+#define DAEMON_RELOAD_KEYS_MAX 16
+
+/* What a reload did: the summary line it logged, and the top-level keys
+ * it applied or could not apply (key strings valid until the next
+ * reload). */
+struct daemon_reload_report {
+	bool ok;                        /* false: refused, nothing changed */
+	struct supervisor_reload_result services;
+	const char *applied[DAEMON_RELOAD_KEYS_MAX];    /* live keys */
+	size_t applied_count;
+	const char *restart[DAEMON_RELOAD_KEYS_MAX];    /* restart-only */
+	size_t restart_count;
+	char summary[1024];
+};
+
 /* Told about what happens in the daemon; every callback may be NULL. */
 struct daemon_observer {
 	void (*service_changed)(void *arg, struct service *service,
 	    const struct supervisor_change *change);
-	/* A reload ended: ok false when the new config was refused. */
-	void (*reloaded)(void *arg, bool ok);
+	/* A reload ended (report->ok false when it was refused). */
+	void (*reloaded)(void *arg, const struct daemon_reload_report *report);
 	/* The exit began. */
 	void (*stopping)(void *arg);
 	void *arg;
@@ -68,8 +83,11 @@ int daemon_run(struct daemon *daemon);
 void daemon_cleanup(struct daemon *daemon);
 
 /* Load the config again and apply it; a bad file changes nothing and says
- * why. Returns 0 when applied. */
-int daemon_reload(struct daemon *daemon);
+ * why. Top-level keys that a reload can apply (bird.verify_interval, ...)
+ * are applied; those that need a restart are named in the summary and keep
+ * the value the daemon started with. Returns 0 when applied; report (may
+ * be NULL) says what happened. */
+int daemon_reload(struct daemon *daemon, struct daemon_reload_report *report);
 /* Begin the exit (drains first unless immediate); again: no more drains. */
 void daemon_stop(struct daemon *daemon, const char *why, bool immediate);
 /* Log every service's state and what the backend knows. */

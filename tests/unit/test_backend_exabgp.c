@@ -246,7 +246,7 @@ START_TEST(test_reload_moves_prefix_and_refuses_bad_files)
 	free(new_lines());
 	/* A bad file changes nothing and says so. */
 	write_config("{\"services\": [{\"name\": \"web\", \"rise\": 0}]}");
-	ck_assert_int_eq(daemon_reload(&world.daemon), -1);
+	ck_assert_int_eq(daemon_reload(&world.daemon, NULL), -1);
 	advance_ms(5000);
 	lines = new_lines();
 	ck_assert_str_eq(lines, "");
@@ -259,7 +259,7 @@ START_TEST(test_reload_moves_prefix_and_refuses_bad_files)
 	    "\"checks\": [{\"type\": \"file\", \"path\": \"%s\"}], "
 	    "\"rise\": 2, \"fall\": 2, \"interval\": 1, "
 	    "\"fast_interval\": 0.5, \"hold_down\": 0}]}", world.up[0]);
-	ck_assert_int_eq(daemon_reload(&world.daemon), 0);
+	ck_assert_int_eq(daemon_reload(&world.daemon, NULL), 0);
 	advance_ms(10);
 	lines = new_lines();
 	ck_assert_int_eq(count_substring(lines,
@@ -287,7 +287,7 @@ START_TEST(test_stop_drains_then_withdraws)
 	daemon_stop(&world.daemon, "test", false);
 	/* A reload while stopping is refused before the file is read. */
 	write_config("not json");
-	ck_assert_int_eq(daemon_reload(&world.daemon), -1);
+	ck_assert_int_eq(daemon_reload(&world.daemon, NULL), -1);
 	advance_ms(10);
 	lines = new_lines();
 	ck_assert_int_eq(count_substring(lines, "announce route 192.0.2.1/32"),
@@ -324,6 +324,47 @@ START_TEST(test_exabgp_shutdown_stops_at_once)
 	ck_assert_int_eq(count_substring(lines, "65535:0"), 0);
 	free(lines);
 	ck_assert(world.daemon.stopping);
+}
+END_TEST
+
+#define SVC "{\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\"], " \
+	"\"checks\": [{\"type\": \"file\", \"path\": \"%s\"}]}"
+
+/* Top-level keys: restart-only ones are named in the reload's summary
+ * (and keep saying so until the value is back to the one in use); live
+ * ones are applied. */
+START_TEST(test_reload_top_level_keys)
+{
+	struct daemon_reload_report report;
+
+	write_config("{\"control\": {\"socket\": \"/run/a.sock\"}, "
+	    "\"bird\": {\"verify_interval\": 1}, \"services\": [" SVC "]}",
+	    world.up[0]);
+	start();
+	write_config("{\"control\": {\"socket\": \"/run/b.sock\"}, "
+	    "\"bird\": {\"verify_interval\": 2}, \"services\": [" SVC "]}",
+	    world.up[0]);
+	ck_assert_int_eq(daemon_reload(&world.daemon, &report), 0);
+	ck_assert(report.ok);
+	ck_assert_uint_eq(report.restart_count, 1);
+	ck_assert_str_eq(report.restart[0], "control.socket");
+	ck_assert_uint_eq(report.applied_count, 1);
+	ck_assert_str_eq(report.applied[0], "bird.verify_interval");
+	ck_assert_ptr_nonnull(strstr(report.summary, "; applied "
+	    "bird.verify_interval; control.socket change only on restart"));
+	/* The same file again: verify_interval is in use now, the socket
+	 * still is not. */
+	ck_assert_int_eq(daemon_reload(&world.daemon, &report), 0);
+	ck_assert_uint_eq(report.applied_count, 0);
+	ck_assert_uint_eq(report.restart_count, 1);
+	/* Back to the value in use: nothing to say. */
+	write_config("{\"control\": {\"socket\": \"/run/a.sock\"}, "
+	    "\"bird\": {\"verify_interval\": 2}, \"services\": [" SVC "]}",
+	    world.up[0]);
+	ck_assert_int_eq(daemon_reload(&world.daemon, &report), 0);
+	ck_assert_uint_eq(report.restart_count, 0);
+	ck_assert_uint_eq(report.applied_count, 0);
+	ck_assert_ptr_null(strstr(report.summary, "restart"));
 }
 END_TEST
 
@@ -394,7 +435,7 @@ check_moved_prefix(bool b_first, bool remove_a)
 	else
 		write_two(!b_first, "\"192.0.2.1/32\"",
 		    "\"192.0.2.2/32\", \"192.0.2.3/32\"", "");
-	ck_assert_int_eq(daemon_reload(&world.daemon), 0);
+	ck_assert_int_eq(daemon_reload(&world.daemon, NULL), 0);
 	advance_ms(3000);
 	lines = new_lines();
 	ck_assert_msg(count_substring(lines, "withdraw") == 0,
@@ -579,8 +620,10 @@ observe_change(void *arg, struct service *service,
 }
 
 static void
-observe_reload(void *arg, bool ok)
+observe_reload(void *arg, const struct daemon_reload_report *report)
 {
+	bool ok = report->ok;
+
 	(void)arg;
 	if (ok)
 		observed.reloads_ok++;
@@ -612,9 +655,9 @@ START_TEST(test_observers)
 	/* INIT -> RISING -> UP. */
 	ck_assert_int_eq(observed.changes, 2);
 	write_config("{\"services\": []");
-	ck_assert_int_eq(daemon_reload(&world.daemon), -1);
+	ck_assert_int_eq(daemon_reload(&world.daemon, NULL), -1);
 	write_config(ONE_SERVICE, world.up[0], "");
-	ck_assert_int_eq(daemon_reload(&world.daemon), 0);
+	ck_assert_int_eq(daemon_reload(&world.daemon, NULL), 0);
 	ck_assert_int_eq(observed.reloads_ok, 1);
 	ck_assert_int_eq(observed.reloads_failed, 1);
 	daemon_stop(&world.daemon, "test", false);
@@ -640,6 +683,7 @@ main(void)
 	tcase_add_test(tcase, test_stop_drains_then_withdraws);
 	tcase_add_test(tcase, test_exabgp_shutdown_stops_at_once);
 	tcase_add_test(tcase, test_observers);
+	tcase_add_test(tcase, test_reload_top_level_keys);
 	tcase_add_test(tcase, test_moved_prefix_a_first);
 	tcase_add_test(tcase, test_moved_prefix_b_first);
 	tcase_add_test(tcase, test_moved_prefix_old_owner_removed);
