@@ -47,7 +47,8 @@ exec 3<>"$BENCH_DIR/stdin"
 
 anycheck_config() { # FILE CHECK_JSON
 	cat >"$1" <<JSON
-{ "defaults": { "interval": $INTERVAL, "fast_interval": $INTERVAL, "timeout": 2, "rise": 1, "fall": 1 },
+{ "state_directory": "$BENCH_DIR",
+  "defaults": { "interval": $INTERVAL, "fast_interval": $INTERVAL, "timeout": 2, "rise": 1, "fall": 1 },
   "services": [ { "name": "bench", "prefixes": ["192.0.2.1/32"], "checks": [ $2 ] } ] }
 JSON
 	"$BENCH_EXABGP_BIN" -n -c "$1" >/dev/null || bench_die "config $1 rejected"

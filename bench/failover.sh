@@ -97,6 +97,7 @@ site_config() {
 	[ -n "${6:-}" ] && bird="\"bird\": { \"socket\": \"$6\" },"
 	cat >"$file" <<JSON
 { "local_as": $as, $bird
+  "state_directory": "$(dirname "$file")",
   "defaults": { "interval": $interval,
                 "fast_interval": $(awk -v i="$interval" 'BEGIN { print i / 2 }'),
                 "timeout": $interval, "rise": 2, "fall": $fall,

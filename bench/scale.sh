@@ -78,7 +78,8 @@ make_config() {
 		check="{ \"type\": \"tcp\", \"host\": \"127.0.0.1\", \"port\": $PORT }"
 	fi
 	{
-		printf '{ "defaults": { "interval": 1, "fast_interval": 1, "timeout": 1, "rise": 1, "fall": 2 },\n'
+		printf '{ "state_directory": "%s",\n' "$BENCH_DIR"
+		printf '  "defaults": { "interval": 1, "fast_interval": 1, "timeout": 1, "rise": 1, "fall": 2 },\n'
 		printf '  "services": [\n'
 		for ((i = 0; i < n; i++)); do
 			[ "$i" -gt 0 ] && printf ',\n'

@@ -265,6 +265,7 @@ config_b() {
 {
 	"local_as": 65002,
 	"control": { "socket": "$LAB_DIR/site-B/anycheck.sock" },
+	"state_directory": "$LAB_DIR/site-B",
 	"services": [
 		{
 			"name": "web",

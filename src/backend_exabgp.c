@@ -20,11 +20,19 @@
  * fresh anycheck-exabgp cannot know what is announced: every service starts
  * undecided and its first decision is always sent, the withdraw of a
  * service found DOWN included. A crashed checker never leaves a dead
- * service announced past its first verdict. ExaBGP saying "shutdown", or
- * closing our stdin, stops the daemon at once.
+ * service announced past its first verdict. And because a crash can come
+ * after the config was edited, every route that may be announced is kept in
+ * a state file (exabgp_state.c), written before a new route is announced:
+ * at start the routes of the last run that no service owns any more are
+ * withdrawn at once. ExaBGP saying "shutdown", or closing our stdin, stops
+ * the daemon at once.
  */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "backend.h"
 #include "clock.h"
@@ -32,6 +40,7 @@
 #include "exabgp.h"
 #include "exabgp_routes.h"
 #include "exabgp_speaker.h"
+#include "exabgp_state.h"
 #include "log.h"
 
 /* What a service has told ExaBGP (service_backend_state). */
@@ -59,6 +68,14 @@ struct backend_exabgp {
 	char **touched_keys;
 	size_t touched_count;
 	size_t touched_capacity;
+	/* The state file (NULL: none) and the routes it lists. */
+	char *state_path;
+	struct name_index persisted;
+	char **persisted_keys;
+	size_t persisted_count;
+	size_t persisted_capacity;
+	bool state_dirty;               /* a route to add before sending */
+	int state_errno;                /* last save error logged */
 };
 
 /* Each distinct path-id among the attribute sets service can announce
@@ -120,6 +137,20 @@ backend_exabgp_same_path(const struct announce_attributes *a,
 	    (!a->has_path_id || a->path_id == b->path_id);
 }
 
+/* Want line for the route named key; a route that may now be announced
+ * goes into the state file before anything is sent. */
+static void
+backend_exabgp_want(struct backend_exabgp *backend, const char *key,
+    const char *line)
+{
+	if (backend->state_path != NULL && line != NULL &&
+	    name_index_get(&backend->persisted, key) == NULL &&
+	    !(strncmp(line, key, strlen(key)) == 0 &&
+	    strcmp(line + strlen(key), "\n") == 0))
+		backend->state_dirty = true;
+	exabgp_routes_want(&backend->routes, key, line);
+}
+
 /* Decide what ExaBGP should have for the route named key, of prefix with
  * the path-id of variant, from its owner. */
 static void
@@ -134,7 +165,7 @@ backend_exabgp_decide(struct backend_exabgp *backend, const char *key,
 
 	if (owner == NULL) {
 		snprintf(line, sizeof(line), "%s\n", key);
-		exabgp_routes_want(&backend->routes, key, line);
+		backend_exabgp_want(backend, key, line);
 		return;
 	}
 	/* An owner still undecided since the start leaves the route as it
@@ -145,7 +176,7 @@ backend_exabgp_decide(struct backend_exabgp *backend, const char *key,
 	want = supervisor_announcement(owner);
 	if (want == NULL || !backend_exabgp_same_path(want, variant)) {
 		snprintf(line, sizeof(line), "%s\n", key);
-		exabgp_routes_want(&backend->routes, key, line);
+		backend_exabgp_want(backend, key, line);
 		return;
 	}
 	n = exabgp_render_announce(line, sizeof(line), prefix, want,
@@ -157,7 +188,7 @@ backend_exabgp_decide(struct backend_exabgp *backend, const char *key,
 		    EXABGP_LINE_MAX);
 		return;
 	}
-	exabgp_routes_want(&backend->routes, key, line);
+	backend_exabgp_want(backend, key, line);
 }
 
 static void
@@ -235,9 +266,13 @@ backend_exabgp_build_owners(struct backend_exabgp *backend)
 
 /* Send what is due, as far as ExaBGP reads; forget routes withdrawn for
  * good. */
+static void backend_exabgp_save_state(struct backend_exabgp *backend);
+
 static void
 backend_exabgp_pump(struct backend_exabgp *backend)
 {
+	if (backend->state_dirty)
+		backend_exabgp_save_state(backend);
 	while (exabgp_speaker_has_room(&backend->speaker)) {
 		const char *key;
 		const char *line = exabgp_routes_next(&backend->routes, &key);
@@ -251,6 +286,46 @@ backend_exabgp_pump(struct backend_exabgp *backend)
 		    exabgp_routes_find(&backend->routes, key)))
 			exabgp_routes_remove(&backend->routes, key);
 	}
+}
+
+/* Write every route that is not known to be withdrawn (announced, about
+ * to be, or not yet told anything by this process) to the state file. */
+static void
+backend_exabgp_save_state(struct backend_exabgp *backend)
+{
+	const struct name_index *index = &backend->routes.index;
+	const char **keys = xcalloc(index->used + 1, sizeof(*keys));
+	size_t count = 0;
+
+	backend->state_dirty = false;
+	if (backend->state_path == NULL) {
+		free(keys);
+		return;
+	}
+	backend_exabgp_forget_all(&backend->persisted, backend->persisted_keys,
+	    &backend->persisted_count);
+	for (size_t i = 0; i < index->capacity; i++) {
+		const struct exabgp_route *route = index->slots[i].value;
+		if (index->slots[i].key == NULL)
+			continue;
+		if (!exabgp_route_announced(route) && route->sent != NULL &&
+		    (route->desired == NULL ||
+		    strcmp(route->desired, route->sent) == 0))
+			continue;       /* withdrawn, and meant to stay so */
+		keys[count++] = route->key;
+		backend_exabgp_remember(&backend->persisted,
+		    &backend->persisted_keys, &backend->persisted_count,
+		    &backend->persisted_capacity, route->key, backend);
+	}
+	if (exabgp_state_save(backend->state_path, keys, count) != 0) {
+		if (errno != backend->state_errno)
+			log_warn("cannot write the state file %s; a crash now "
+			    "could leave routes of removed services announced",
+			    backend->state_path);
+		backend->state_errno = errno;
+	} else
+		backend->state_errno = 0;
+	free(keys);
 }
 
 /* Decide every route of config (a service's current or old config). While
@@ -332,6 +407,49 @@ backend_exabgp_gone(struct exabgp_speaker *speaker, const char *why,
 	daemon_stop(backend->daemon, why, true);
 }
 
+/* Use a state file in directory when it exists, and take in what the last
+ * run left there. The file's name carries a hash of the config file's
+ * absolute path, so that two instances on one host (two ExaBGPs, each with
+ * its own config) never read each other's routes. */
+static void
+backend_exabgp_open_state(struct backend_exabgp *backend,
+    const char *directory, const char *config_path)
+{
+	char *absolute = realpath(config_path, NULL);
+	const char *problem = NULL;
+	uint32_t hash = 2166136261u;
+	struct stat st;
+	char **keys;
+	size_t count;
+
+	if (stat(directory, &st) != 0)
+		problem = strerror(errno);
+	else if (!S_ISDIR(st.st_mode))
+		problem = "not a directory";
+	if (problem != NULL) {
+		free(absolute);
+		log_warnx("state directory %s: %s; without it a crash after "
+		    "a service is removed from the config leaves its routes "
+		    "announced until ExaBGP restarts: create it (owned by the "
+		    "user anycheck-exabgp runs as) or set state_directory",
+		    directory, problem);
+		return;
+	}
+	for (const char *p = absolute != NULL ? absolute : config_path; *p;
+	    p++)
+		hash = (hash ^ (unsigned char)*p) * 16777619u;
+	free(absolute);
+	if (asprintf(&backend->state_path, "%s/anycheck-exabgp.%08x.routes",
+	    directory, hash) < 0)
+		fatalx("out of memory");
+	keys = exabgp_state_load(backend->state_path, &count);
+	for (size_t i = 0; i < count; i++)
+		backend_exabgp_remember(&backend->persisted,
+		    &backend->persisted_keys, &backend->persisted_count,
+		    &backend->persisted_capacity, keys[i], backend);
+	exabgp_state_free(keys, count);
+}
+
 static void *
 backend_exabgp_init(struct daemon *daemon)
 {
@@ -350,13 +468,34 @@ backend_exabgp_init(struct daemon *daemon)
 	}
 	backend->speaker.on_writable = backend_exabgp_writable;
 	backend->speaker.on_writable_arg = backend;
+	name_index_init(&backend->persisted);
+	backend_exabgp_open_state(backend, daemon->config->state_directory,
+	    daemon->config_path);
 	return backend;
 }
 
 static void
 backend_exabgp_started(void *arg)
 {
-	backend_exabgp_build_owners(arg);
+	struct backend_exabgp *backend = arg;
+	char line[EXABGP_LINE_MAX];
+	size_t orphans = 0;
+
+	backend_exabgp_build_owners(backend);
+	/* What the last run may have announced and no service owns now. */
+	for (size_t i = 0; i < backend->persisted_count; i++) {
+		const char *key = backend->persisted_keys[i];
+		if (name_index_get(&backend->owners, key) != NULL)
+			continue;
+		snprintf(line, sizeof(line), "%s\n", key);
+		exabgp_routes_want(&backend->routes, key, line);
+		orphans++;
+	}
+	if (orphans > 0)
+		log_info("withdrawing %zu route%s the last run may have "
+		    "announced that no configured service owns (%s)", orphans,
+		    orphans == 1 ? "" : "s", backend->state_path);
+	backend_exabgp_pump(backend);
 }
 
 static void
@@ -390,7 +529,7 @@ backend_exabgp_reload_commit(void *arg, const struct config *config)
 
 		if (owner == NULL) {
 			snprintf(line, sizeof(line), "%s\n", key);
-			exabgp_routes_want(&backend->routes, key, line);
+			backend_exabgp_want(backend, key, line);
 			continue;
 		}
 		owner_config = service_config(owner);
@@ -448,8 +587,15 @@ backend_exabgp_cleanup(void *arg)
 {
 	struct backend_exabgp *backend = arg;
 
+	/* What ExaBGP keeps after us: kept services, and anything not
+	 * delivered. */
+	backend_exabgp_save_state(backend);
 	exabgp_speaker_cleanup(&backend->speaker);
 	exabgp_routes_cleanup(&backend->routes);
+	backend_exabgp_forget_all(&backend->persisted,
+	    backend->persisted_keys, &backend->persisted_count);
+	free(backend->persisted_keys);
+	free(backend->state_path);
 	backend_exabgp_forget_all(&backend->owners, backend->owner_keys,
 	    &backend->owner_key_count);
 	backend_exabgp_forget_all(&backend->touched, backend->touched_keys,

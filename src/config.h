@@ -143,6 +143,7 @@ struct config {
 	double bird_verify_interval; /* seconds between drift checks */
 	char *bird_include_file;    /* NULL: the operator runs -g */
 	char *control_socket;       /* default /run/anycheck/anycheck.sock */
+	char *state_directory;      /* default /var/lib/anycheck */
 	struct service_config *services;
 	size_t service_count;
 	/* Service name -> struct service_config *, for lookups by name. */

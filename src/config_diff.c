@@ -50,6 +50,8 @@ static const struct config_global_rule {
 	/* Sockets are opened or connected once, at start. */
 	{ "bird.socket", CONFIG_APPLY_RESTART },
 	{ "control.socket", CONFIG_APPLY_RESTART },
+	/* Read at start (what the last run announced). */
+	{ "state_directory", CONFIG_APPLY_RESTART },
 };
 
 const struct service_config *

@@ -40,6 +40,7 @@
 #define CONFIG_DEFAULT_BIRD_SOCKET "/run/bird/bird.ctl"
 #define CONFIG_DEFAULT_BIRD_VERIFY_INTERVAL 30.0
 #define CONFIG_DEFAULT_CONTROL_SOCKET "/run/anycheck/anycheck.sock"
+#define CONFIG_DEFAULT_STATE_DIRECTORY "/var/lib/anycheck"
 /* Service names end up inside BIRD protocol names and log lines. */
 #define CONFIG_SERVICE_NAME_MAX 48
 #define CONFIG_SECONDS_MIN 0.01
@@ -67,7 +68,7 @@ static const struct timing_config config_builtin_timing = {
 
 static const char *const config_top_keys[] = {
 	"local_as", "defaults", "bird", "control", "services", "drain_on_exit",
-	"on_exit", NULL,
+	"on_exit", "state_directory", NULL,
 };
 static const char *const config_defaults_keys[] = {
 	"interval", "fast_interval", "timeout", "rise", "fall", "hold_down",
@@ -225,6 +226,26 @@ config_parse_socket(struct config_parser *parser, json_t *root,
 	/* Resolved: the default written out is no change. */
 	config_canonical_set(parser, "socket", json_string(socket));
 	config_scope_leave(parser, scope);
+}
+
+/* Where the daemon keeps what must survive a crash (what it announced);
+ * an absolute path. */
+static void
+config_parse_state_directory(struct config_parser *parser, json_t *root,
+    struct config *config)
+{
+	const char *directory = CONFIG_DEFAULT_STATE_DIRECTORY;
+
+	if (config_get_string(parser, root, "state_directory", false,
+	    &directory) == 1 && directory[0] != '/') {
+		config_error(parser, "state_directory",
+		    "must be an absolute path");
+		directory = CONFIG_DEFAULT_STATE_DIRECTORY;
+	}
+	config->state_directory = xstrdup(directory);
+	/* Resolved: the default written out is no change. */
+	config_canonical_set(parser, "state_directory",
+	    json_string(directory));
 }
 
 /* The top-level "bird" block: the control socket, how often
@@ -790,6 +811,7 @@ config_parse_root(struct config_build *build, json_t *root)
 	config_parse_bird(parser, root, config);
 	config_parse_socket(parser, root, "control",
 	    CONFIG_DEFAULT_CONTROL_SOCKET, &config->control_socket);
+	config_parse_state_directory(parser, root, config);
 
 	services = json_object_get(root, "services");
 	if (services == NULL) {
@@ -974,6 +996,7 @@ config_free(struct config *config)
 	config_drain_free(&config->default_drain);
 	free(config->bird_socket);
 	free(config->bird_include_file);
+	free(config->state_directory);
 	free(config->control_socket);
 	free(config->path);
 	free(config);

@@ -52,6 +52,7 @@ write_config() {
 {
 	"local_as": 65001,
 	"control": { "socket": "$LAB_DIR/anycheck.sock" },
+	"state_directory": "$LAB_DIR",
 	"services": [
 		{
 			"name": "web",

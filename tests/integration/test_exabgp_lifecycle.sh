@@ -164,6 +164,7 @@ write_config() {
 {
 	"local_as": 65001,
 	"control": { "socket": "$LAB_DIR/anycheck.sock" },
+	"state_directory": "$LAB_DIR",
 	"defaults": {
 		"interval": 0.2, "fast_interval": 0.1, "timeout": 0.5,
 		"rise": 2, "fall": 1, "hold_down": 0
@@ -449,6 +450,42 @@ scenario() {
 	sleep 1
 	check "$t two reloads later: still the same process, checks running" \
 	    "pid was $pid, now '$(anycheck_pid)'" [ "$(anycheck_pid)" = "$pid" ]
+
+	# (9) A crash after an edit: "added" is removed from the file, then
+	# anycheck-exabgp dies (kill -9) before any SIGHUP. ExaBGP starts it
+	# again, and the new process withdraws "added" at once (from its state
+	# file) and withdraws nothing else.
+	write_config "$cfg" without-gone
+	emark=$(exa_mark)
+	old_pid=$pid
+	t0=$(now)
+	kill -KILL "$pid"
+	route_check "$t crash after an edit: the removed service's route is withdrawn" \
+	    "$ADDED" absent 10
+	el=$(lab_elapsed_since "$t0")
+	echo "  crash after an edit: withdrawn ${el}s after kill -9 (ExaBGP's respawn included)"
+	lab_wait_for 10 anycheck_pid >/dev/null
+	pid=$(anycheck_pid)
+	check "$t crash after an edit: ExaBGP started a new process" \
+	    "pid was $old_pid, now '$pid'" [ -n "$pid" ] && [ "$pid" != "$old_pid" ]
+	check "$t crash after an edit: the new process says why it withdrew" \
+	    "$(tail -n 20 "$LAB_DIR/anycheck.log")" \
+	    grep -Eq 'withdrawing [0-9]+ routes? the last run may have announced' \
+	    "$LAB_DIR/anycheck.log"
+	# The killed process's status; the exit checked below is the new one's.
+	check "$t crash after an edit: the wrapper saw the kill" \
+	    "status '$(cat "$LAB_DIR/anycheck.status" 2>/dev/null)'" \
+	    [ "$(cat "$LAB_DIR/anycheck.status" 2>/dev/null)" = 137 ]
+	: >"$LAB_DIR/anycheck.status"
+	sleep 1
+	# Routes no service has or that are withdrawn anyway may be withdrawn
+	# again; nothing that is announced is.
+	for p in $WEB $FLAP $MED $EXIT $KEEP; do
+		check "$t crash after an edit: $p not withdrawn" \
+		    "sent: $(exa_commands_since "$emark")" \
+		    [ -z "$(exa_commands_since "$emark" | grep "withdraw route $p ")" ]
+		route_check "$t crash after an edit: $p still at the router" "$p" present 3
+	done
 
 	# (8) SIGTERM: "exit" drains then is withdrawn, "keep" stays,
 	# the others are withdrawn, exit status 0. The wrapper does not

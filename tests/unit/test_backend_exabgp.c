@@ -32,6 +32,8 @@ static struct {
 	char dir[64];
 	char path[128];         /* the config file */
 	char up[4][128];        /* one health file per service */
+	char state[128];        /* anycheck-exabgp.routes */
+	char state_copy[128];
 	struct loop *loop;
 	struct virtual_clock clock;
 	struct daemon daemon;
@@ -65,6 +67,32 @@ write_config(const char *fmt, ...)
 	ck_assert_int_eq(fclose(file), 0);
 }
 
+/* The state file's name has a hash in it: find it by its pattern. */
+static void
+find_state_file(void)
+{
+	char command[256];
+	FILE *pipe;
+
+	snprintf(command, sizeof(command), "ls %s/anycheck-exabgp.*.routes",
+	    world.dir);
+	pipe = popen(command, "r");
+	ck_assert_ptr_nonnull(pipe);
+	ck_assert_ptr_nonnull(fgets(world.state, sizeof(world.state), pipe));
+	world.state[strcspn(world.state, "\n")] = '\0';
+	pclose(pipe);
+}
+
+static void
+remove_state_files(void)
+{
+	char command[256];
+
+	snprintf(command, sizeof(command), "rm -f %s/anycheck-exabgp.*.routes",
+	    world.dir);
+	ck_assert_int_eq(system(command), 0);
+}
+
 static void
 setup(void)
 {
@@ -75,6 +103,8 @@ setup(void)
 	for (int i = 0; i < 4; i++)
 		snprintf(world.up[i], sizeof(world.up[i]), "%s/up%d", world.dir,
 		    i);
+	snprintf(world.state_copy, sizeof(world.state_copy), "%s/copy",
+	    world.dir);
 	ck_assert_int_eq(pipe2(world.to_exabgp, O_CLOEXEC | O_NONBLOCK), 0);
 	ck_assert_int_eq(pipe2(world.from_exabgp, O_CLOEXEC), 0);
 	world.loop = loop_new();
@@ -94,6 +124,8 @@ teardown(void)
 	for (int i = 0; i < 4; i++)
 		unlink(world.up[i]);
 	unlink(world.path);
+	unlink(world.state_copy);
+	remove_state_files();
 	rmdir(world.dir);
 }
 
@@ -110,6 +142,10 @@ start(void)
 		ck_abort_msg("config did not load");
 	}
 	config_errors_clear(&errors);
+	/* The state file lives in the test's directory, never in
+	 * /var/lib/anycheck. */
+	free(config->state_directory);
+	config->state_directory = xstrdup(world.dir);
 	daemon_defaults(&world.daemon, "test");
 	world.daemon.exabgp_input_fd = world.from_exabgp[0];
 	world.daemon.exabgp_output_fd = world.to_exabgp[1];
@@ -600,6 +636,65 @@ START_TEST(test_slow_reader_converges)
 }
 END_TEST
 
+static void
+copy_file(const char *from, const char *to)
+{
+	char buffer[65536];
+	FILE *in = fopen(from, "r"), *out = fopen(to, "w");
+	size_t n;
+
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(out);
+	while ((n = fread(buffer, 1, sizeof(buffer), in)) > 0)
+		ck_assert_uint_eq(fwrite(buffer, 1, n, out), n);
+	fclose(in);
+	ck_assert_int_eq(fclose(out), 0);
+}
+
+/* A crash after the config was edited: the service removed from the file
+ * never got a reload, and the new process must withdraw its routes at once
+ * (from the state file written before they were announced), without a blip
+ * for the service it still has. */
+START_TEST(test_crash_after_edit_withdraws_removed_routes)
+{
+	char *lines;
+
+	touch(world.up[0]);
+	touch(world.up[1]);
+	write_two(false, "\"192.0.2.1/32\"", "\"192.0.2.3/32\"", "");
+	start();
+	advance_ms(1000);
+	lines = new_lines();
+	ck_assert_int_eq(count_substring(lines, "announce route"), 2);
+	free(lines);
+	/* kill -9 now: what is on disk is what the announce left. */
+	find_state_file();
+	copy_file(world.state, world.state_copy);
+	daemon_cleanup(&world.daemon);
+	world.started = false;
+	copy_file(world.state_copy, world.state);
+
+	/* The operator removed "b" from the file; ExaBGP restarts us. */
+	write_config("{\"services\": [" TWO_SERVICES_A "]}",
+	    "\"192.0.2.1/32\"", world.up[0], "");
+	drain_output();
+	world.consumed = world.output_length;
+	/* Before any check has run. */
+	start();
+	drain_output();
+	lines = new_lines();
+	ck_assert_str_eq(lines, "withdraw route 192.0.2.3/32 next-hop self\n");
+	free(lines);
+	/* "a" is decided by its own first round, not withdrawn first. */
+	advance_ms(1000);
+	lines = new_lines();
+	ck_assert_int_eq(count_substring(lines, "withdraw"), 0);
+	ck_assert_int_eq(count_substring(lines, "announce route 192.0.2.1/32"),
+	    1);
+	free(lines);
+}
+END_TEST
+
 /* An observer (what the control socket and metrics attach to) sees every
  * change the backend sees, and every reload with its outcome. */
 static struct {
@@ -684,6 +779,7 @@ main(void)
 	tcase_add_test(tcase, test_exabgp_shutdown_stops_at_once);
 	tcase_add_test(tcase, test_observers);
 	tcase_add_test(tcase, test_reload_top_level_keys);
+	tcase_add_test(tcase, test_crash_after_edit_withdraws_removed_routes);
 	tcase_add_test(tcase, test_moved_prefix_a_first);
 	tcase_add_test(tcase, test_moved_prefix_b_first);
 	tcase_add_test(tcase, test_moved_prefix_old_owner_removed);

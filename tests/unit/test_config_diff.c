@@ -141,7 +141,7 @@ leaf_candidates(json_t *value)
 enum leaf_owner {
 	LEAF_SERVICE,       /* under services[i] */
 	LEAF_INHERITED,     /* local_as, defaults.*, drain_on_exit, on_exit */
-	LEAF_GLOBAL,        /* bird.*, control.* */
+	LEAF_GLOBAL,        /* bird.*, control.*, state_directory */
 };
 
 struct mutation_run {
@@ -235,7 +235,9 @@ mutate_all(struct mutation_run *run, json_t *value, const char *path,
 
 			if (path[0] == '\0')
 				child_owner = strcmp(key, "bird") == 0 ||
-				    strcmp(key, "control") == 0 ? LEAF_GLOBAL :
+				    strcmp(key, "control") == 0 ||
+				    strcmp(key, "state_directory") == 0 ?
+				    LEAF_GLOBAL :
 				    LEAF_INHERITED;
 			if (json_is_object(child) || json_is_array(child)) {
 				mutate_all(run, child, child_path, child_owner,
@@ -427,7 +429,7 @@ START_TEST(test_globals_classified)
 	enum config_apply apply;
 	const char *key;
 
-	ck_assert_uint_eq(json_object_size(config->canonical_globals), 4);
+	ck_assert_uint_eq(json_object_size(config->canonical_globals), 5);
 	json_object_foreach(config->canonical_globals, key, value)
 		ck_assert_msg(config_global_classify(key, &apply),
 		    "top-level key %s is missing from config_global_rules",
