@@ -117,21 +117,3 @@ cli_load_config(const struct cli_options *options)
 	config_errors_clear(&errors);
 	return config;
 }
-
-struct config *
-cli_reload_config(const char *path)
-{
-	struct config_errors errors;
-	struct config *config = NULL;
-
-	log_info("reloading %s", path);
-	config_errors_init(&errors);
-	if (config_load(path, &config, &errors) != 0) {
-		config_errors_log(&errors);
-		log_error("reload failed; still running the previous "
-		    "configuration");
-		config = NULL;
-	}
-	config_errors_clear(&errors);
-	return config;
-}

@@ -37,9 +37,5 @@ void cli_parse(int argc, char **argv, const char *program,
  * config or exits with CLI_EXIT_CONFIG. */
 struct config *cli_load_config(const struct cli_options *options);
 
-/* Load the config at path again for a reload. On any problem every
- * error is logged with "reload failed; still running the previous
- * configuration" and NULL is returned: the caller changes nothing. */
-struct config *cli_reload_config(const char *path);
 
 #endif

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "config_loader.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -132,63 +133,120 @@ daemon_append_keys(char *out, size_t size, const char *before,
 		snprintf(out + length, size - length, "%s", after);
 }
 
-int
-daemon_reload(struct daemon *daemon, struct daemon_reload_report *report)
+/* The new config is loaded (or not): check it, apply it, report. */
+static void
+daemon_reload_apply(struct daemon *daemon, struct config *config,
+    struct config_errors *errors)
 {
 	const struct backend_ops *ops = daemon->backend_ops;
-	struct daemon_reload_report local;
-	struct config *config;
+	struct daemon_reload_report report;
 
-	if (report == NULL)
-		report = &local;
-	memset(report, 0, sizeof(*report));
-	if (daemon->stopping) {
-		snprintf(report->summary, sizeof(report->summary),
-		    "reload of %s ignored: stopping", daemon->config_path);
-		log_warnx("%s", report->summary);
-		daemon_notify_reloaded(daemon, report);
-		return -1;
-	}
-	config = cli_reload_config(daemon->config_path);
+	memset(&report, 0, sizeof(report));
 	if (config == NULL) {
-		snprintf(report->summary, sizeof(report->summary),
-		    "reload of %s failed; still running the previous "
-		    "configuration", daemon->config_path);
-		daemon_notify_reloaded(daemon, report);
-		return -1;
+		config_errors_log(errors);
+		snprintf(report.summary, sizeof(report.summary), "reload failed; "
+		    "still running the previous configuration (%zu error%s in "
+		    "%s)", errors->count, errors->count == 1 ? "" : "s",
+		    daemon->config_path);
+		log_error("%s", report.summary);
+		daemon_notify_reloaded(daemon, &report);
+		return;
+	}
+	if (daemon->stopping) {
+		config_free(config);
+		snprintf(report.summary, sizeof(report.summary), "reload of %s "
+		    "dropped: stopping", daemon->config_path);
+		log_warnx("%s", report.summary);
+		daemon_notify_reloaded(daemon, &report);
+		return;
 	}
 	if (ops->check_config != NULL && ops->check_config(config) != 0) {
 		config_free(config);
-		snprintf(report->summary, sizeof(report->summary),
-		    "reload failed (the %s backend cannot use it, see above); "
-		    "still running the previous configuration", ops->name);
-		log_error("%s", report->summary);
-		daemon_notify_reloaded(daemon, report);
-		return -1;
+		snprintf(report.summary, sizeof(report.summary), "reload failed "
+		    "(the %s backend cannot use it, see above); still running "
+		    "the previous configuration", ops->name);
+		log_error("%s", report.summary);
+		daemon_notify_reloaded(daemon, &report);
+		return;
 	}
-	daemon_reload_keys(daemon, config, report);
-	for (size_t i = 0; i < report->restart_count; i++)
+	daemon_reload_keys(daemon, config, &report);
+	for (size_t i = 0; i < report.restart_count; i++)
 		log_warnx("reload: %s changes only on restart; still using the "
-		    "value anycheck started with", report->restart[i]);
+		    "value anycheck started with", report.restart[i]);
 	if (ops->reload_begin != NULL)
 		ops->reload_begin(daemon->backend);
-	supervisor_reload(daemon->supervisor, config, &report->services);
+	supervisor_reload(daemon->supervisor, config, &report.services);
 	if (ops->reload_commit != NULL)
 		ops->reload_commit(daemon->backend,
 		    supervisor_config(daemon->supervisor));
-	report->ok = true;
-	snprintf(report->summary, sizeof(report->summary), "reloaded %s: %zu "
+	report.ok = true;
+	snprintf(report.summary, sizeof(report.summary), "reloaded %s: %zu "
 	    "unchanged, %zu changed, %zu added, %zu removed",
-	    daemon->config_path, report->services.unchanged,
-	    report->services.changed, report->services.added,
-	    report->services.removed);
-	daemon_append_keys(report->summary, sizeof(report->summary),
-	    "; applied ", report->applied, report->applied_count, "");
-	daemon_append_keys(report->summary, sizeof(report->summary), "; ",
-	    report->restart, report->restart_count, " change only on restart");
-	log_info("%s", report->summary);
-	daemon_notify_reloaded(daemon, report);
-	return 0;
+	    daemon->config_path, report.services.unchanged,
+	    report.services.changed, report.services.added,
+	    report.services.removed);
+	daemon_append_keys(report.summary, sizeof(report.summary),
+	    "; applied ", report.applied, report.applied_count, "");
+	daemon_append_keys(report.summary, sizeof(report.summary), "; ",
+	    report.restart, report.restart_count, " change only on restart");
+	log_info("%s", report.summary);
+	daemon_notify_reloaded(daemon, &report);
+}
+
+static void
+daemon_reload_loaded(struct config *config, struct config_errors *errors,
+    void *arg)
+{
+	struct daemon *daemon = arg;
+
+	daemon->reload_loader = NULL;
+	daemon_reload_apply(daemon, config, errors);
+	config_errors_clear(errors);
+	if (daemon->reload_again) {
+		daemon->reload_again = false;
+		daemon_reload(daemon);
+	}
+}
+
+void
+daemon_reload(struct daemon *daemon)
+{
+	struct daemon_reload_report report;
+	struct config_errors errors;
+	struct config *config = NULL;
+
+	if (daemon->stopping) {
+		memset(&report, 0, sizeof(report));
+		snprintf(report.summary, sizeof(report.summary),
+		    "reload of %s ignored: stopping", daemon->config_path);
+		log_warnx("%s", report.summary);
+		daemon_notify_reloaded(daemon, &report);
+		return;
+	}
+	if (daemon->reload_loader != NULL) {
+		/* The file may have changed again since the load began. */
+		log_info("reload of %s requested while one is loading; "
+		    "loading it again afterwards", daemon->config_path);
+		daemon->reload_again = true;
+		return;
+	}
+	log_info("reloading %s", daemon->config_path);
+	daemon->reload_loader = config_loader_start(daemon->loop,
+	    daemon->config_path, daemon_reload_loaded, daemon);
+	if (daemon->reload_loader != NULL)
+		return;
+	/* No thread: load here (the loop waits for it). */
+	config_errors_init(&errors);
+	if (config_load(daemon->config_path, &config, &errors) != 0)
+		config = NULL;
+	daemon_reload_apply(daemon, config, &errors);
+	config_errors_clear(&errors);
+}
+
+bool
+daemon_reloading(const struct daemon *daemon)
+{
+	return daemon->reload_loader != NULL;
 }
 
 static void
@@ -262,6 +320,9 @@ daemon_run(struct daemon *daemon)
 void
 daemon_cleanup(struct daemon *daemon)
 {
+	if (daemon->reload_loader != NULL)
+		config_loader_abandon(daemon->reload_loader);
+	daemon->reload_loader = NULL;
 	if (daemon->counter != NULL)
 		conn_counter_free(daemon->counter);
 	supervisor_free(daemon->supervisor);
@@ -293,7 +354,7 @@ daemon_signal(struct loop *loop, int signo, void *arg)
 		daemon_dump(daemon);
 		break;
 	case SIGHUP:
-		daemon_reload(daemon, NULL);
+		daemon_reload(daemon);
 		break;
 	}
 }

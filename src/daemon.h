@@ -61,6 +61,8 @@ struct daemon {
 	struct supervisor *supervisor;
 	struct conn_counter *counter;
 	struct daemon_observer *observers;
+	struct config_loader *reload_loader;    /* a reload is loading */
+	bool reload_again;              /* asked again meanwhile */
 	bool stopping;
 	/* ExaBGP's pipes (default stdin and stdout; tests use others). */
 	int exabgp_input_fd;
@@ -82,12 +84,17 @@ void daemon_defaults(struct daemon *daemon, const char *program);
 int daemon_run(struct daemon *daemon);
 void daemon_cleanup(struct daemon *daemon);
 
-/* Load the config again and apply it; a bad file changes nothing and says
- * why. Top-level keys that a reload can apply (bird.verify_interval, ...)
- * are applied; those that need a restart are named in the summary and keep
- * the value the daemon started with. Returns 0 when applied; report (may
- * be NULL) says what happened. */
-int daemon_reload(struct daemon *daemon, struct daemon_reload_report *report);
+/* Load the config again and apply it. The file is loaded in the
+ * background (config_loader.h), so the checks and withdraws go on however
+ * long it takes; then, on the loop, a bad file changes nothing and says
+ * why, and a good one is applied. Top-level keys that a reload can apply
+ * (bird.verify_interval, ...) are applied; those that need a restart are
+ * named in the summary and keep the value the daemon started with. The
+ * observers' reloaded callback gets the report. A reload asked for while
+ * one is loading runs again once it is done. */
+void daemon_reload(struct daemon *daemon);
+/* Is a reload loading? */
+bool daemon_reloading(const struct daemon *daemon);
 /* Begin the exit (drains first unless immediate); again: no more drains. */
 void daemon_stop(struct daemon *daemon, const char *why, bool immediate);
 /* Log every service's state and what the backend knows. */

@@ -195,6 +195,40 @@ new_lines(void)
 	return text;
 }
 
+/* Reload and wait (in real time: the file is loaded on a thread) for the
+ * result; 0 when applied. */
+static struct {
+	bool done;
+	struct daemon_reload_report report;
+} reloaded;
+
+static void
+record_reload(void *arg, const struct daemon_reload_report *report)
+{
+	(void)arg;
+	reloaded.done = true;
+	reloaded.report = *report;
+}
+
+static int
+reload(struct daemon_reload_report *report)
+{
+	static struct daemon_observer observer = {
+		.reloaded = record_reload,
+	};
+
+	if (observer.next == NULL && world.daemon.observers != &observer)
+		daemon_add_observer(&world.daemon, &observer);
+	reloaded.done = false;
+	daemon_reload(&world.daemon);
+	for (int i = 0; i < 500 && !reloaded.done; i++)
+		ck_assert_int_eq(loop_run_once(world.loop, 10), 0);
+	ck_assert_msg(reloaded.done, "the reload did not end within 5 s");
+	if (report != NULL)
+		*report = reloaded.report;
+	return reloaded.report.ok ? 0 : -1;
+}
+
 static int
 count_substring(const char *text, const char *needle)
 {
@@ -282,7 +316,7 @@ START_TEST(test_reload_moves_prefix_and_refuses_bad_files)
 	free(new_lines());
 	/* A bad file changes nothing and says so. */
 	write_config("{\"services\": [{\"name\": \"web\", \"rise\": 0}]}");
-	ck_assert_int_eq(daemon_reload(&world.daemon, NULL), -1);
+	ck_assert_int_eq(reload(NULL), -1);
 	advance_ms(5000);
 	lines = new_lines();
 	ck_assert_str_eq(lines, "");
@@ -295,7 +329,7 @@ START_TEST(test_reload_moves_prefix_and_refuses_bad_files)
 	    "\"checks\": [{\"type\": \"file\", \"path\": \"%s\"}], "
 	    "\"rise\": 2, \"fall\": 2, \"interval\": 1, "
 	    "\"fast_interval\": 0.5, \"hold_down\": 0}]}", world.up[0]);
-	ck_assert_int_eq(daemon_reload(&world.daemon, NULL), 0);
+	ck_assert_int_eq(reload(NULL), 0);
 	advance_ms(10);
 	lines = new_lines();
 	ck_assert_int_eq(count_substring(lines,
@@ -323,7 +357,7 @@ START_TEST(test_stop_drains_then_withdraws)
 	daemon_stop(&world.daemon, "test", false);
 	/* A reload while stopping is refused before the file is read. */
 	write_config("not json");
-	ck_assert_int_eq(daemon_reload(&world.daemon, NULL), -1);
+	ck_assert_int_eq(reload(NULL), -1);
 	advance_ms(10);
 	lines = new_lines();
 	ck_assert_int_eq(count_substring(lines, "announce route 192.0.2.1/32"),
@@ -380,7 +414,7 @@ START_TEST(test_reload_top_level_keys)
 	write_config("{\"control\": {\"socket\": \"/run/b.sock\"}, "
 	    "\"bird\": {\"verify_interval\": 2}, \"services\": [" SVC "]}",
 	    world.up[0]);
-	ck_assert_int_eq(daemon_reload(&world.daemon, &report), 0);
+	ck_assert_int_eq(reload(&report), 0);
 	ck_assert(report.ok);
 	ck_assert_uint_eq(report.restart_count, 1);
 	ck_assert_str_eq(report.restart[0], "control.socket");
@@ -390,14 +424,14 @@ START_TEST(test_reload_top_level_keys)
 	    "bird.verify_interval; control.socket change only on restart"));
 	/* The same file again: verify_interval is in use now, the socket
 	 * still is not. */
-	ck_assert_int_eq(daemon_reload(&world.daemon, &report), 0);
+	ck_assert_int_eq(reload(&report), 0);
 	ck_assert_uint_eq(report.applied_count, 0);
 	ck_assert_uint_eq(report.restart_count, 1);
 	/* Back to the value in use: nothing to say. */
 	write_config("{\"control\": {\"socket\": \"/run/a.sock\"}, "
 	    "\"bird\": {\"verify_interval\": 2}, \"services\": [" SVC "]}",
 	    world.up[0]);
-	ck_assert_int_eq(daemon_reload(&world.daemon, &report), 0);
+	ck_assert_int_eq(reload(&report), 0);
 	ck_assert_uint_eq(report.restart_count, 0);
 	ck_assert_uint_eq(report.applied_count, 0);
 	ck_assert_ptr_null(strstr(report.summary, "restart"));
@@ -471,7 +505,7 @@ check_moved_prefix(bool b_first, bool remove_a)
 	else
 		write_two(!b_first, "\"192.0.2.1/32\"",
 		    "\"192.0.2.2/32\", \"192.0.2.3/32\"", "");
-	ck_assert_int_eq(daemon_reload(&world.daemon, NULL), 0);
+	ck_assert_int_eq(reload(NULL), 0);
 	advance_ms(3000);
 	lines = new_lines();
 	ck_assert_msg(count_substring(lines, "withdraw") == 0,
@@ -636,6 +670,71 @@ START_TEST(test_slow_reader_converges)
 }
 END_TEST
 
+/* A reload never stalls the checks or a withdraw, however long the file
+ * takes to load: here the config is a FIFO nobody writes yet, so the load
+ * cannot finish, and meanwhile a failed service is withdrawn on time. */
+START_TEST(test_reload_never_stalls_the_loop)
+{
+	struct daemon_reload_report report;
+	char text[2048], *lines;
+	int fd;
+
+	write_config(ONE_SERVICE, world.up[0], "");
+	touch(world.up[0]);
+	start();
+	advance_ms(1000);
+	free(new_lines());
+	snprintf(text, sizeof(text), ONE_SERVICE, world.up[0],
+	    ", \"announce\": {\"med\": 7}");
+	ck_assert_int_eq(unlink(world.path), 0);
+	ck_assert_int_eq(mkfifo(world.path, 0600), 0);
+	daemon_reload(&world.daemon);
+	ck_assert(daemon_reloading(&world.daemon));
+	/* The service fails while the reload is loading: withdrawn after
+	 * fall rounds, as without a reload. */
+	unlink(world.up[0]);
+	advance_ms(2500);
+	lines = new_lines();
+	ck_assert_int_eq(count_substring(lines, "withdraw route"), 2);
+	free(lines);
+	ck_assert(daemon_reloading(&world.daemon));
+	/* A second request meanwhile is run again afterwards. */
+	daemon_reload(&world.daemon);
+	/* The file arrives: the reload ends and is applied. */
+	touch(world.up[0]);
+	fd = open(world.path, O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	reloaded.done = false;
+	{
+		static struct daemon_observer observer = {
+			.reloaded = record_reload,
+		};
+		daemon_add_observer(&world.daemon, &observer);
+	}
+	for (int i = 0; i < 500 && !reloaded.done; i++)
+		ck_assert_int_eq(loop_run_once(world.loop, 10), 0);
+	ck_assert(reloaded.done);
+	report = reloaded.report;
+	ck_assert(report.ok);
+	ck_assert_uint_eq(report.services.changed, 1);
+	/* The second load opens the FIFO again: feed it the same file. */
+	ck_assert(daemon_reloading(&world.daemon));
+	reloaded.done = false;
+	fd = open(world.path, O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	for (int i = 0; i < 500 && !reloaded.done; i++)
+		ck_assert_int_eq(loop_run_once(world.loop, 10), 0);
+	ck_assert(reloaded.done);
+	ck_assert(reloaded.report.ok);
+	ck_assert_uint_eq(reloaded.report.services.unchanged, 1);
+	ck_assert(!daemon_reloading(&world.daemon));
+}
+END_TEST
+
 static void
 copy_file(const char *from, const char *to)
 {
@@ -750,9 +849,9 @@ START_TEST(test_observers)
 	/* INIT -> RISING -> UP. */
 	ck_assert_int_eq(observed.changes, 2);
 	write_config("{\"services\": []");
-	ck_assert_int_eq(daemon_reload(&world.daemon, NULL), -1);
+	ck_assert_int_eq(reload(NULL), -1);
 	write_config(ONE_SERVICE, world.up[0], "");
-	ck_assert_int_eq(daemon_reload(&world.daemon, NULL), 0);
+	ck_assert_int_eq(reload(NULL), 0);
 	ck_assert_int_eq(observed.reloads_ok, 1);
 	ck_assert_int_eq(observed.reloads_failed, 1);
 	daemon_stop(&world.daemon, "test", false);
@@ -779,6 +878,7 @@ main(void)
 	tcase_add_test(tcase, test_exabgp_shutdown_stops_at_once);
 	tcase_add_test(tcase, test_observers);
 	tcase_add_test(tcase, test_reload_top_level_keys);
+	tcase_add_test(tcase, test_reload_never_stalls_the_loop);
 	tcase_add_test(tcase, test_crash_after_edit_withdraws_removed_routes);
 	tcase_add_test(tcase, test_moved_prefix_a_first);
 	tcase_add_test(tcase, test_moved_prefix_b_first);

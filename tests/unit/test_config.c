@@ -246,7 +246,8 @@ START_TEST(test_unknown_keys)
 	    "  \"services\": [" SERVICE "]\n"
 	    "}\n",
 	    "t.json:2:13: colour: unknown key \"colour\"; allowed: local_as, "
-	    "defaults, bird, control, services, drain_on_exit, on_exit");
+	    "defaults, bird, control, services, drain_on_exit, on_exit, "
+	    "state_directory");
 	ck_assert_errors(
 	    "{\"services\": [\n"
 	    "  {\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\"],\n"
