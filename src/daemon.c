@@ -11,6 +11,7 @@
  * was. The supervisor's change callback goes to the backend first (routes
  * before anything else), then to every observer.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -371,6 +372,10 @@ daemon_main(const struct cli_options *options,
 
 	log_init(options->program, options->debug ? LOG_LEVEL_DEBUG :
 	    LOG_LEVEL_INFO, options->use_syslog);
+	/* One malloc arena: the only other thread is a reload's short-lived
+	 * loader, and a second arena holding a freed config only makes the
+	 * resident size harder to predict. */
+	mallopt(M_ARENA_MAX, 1);
 	config = cli_load_config(options);
 	if (backend_ops->check_config != NULL &&
 	    backend_ops->check_config(config) != 0) {
