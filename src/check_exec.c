@@ -285,8 +285,9 @@ check_exec_start(struct check *check)
 	int error;
 
 	if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) == -1) {
-		check_done(check, CHECK_RESULT_ERROR, "pipe: %s",
-		    strerror(errno));
+		/* Every pipe failure is ours (EMFILE, ENFILE, ENOMEM). */
+		check_done_local(check, check_local_cause_from_errno(errno),
+		    "pipe: %s", strerror(errno));
 		return;
 	}
 	/* The child's end blocks: commands do not expect a non-blocking
@@ -314,8 +315,17 @@ check_exec_start(struct check *check)
 	close(pipe_fds[1]);
 	if (error != 0) {
 		close(pipe_fds[0]);
-		check_done(check, CHECK_RESULT_ERROR, "cannot execute %s: %s",
-		    exec->argv[0], strerror(error));
+		/* No process slot, memory or fd (for /dev/null) is ours; a
+		 * missing or unrunnable command is the check's own error. */
+		if (check_errno_is_local(error))
+			check_done_local(check,
+			    check_local_cause_from_errno(error),
+			    "cannot start %s: %s", exec->argv[0],
+			    strerror(error));
+		else
+			check_done(check, CHECK_RESULT_ERROR,
+			    "cannot execute %s: %s", exec->argv[0],
+			    strerror(error));
 		return;
 	}
 	run = xcalloc(1, sizeof(*run));
@@ -409,4 +419,7 @@ const struct check_ops check_exec_ops = {
 	.start = check_exec_start,
 	.cancel = check_exec_cancel,
 	.free_config = check_exec_free_config,
+	/* Our end of the output pipe, plus its write end and /dev/null while
+	 * the command is being spawned. */
+	.fds_per_run = 3,
 };

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 
@@ -61,6 +62,9 @@ struct check_http_run {
 	CURLSH *share;          /* private DNS cache for "resolve" */
 	char *body;             /* only with expect_body */
 	size_t body_length;
+	/* Why we could not open a socket for curl (EMFILE, ...): curl itself
+	 * only says "couldn't connect", which would blame the service. */
+	int socket_errno;
 	char error[CURL_ERROR_SIZE];
 };
 
@@ -459,6 +463,28 @@ check_http_write(char *data, size_t size, size_t count, void *user)
 	return length;
 }
 
+/* curl's sockets are opened here, so that a failure to get one is known
+ * for what it is (a local error) and so that they are close-on-exec: an
+ * exec check spawned meanwhile must not inherit a connection. */
+static curl_socket_t
+check_http_open_socket(void *user, curlsocktype purpose,
+    struct curl_sockaddr *address)
+{
+	struct check_http_run *run = user;
+	int fd;
+
+	(void)purpose;
+	fd = socket(address->family, address->socktype | SOCK_CLOEXEC,
+	    address->protocol);
+	/* Only running out of something is ours; a family this host lacks
+	 * (with another address to try) is left to curl to report. */
+	if (fd == -1 && check_errno_is_local(errno))
+		run->socket_errno = errno;
+	if (fd == -1)
+		return CURL_SOCKET_BAD;
+	return fd;
+}
+
 static bool
 check_http_status_expected(const struct check_http_config *http, long status)
 {
@@ -476,6 +502,7 @@ check_http_complete(struct check_http_run *run, CURLcode code)
 	struct check *check = run->check;
 	const struct check_http_config *http = check->config->data;
 	enum check_result result;
+	enum check_local_cause cause = CHECK_LOCAL_OTHER;
 	char detail[CHECK_DETAIL_MAX];
 	long status = 0, os_errno = 0;
 	double elapsed_ms = clock_ns_to_ms(
@@ -502,6 +529,16 @@ check_http_complete(struct check_http_run *run, CURLcode code)
 			snprintf(detail, sizeof(detail), "HTTP %ld in %.1f ms",
 			    status, elapsed_ms);
 		}
+	} else if (run->socket_errno != 0) {
+		result = CHECK_RESULT_LOCAL_ERROR;
+		cause = check_local_cause_from_errno(run->socket_errno);
+		snprintf(detail, sizeof(detail), "socket: %s",
+		    strerror(run->socket_errno));
+	} else if (code == CURLE_OUT_OF_MEMORY) {
+		result = CHECK_RESULT_LOCAL_ERROR;
+		cause = CHECK_LOCAL_MEMORY;
+		snprintf(detail, sizeof(detail), "%s", run->error[0] != '\0' ?
+		    run->error : curl_easy_strerror(code));
 	} else if (code == CURLE_OPERATION_TIMEDOUT) {
 		result = CHECK_RESULT_TIMEOUT;
 		snprintf(detail, sizeof(detail), "%s", run->error[0] != '\0' ?
@@ -515,7 +552,10 @@ check_http_complete(struct check_http_run *run, CURLcode code)
 		    run->error : curl_easy_strerror(code));
 	}
 	check_http_run_release(run);
-	check_done(check, result, "%s", detail);
+	if (result == CHECK_RESULT_LOCAL_ERROR)
+		check_done_local(check, cause, "%s", detail);
+	else
+		check_done(check, result, "%s", detail);
 }
 
 static void
@@ -557,6 +597,8 @@ check_http_configure(struct check_http_run *run,
 	SET(CURLOPT_USERAGENT, "anycheck/" ANYCHECK_VERSION);
 	SET(CURLOPT_WRITEFUNCTION, check_http_write);
 	SET(CURLOPT_WRITEDATA, run);
+	SET(CURLOPT_OPENSOCKETFUNCTION, check_http_open_socket);
+	SET(CURLOPT_OPENSOCKETDATA, run);
 	/* A health check talks to the service itself, never through a proxy
 	 * named in the environment (this also spares curl's getenv calls). */
 	SET(CURLOPT_PROXY, "");
@@ -604,7 +646,8 @@ check_http_start(struct check *check)
 
 	engine = check_http_engine_get(check->environment);
 	if (engine == NULL) {
-		check_done(check, CHECK_RESULT_ERROR, "libcurl unavailable");
+		check_done_local(check, CHECK_LOCAL_OTHER,
+		    "libcurl unavailable");
 		return;
 	}
 	run = xcalloc(1, sizeof(*run));
@@ -614,8 +657,8 @@ check_http_start(struct check *check)
 		run->easy = engine->idle[--engine->idle_count];
 	else if ((run->easy = curl_easy_init()) == NULL) {
 		free(run);
-		check_done(check, CHECK_RESULT_ERROR, "cannot create a libcurl "
-		    "handle");
+		check_done_local(check, CHECK_LOCAL_MEMORY, "cannot create a "
+		    "libcurl handle");
 		return;
 	}
 	if (http->expect_body != NULL)
@@ -623,8 +666,10 @@ check_http_start(struct check *check)
 	check->state = run;
 	if (check_http_configure(run, http) == -1 ||
 	    curl_multi_add_handle(engine->multi, run->easy) != CURLM_OK) {
+		/* Setting options and adding a handle fail only when curl
+		 * runs out of memory (or on a bug). */
 		check_http_run_release(run);
-		check_done(check, CHECK_RESULT_ERROR, "cannot set up the "
+		check_done_local(check, CHECK_LOCAL_MEMORY, "cannot set up the "
 		    "libcurl transfer");
 	}
 	/* curl_multi_add_handle armed the engine timer to begin. */
@@ -643,4 +688,6 @@ const struct check_ops check_http_ops = {
 	.start = check_http_start,
 	.cancel = check_http_cancel,
 	.free_config = check_http_free_config,
+	/* The connection, and curl's resolver socketpair for host names. */
+	.fds_per_run = 2,
 };

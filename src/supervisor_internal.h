@@ -42,6 +42,7 @@ struct service {
 	uint64_t round_started_ns;
 	unsigned round_outstanding;
 	unsigned round_passes;
+	unsigned round_local_errors;    /* checks anycheck could not run */
 	unsigned long rounds;           /* rounds ended */
 	/* Why the last round passed or failed: the first failing check and its
 	 * detail, or "all 3 checks passed". Logged with each transition. */
@@ -87,6 +88,10 @@ struct supervisor {
 	size_t count_size;                      /* 0: no count running */
 	bool warned_no_counter;
 	bool warned_count_start;
+	/* Check runs that ended in a local error, per cause, and whether
+	 * that cause has been logged (once, not every round). */
+	unsigned long local_errors[CHECK_LOCAL_CAUSE_COUNT];
+	bool local_error_logged[CHECK_LOCAL_CAUSE_COUNT];
 	/* Exit. */
 	bool stopping;
 	supervisor_stopped_callback on_stopped;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -128,6 +129,7 @@ struct outcome {
 	bool done;
 	int calls;
 	enum check_result result;
+	enum check_local_cause cause;   /* with CHECK_RESULT_LOCAL_ERROR */
 	char detail[CHECK_DETAIL_MAX];
 	uint64_t duration_ns;
 };
@@ -138,10 +140,10 @@ outcome_record(struct check *check, enum check_result result,
 {
 	struct outcome *outcome = arg;
 
-	(void)check;
 	outcome->done = true;
 	outcome->calls++;
 	outcome->result = result;
+	outcome->cause = check->local_cause;
 	snprintf(outcome->detail, sizeof(outcome->detail), "%s", detail);
 	outcome->duration_ns = duration_ns;
 }
@@ -276,6 +278,23 @@ rss_kib(void)
 			break;
 	fclose(file);
 	return kib;
+}
+
+/* Make every new file descriptor fail with EMFILE (ulimit -n reached): a
+ * soft limit of 0, so that no descriptor closed meanwhile frees one.
+ * Returns the limit to restore with setrlimit. */
+static struct rlimit
+exhaust_fds(void)
+{
+	struct rlimit saved, lowered;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	lowered = saved;
+	lowered.rlim_cur = 0;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lowered), 0);
+	ck_assert_int_eq(open("/dev/null", O_RDONLY | O_CLOEXEC), -1);
+	ck_assert_int_eq(errno, EMFILE);
+	return saved;
 }
 
 /* A tiny server on the test's loop: HTTP on /health (200 "ok"), /bad (503),
@@ -486,6 +505,20 @@ START_TEST(test_registry)
 	ck_assert_str_eq(check_result_name(CHECK_RESULT_FAIL), "fail");
 	ck_assert_str_eq(check_result_name(CHECK_RESULT_TIMEOUT), "timeout");
 	ck_assert_str_eq(check_result_name(CHECK_RESULT_ERROR), "error");
+	ck_assert_str_eq(check_result_name(CHECK_RESULT_LOCAL_ERROR),
+	    "local-error");
+	ck_assert_str_eq(check_result_description(CHECK_RESULT_LOCAL_ERROR),
+	    "anycheck could not run the check");
+	ck_assert_str_eq(check_local_cause_name(check_local_cause_from_errno(
+	    EMFILE)), "file-descriptors");
+	ck_assert_int_eq(check_local_cause_from_errno(ENOMEM),
+	    CHECK_LOCAL_MEMORY);
+	ck_assert_int_eq(check_local_cause_from_errno(EAGAIN),
+	    CHECK_LOCAL_PROCESSES);
+	ck_assert(!check_errno_is_local(ENOENT));
+	ck_assert_uint_eq(check_exec_ops.fds_per_run, 3);
+	ck_assert_uint_eq(check_tcp_ops.fds_per_run, 1);
+	ck_assert_uint_eq(check_file_ops.fds_per_run, 0);
 	for (int r = 0; r < CHECK_RESULT_COUNT; r++)
 		ck_assert(check_result_description(r)[0] != '\0');
 }
@@ -1046,6 +1079,58 @@ START_TEST(test_file)
 }
 END_TEST
 
+/* Out of file descriptors, every check type that needs one reports a
+ * local error (anycheck's fault), never a failure of the service, and
+ * works again once descriptors are free. */
+START_TEST(test_local_error_out_of_fds)
+{
+	struct server server;
+	struct outcome outcome;
+	struct rlimit saved;
+	char tcp[128], http[128];
+	int fds_before;
+
+	server_start(&server, AF_INET, "127.0.0.1");
+	snprintf(tcp, sizeof(tcp), "{\"type\": \"tcp\", \"host\": "
+	    "\"127.0.0.1\", \"port\": %u}", server.port);
+	snprintf(http, sizeof(http), "{\"type\": \"http\", \"url\": "
+	    "\"http://127.0.0.1:%u/health\"}", server.port);
+	/* libcurl's engine exists before the limit, as in a daemon that
+	 * has been running for a while. */
+	outcome = run_check(http);
+	ck_assert_outcome(outcome, CHECK_RESULT_PASS, "HTTP 200");
+	fds_before = fd_count();
+
+	saved = exhaust_fds();
+	outcome = run_check(tcp);
+	ck_assert_outcome(outcome, CHECK_RESULT_LOCAL_ERROR,
+	    "socket: Too many open files");
+	ck_assert_int_eq(outcome.cause, CHECK_LOCAL_FILE_DESCRIPTORS);
+	outcome = run_check("{\"type\": \"exec\", \"command\": "
+	    "[\"true\"]}");
+	ck_assert_outcome(outcome, CHECK_RESULT_LOCAL_ERROR,
+	    "Too many open files");
+	ck_assert_int_eq(outcome.cause, CHECK_LOCAL_FILE_DESCRIPTORS);
+	outcome = run_check(http);
+	ck_assert_outcome(outcome, CHECK_RESULT_LOCAL_ERROR,
+	    "socket: Too many open files");
+	ck_assert_int_eq(outcome.cause, CHECK_LOCAL_FILE_DESCRIPTORS);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+
+	outcome = run_check(tcp);
+	ck_assert_outcome(outcome, CHECK_RESULT_PASS, "connected");
+	outcome = run_check(http);
+	ck_assert_outcome(outcome, CHECK_RESULT_PASS, "HTTP 200");
+	outcome = run_check("{\"type\": \"exec\", \"command\": "
+	    "[\"true\"]}");
+	ck_assert_outcome(outcome, CHECK_RESULT_PASS, "exit 0");
+	reap_all(3 * NSEC_PER_SEC);
+	assert_no_children();
+	ck_assert_int_eq(fd_count(), fds_before);
+	server_stop(&server);
+}
+END_TEST
+
 static Suite *
 checks_suite(void)
 {
@@ -1073,6 +1158,7 @@ checks_suite(void)
 	tcase_add_test(tc, test_http_concurrent);
 	tcase_add_test(tc, test_http_parse);
 	tcase_add_test(tc, test_file);
+	tcase_add_test(tc, test_local_error_out_of_fds);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
