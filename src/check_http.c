@@ -62,6 +62,8 @@ struct check_http_run {
 	CURLSH *share;          /* private DNS cache for "resolve" */
 	char *body;             /* only with expect_body */
 	size_t body_length;
+	/* check_http_write ended the transfer: the result was decided. */
+	bool stopped;
 	/* Why we could not open a socket for curl (EMFILE, ...): curl itself
 	 * only says "couldn't connect", which would blame the service. */
 	int socket_errno;
@@ -447,19 +449,52 @@ check_http_run_release(struct check_http_run *run)
 	free(run);
 }
 
+static bool
+check_http_status_expected(const struct check_http_config *http, long status)
+{
+	if (http->expect_status == NULL)
+		return status >= 200 && status <= 399;
+	for (size_t i = 0; i < http->expect_status_count; i++)
+		if (http->expect_status[i] == status)
+			return true;
+	return false;
+}
+
+/* Body bytes as they arrive. Only the first CHECK_HTTP_BODY_MAX bytes can
+ * matter, and often none do, so the transfer is ended (by returning short,
+ * which curl reports as CURLE_WRITE_ERROR with run->stopped set) as soon as
+ * the result is decided: at once when the status alone decides (no
+ * expect_body, or an unexpected status), when expect_body is found, or
+ * when the cap is reached without it. A 1 GB or endless body is never read
+ * past the cap. */
 static size_t
 check_http_write(char *data, size_t size, size_t count, void *user)
 {
 	struct check_http_run *run = user;
-	size_t length = size * count, room;
+	const struct check_http_config *http = run->check->config->data;
+	size_t length = size * count, room, needle, from;
+	long status = 0;
 
-	if (run->body == NULL)
-		return length;  /* nobody looks at the body: discard */
+	curl_easy_getinfo(run->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (run->body == NULL || !check_http_status_expected(http, status)) {
+		run->stopped = true;
+		return length == 0 ? 1 : 0;     /* not length: ends it */
+	}
 	room = CHECK_HTTP_BODY_MAX - run->body_length;
 	if (room > length)
 		room = length;
 	memcpy(run->body + run->body_length, data, room);
+	/* Search only what is new, plus the tail a match could straddle. */
+	needle = strlen(http->expect_body);
+	from = run->body_length >= needle ? run->body_length - (needle - 1) :
+	    0;
 	run->body_length += room;
+	if (memmem(run->body + from, run->body_length - from,
+	    http->expect_body, needle) != NULL ||
+	    run->body_length == CHECK_HTTP_BODY_MAX) {
+		run->stopped = true;
+		return 0;
+	}
 	return length;
 }
 
@@ -485,17 +520,6 @@ check_http_open_socket(void *user, curlsocktype purpose,
 	return fd;
 }
 
-static bool
-check_http_status_expected(const struct check_http_config *http, long status)
-{
-	if (http->expect_status == NULL)
-		return status >= 200 && status <= 399;
-	for (size_t i = 0; i < http->expect_status_count; i++)
-		if (http->expect_status[i] == status)
-			return true;
-	return false;
-}
-
 static void
 check_http_complete(struct check_http_run *run, CURLcode code)
 {
@@ -510,7 +534,8 @@ check_http_complete(struct check_http_run *run, CURLcode code)
 
 	curl_easy_getinfo(run->easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(run->easy, CURLINFO_OS_ERRNO, &os_errno);
-	if (code == CURLE_OK) {
+	/* A transfer we stopped ourselves is judged on what it got. */
+	if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && run->stopped)) {
 		if (!check_http_status_expected(http, status)) {
 			result = CHECK_RESULT_FAIL;
 			snprintf(detail, sizeof(detail),
@@ -522,8 +547,10 @@ check_http_complete(struct check_http_run *run, CURLcode code)
 		    strlen(http->expect_body)) == NULL) {
 			result = CHECK_RESULT_FAIL;
 			snprintf(detail, sizeof(detail),
-			    "HTTP %ld but body does not contain \"%s\"",
-			    status, http->expect_body);
+			    "HTTP %ld but body does not contain \"%s\"%s",
+			    status, http->expect_body,
+			    run->body_length == CHECK_HTTP_BODY_MAX ?
+			    " in its first 64 KiB" : "");
 		} else {
 			result = CHECK_RESULT_PASS;
 			snprintf(detail, sizeof(detail), "HTTP %ld in %.1f ms",

@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,7 +300,10 @@ exhaust_fds(void)
 
 /* A tiny server on the test's loop: HTTP on /health (200 "ok"), /bad (503),
  * /hang (never answers); "PING\r\n" gets "+PONG\r\n"; "HELLO\r\n" gets
- * "-ERR unknown\r\n". It records the last request's method and headers. */
+ * "-ERR unknown\r\n". It records the last request's method and headers.
+ * Big bodies, written as fast as the client reads: /endless (200, 'x' until
+ * the client goes), /endless-found ('x' with "FOUND" at byte 1000),
+ * /endless-bad (503, endless), /huge (200, Content-Length 1 GB). */
 
 #define SERVER_CONNECTIONS 64
 
@@ -307,6 +311,10 @@ struct server_connection {
 	int fd;
 	size_t length;
 	char request[2048];
+	bool streaming;         /* writing a big body */
+	size_t body_sent;
+	size_t body_size;       /* 0: endless */
+	size_t found_at;        /* "FOUND" there; SIZE_MAX: nowhere */
 };
 
 struct server {
@@ -315,6 +323,7 @@ struct server {
 	uint16_t port;
 	int requests;
 	char last_request[2048];
+	size_t body_bytes;      /* of the big bodies, sent in all */
 	struct server_connection connections[SERVER_CONNECTIONS];
 };
 
@@ -334,6 +343,59 @@ server_reply(struct server_connection *connection, const char *reply)
 	server_close(connection);
 }
 
+/* Write as much of a big body as the socket takes. */
+static void
+server_stream(struct server *server, struct server_connection *connection)
+{
+	char chunk[16384];
+
+	for (;;) {
+		size_t length = sizeof(chunk);
+		ssize_t n;
+
+		if (connection->body_size != 0 && connection->body_size -
+		    connection->body_sent < length)
+			length = connection->body_size - connection->body_sent;
+		if (length == 0) {
+			server_close(connection);
+			return;
+		}
+		memset(chunk, 'x', length);
+		if (connection->found_at >= connection->body_sent &&
+		    connection->found_at < connection->body_sent + length - 5)
+			memcpy(chunk + (connection->found_at -
+			    connection->body_sent), "FOUND", 5);
+		n = send(connection->fd, chunk, length, MSG_NOSIGNAL);
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0) {   /* the client went away */
+			server_close(connection);
+			return;
+		}
+		connection->body_sent += (size_t)n;
+		server->body_bytes += (size_t)n;
+	}
+}
+
+static void
+server_stream_start(struct server_connection *connection, const char *head,
+    size_t body_size, size_t found_at)
+{
+	ck_assert_int_eq(write(connection->fd, head, strlen(head)),
+	    (ssize_t)strlen(head));
+	/* A small send buffer, so that what was sent is close to what the
+	 * client read (the kernel's own buffers hold the rest). */
+	int buffer = 8192;
+	ck_assert_int_eq(setsockopt(connection->fd, SOL_SOCKET, SO_SNDBUF,
+	    &buffer, sizeof(buffer)), 0);
+	connection->streaming = true;
+	connection->body_sent = 0;
+	connection->body_size = body_size;
+	connection->found_at = found_at;
+	ck_assert_int_eq(loop_modify_fd(environment.loop, connection->fd,
+	    EPOLLIN | EPOLLOUT), 0);
+}
+
 static void
 server_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 {
@@ -342,11 +404,17 @@ server_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 	ssize_t n;
 
 	(void)loop;
-	(void)events;
 	for (int i = 0; i < SERVER_CONNECTIONS; i++)
 		if (server->connections[i].fd == fd)
 			connection = &server->connections[i];
 	ck_assert_ptr_nonnull(connection);
+	if (connection->streaming) {
+		if (events & (EPOLLERR | EPOLLHUP))
+			server_close(connection);
+		else if (events & EPOLLOUT)
+			server_stream(server, connection);
+		return;
+	}
 	n = read(fd, connection->request + connection->length,
 	    sizeof(connection->request) - 1 - connection->length);
 	if (n <= 0) {
@@ -380,6 +448,19 @@ server_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 		    "Content-Length: 4\r\nConnection: close\r\n\r\ndown");
 	else if (strstr(connection->request, " /hang ") != NULL)
 		;       /* never answer */
+	else if (strstr(connection->request, " /endless ") != NULL)
+		server_stream_start(connection, "HTTP/1.1 200 OK\r\n"
+		    "Connection: close\r\n\r\n", 0, SIZE_MAX);
+	else if (strstr(connection->request, " /endless-found ") != NULL)
+		server_stream_start(connection, "HTTP/1.1 200 OK\r\n"
+		    "Connection: close\r\n\r\n", 0, 1000);
+	else if (strstr(connection->request, " /endless-bad ") != NULL)
+		server_stream_start(connection, "HTTP/1.1 503 Busy\r\n"
+		    "Connection: close\r\n\r\n", 0, SIZE_MAX);
+	else if (strstr(connection->request, " /huge ") != NULL)
+		server_stream_start(connection, "HTTP/1.1 200 OK\r\n"
+		    "Content-Length: 1073741824\r\nConnection: close\r\n\r\n",
+		    1073741824, SIZE_MAX);
 	else
 		server_reply(connection, "HTTP/1.1 404 Not Found\r\n"
 		    "Content-Length: 0\r\nConnection: close\r\n\r\n");
@@ -401,6 +482,7 @@ server_accept(struct loop *loop, int fd, uint32_t events, void *arg)
 		ck_assert_int_lt(i, SERVER_CONNECTIONS);
 		server->connections[i].fd = client;
 		server->connections[i].length = 0;
+		server->connections[i].streaming = false;
 		ck_assert_int_eq(loop_add_fd(loop, client, EPOLLIN,
 		    server_readable, server), 0);
 	}
@@ -1079,6 +1161,65 @@ START_TEST(test_file)
 }
 END_TEST
 
+/* A huge or endless body is not read to its end: the check ends as soon
+ * as the result is decided (the status alone, the expected text found) or
+ * the 64 KiB cap is reached, with that result, not "write error". */
+START_TEST(test_http_big_bodies)
+{
+	static const struct {
+		const char *path;
+		const char *expect_body;        /* NULL: none */
+		enum check_result result;
+		const char *detail;
+	} cases[] = {
+		{ "/endless", NULL, CHECK_RESULT_PASS, "HTTP 200 in " },
+		{ "/huge", NULL, CHECK_RESULT_PASS, "HTTP 200 in " },
+		{ "/endless-bad", NULL, CHECK_RESULT_FAIL, "HTTP 503 not in" },
+		{ "/endless-bad", "FOUND", CHECK_RESULT_FAIL,
+		    "HTTP 503 not in" },
+		{ "/endless-found", "FOUND", CHECK_RESULT_PASS, "HTTP 200 in " },
+		{ "/huge", "FOUND", CHECK_RESULT_FAIL, "HTTP 200 but body does "
+		    "not contain \"FOUND\" in its first 64 KiB" },
+		{ "/endless", "FOUND", CHECK_RESULT_FAIL, "in its first 64 KiB" },
+	};
+	struct server server;
+	int fds_before = fd_count();
+
+	server_start(&server, AF_INET, "127.0.0.1");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[256], body[64] = "";
+		struct outcome outcome;
+		uint64_t started = clock_now_ns();
+
+		if (cases[i].expect_body != NULL)
+			snprintf(body, sizeof(body), ", \"expect_body\": "
+			    "\"%s\"", cases[i].expect_body);
+		snprintf(text, sizeof(text), "{\"type\": \"http\", \"url\": "
+		    "\"http://127.0.0.1:%u%s\", \"timeout\": 10%s}",
+		    server.port, cases[i].path, body);
+		server.body_bytes = 0;
+		outcome = run_check(text);
+		ck_assert_msg(outcome.result == cases[i].result &&
+		    strstr(outcome.detail, cases[i].detail) != NULL,
+		    "%s: %s: %s", text, check_result_name(outcome.result),
+		    outcome.detail);
+		/* Promptly, nowhere near the 10 s timeout. */
+		ck_assert_msg(clock_now_ns() - started < 2 * NSEC_PER_SEC,
+		    "%s took %.0f ms", text,
+		    clock_ns_to_ms(clock_now_ns() - started));
+		/* Let the server see the close, then count what it could
+		 * send: at most the cap plus what the socket buffers hold
+		 * (~80 KiB measured with the server's small send buffer). */
+		run_loop_for(50 * NSEC_PER_MSEC);
+		ck_assert_msg(server.body_bytes <= (64 + 256) * 1024,
+		    "%s: the server sent %zu bytes", text, server.body_bytes);
+	}
+	server_stop(&server);
+	check_environment_cleanup(&environment);
+	ck_assert_int_eq(fd_count(), fds_before);
+}
+END_TEST
+
 /* Out of file descriptors, every check type that needs one reports a
  * local error (anycheck's fault), never a failure of the service, and
  * works again once descriptors are free. */
@@ -1157,6 +1298,7 @@ checks_suite(void)
 	tcase_add_test(tc, test_http_ipv6_and_resolve);
 	tcase_add_test(tc, test_http_concurrent);
 	tcase_add_test(tc, test_http_parse);
+	tcase_add_test(tc, test_http_big_bodies);
 	tcase_add_test(tc, test_file);
 	tcase_add_test(tc, test_local_error_out_of_fds);
 	suite_add_tcase(suite, tc);
