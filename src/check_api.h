@@ -73,6 +73,7 @@ bool check_errno_is_local(int errnum);
 struct check_environment {
 	struct loop *loop;
 	void *http_engine;      /* owned by check_http.c */
+	void *exec_sweeper;     /* owned by check_exec.c: orphans to end */
 };
 /* Release the shared engines once every check is freed. */
 void check_environment_cleanup(struct check_environment *environment);

@@ -32,6 +32,7 @@
 #include "config_json.h"
 #include "log.h"
 #include "loop.h"
+#include "subreaper.h"
 
 /* Harness: parse one check from JSON, run it, collect what it reported. */
 
@@ -1161,6 +1162,136 @@ START_TEST(test_file)
 }
 END_TEST
 
+/* Processes running "sleep ARGUMENT", anywhere on the host (an escaped
+ * process is nobody's child we know of), zombies included; at most max. */
+static size_t
+find_sleeps(const char *argument, pid_t *pids, size_t max)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *entry;
+	size_t count = 0;
+	char expected[64];
+	size_t expected_length;
+
+	ck_assert_ptr_nonnull(dir);
+	expected_length = (size_t)snprintf(expected, sizeof(expected),
+	    "sleep%c%s", '\0', argument) + 1;
+	while ((entry = readdir(dir)) != NULL && count < max) {
+		char path[300], text[64];
+		size_t length;
+		FILE *file;
+
+		if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", entry->d_name);
+		if ((file = fopen(path, "re")) == NULL)
+			continue;
+		length = fread(text, 1, sizeof(text), file);
+		fclose(file);
+		/* A zombie has an empty cmdline: one of ours counts. */
+		if (length == 0) {
+			char state = '?', name[32] = "";
+			int parent = 0;
+			snprintf(path, sizeof(path), "/proc/%s/stat",
+			    entry->d_name);
+			if ((file = fopen(path, "re")) == NULL)
+				continue;
+			if (fscanf(file, "%*d (%31[^)]) %c %d", name, &state,
+			    &parent) == 3 && state == 'Z' &&
+			    strcmp(name, "sleep") == 0 && parent == getpid())
+				pids[count++] = (pid_t)atoi(entry->d_name);
+			fclose(file);
+			continue;
+		}
+		if (length == expected_length &&
+		    memcmp(text, expected, length) == 0)
+			pids[count++] = (pid_t)atoi(entry->d_name);
+	}
+	closedir(dir);
+	return count;
+}
+
+/* Wait (running the loop) until no "sleep ARGUMENT" is left, at most
+ * limit_ns; kill what is left (so a failing test leaks nothing) and say
+ * how many there were. */
+static size_t
+sleeps_left_after(const char *argument, uint64_t limit_ns)
+{
+	uint64_t end = clock_now_ns() + limit_ns;
+	pid_t pids[8];
+	size_t count;
+
+	for (;;) {
+		count = find_sleeps(argument, pids, 8);
+		if (count == 0 || clock_now_ns() >= end)
+			break;
+		loop_run_once(environment.loop, 10);
+	}
+	for (size_t i = 0; i < count; i++)
+		kill(pids[i], SIGKILL);
+	return count;
+}
+
+/* Processes a command puts outside its process group (setsid -f, a double
+ * fork into a new session) are adopted (anycheck is a child subreaper) and
+ * killed once the run that spawned them has ended, not before; no zombie
+ * is left. */
+START_TEST(test_exec_escaped_processes_killed)
+{
+	char setsid_f[32], double_fork[32], still_needed[32], text[256];
+	struct parsed parsed;
+	struct check owner;
+	struct outcome owner_outcome = { 0 }, outcome;
+	pid_t pids[8];
+
+	ck_assert_int_eq(subreaper_enable(), 0);
+	ck_assert(subreaper_enabled());
+	/* Unique arguments: other tests may run sleeps at the same time. */
+	snprintf(setsid_f, sizeof(setsid_f), "3001.%d", (int)getpid());
+	snprintf(double_fork, sizeof(double_fork), "3002.%d", (int)getpid());
+	snprintf(still_needed, sizeof(still_needed), "3003.%d",
+	    (int)getpid());
+
+	snprintf(text, sizeof(text), "{\"type\": \"exec\", \"command\": "
+	    "[\"setsid\", \"-f\", \"sleep\", \"%s\"]}", setsid_f);
+	outcome = run_check(text);
+	ck_assert_outcome(outcome, CHECK_RESULT_PASS, "exit 0");
+	snprintf(text, sizeof(text), "{\"type\": \"exec\", \"shell\": "
+	    "true, \"command\": \"(setsid sleep %s > /dev/null 2>&1 &); "
+	    "exit 0\"}", double_fork);
+	outcome = run_check(text);
+	ck_assert_outcome(outcome, CHECK_RESULT_PASS, "exit 0");
+	ck_assert_uint_eq(sleeps_left_after(setsid_f, 3 * NSEC_PER_SEC), 0);
+	ck_assert_uint_eq(sleeps_left_after(double_fork, 3 * NSEC_PER_SEC),
+	    0);
+
+	/* While the run that spawned it goes on, an escaped process lives
+	 * (the command may still use it), though other runs end meanwhile
+	 * and sweeps look at it. */
+	snprintf(text, sizeof(text), "{\"type\": \"exec\", \"shell\": "
+	    "true, \"command\": \"setsid -f sleep %s; sleep 0.6\", "
+	    "\"timeout\": 5}", still_needed);
+	ck_assert_int_eq(parse_check(text, &parsed), 0);
+	check_init(&owner, &parsed.config, &environment, outcome_record,
+	    &owner_outcome);
+	ck_assert_int_eq(check_start(&owner), 0);
+	run_loop_for(100 * NSEC_PER_MSEC);
+	outcome = run_check("{\"type\": \"exec\", \"command\": "
+	    "[\"true\"]}");
+	ck_assert_outcome(outcome, CHECK_RESULT_PASS, "exit 0");
+	run_loop_for(300 * NSEC_PER_MSEC);
+	ck_assert(!owner_outcome.done);
+	ck_assert_uint_eq(find_sleeps(still_needed, pids, 8), 1);
+	run_loop_until(&owner_outcome.done, 3 * NSEC_PER_SEC);
+	ck_assert_outcome(owner_outcome, CHECK_RESULT_PASS, "exit 0");
+	ck_assert_uint_eq(sleeps_left_after(still_needed, 3 * NSEC_PER_SEC),
+	    0);
+	parsed_free(&parsed);
+	reap_all(3 * NSEC_PER_SEC);
+	assert_no_children();
+}
+END_TEST
+
 /* A huge or endless body is not read to its end: the check ends as soon
  * as the result is decided (the status alone, the expected text found) or
  * the 64 KiB cap is reached, with that result, not "write error". */
@@ -1291,6 +1422,7 @@ checks_suite(void)
 	tcase_add_test(tc, test_exec_cancel_then_free);
 	tcase_add_test(tc, test_exec_cleanup_reaps_dying_commands);
 	tcase_add_test(tc, test_exec_parse);
+	tcase_add_test(tc, test_exec_escaped_processes_killed);
 	tcase_add_test(tc, test_tcp);
 	tcase_add_test(tc, test_tcp_parse);
 	tcase_add_test(tc, test_http);
