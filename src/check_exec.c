@@ -73,6 +73,8 @@ struct check_exec_sweeper {
 	struct check_exec_orphan *orphans;
 	size_t orphan_count;
 	unsigned long killed;   /* orphans killed, for the log */
+	struct log_limit kill_log;      /* a command that leaves one every
+					 * run is logged once a minute */
 };
 
 struct check_exec_run {
@@ -223,8 +225,9 @@ check_exec_sweep(struct loop *loop, void *arg)
 		 * its own children go with it. */
 		kill(group == pid ? -pid : pid, SIGKILL);
 		sweeper->killed++;
-		log_info("exec: killed process %d, left running by a check "
-		    "command outside its process group (%lu so far)",
+		log_limited(&sweeper->kill_log, loop_now_ns(loop),
+		    LOG_LEVEL_INFO, "exec: killed process %d, left running by "
+		    "a check command outside its process group (%lu so far)",
 		    (int)pid, sweeper->killed);
 	}
 	free(sweeper->orphans);
@@ -533,6 +536,7 @@ check_exec_sweeper_cleanup(struct check_environment *environment)
 		kill(group == pids[i] ? -pids[i] : pids[i], SIGKILL);
 		waitpid(pids[i], NULL, WNOHANG);
 	}
+	log_limit_flush(&sweeper->kill_log, loop_now_ns(sweeper->loop));
 	free(sweeper->orphans);
 	free(sweeper);
 	environment->exec_sweeper = NULL;

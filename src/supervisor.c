@@ -330,8 +330,9 @@ service_round_finish(struct service *service)
 }
 
 /* A run anycheck could not do: counted per cause, logged once per cause
- * (a host out of file descriptors fails every check of every round), and
- * kept out of the per-check result log so that its end logs nothing. */
+ * and minute with a count of the others (a host out of file descriptors
+ * fails every check of every round), and kept out of the per-check result
+ * log so that its end logs nothing. */
 static void
 service_check_local_error(struct service *service, struct check *check,
     const char *detail)
@@ -343,17 +344,12 @@ service_check_local_error(struct service *service, struct check *check,
 		cause = CHECK_LOCAL_OTHER;
 	service->round_local_errors++;
 	supervisor->local_errors[cause]++;
-	if (!supervisor->local_error_logged[cause]) {
-		supervisor->local_error_logged[cause] = true;
-		log_error("service %s: check %s: anycheck could not run the "
-		    "check (%s): %s; rounds with such checks keep the "
-		    "service's state (logged once)", service->config->name,
-		    check->config->description, check_local_cause_name(cause),
-		    detail);
-	} else
-		log_debug("service %s: check %s: local error (%s): %s",
-		    service->config->name, check->config->description,
-		    check_local_cause_name(cause), detail);
+	log_limited(&supervisor->local_error_log[cause],
+	    loop_now_ns(supervisor->loop), LOG_LEVEL_ERROR, "service %s: "
+	    "check %s: anycheck could not run the check (%s): %s; rounds "
+	    "that need it keep the service's state", service->config->name,
+	    check->config->description, check_local_cause_name(cause),
+	    detail);
 	if (--service->round_outstanding == 0)
 		service_round_finish(service);
 }
@@ -776,6 +772,9 @@ supervisor_free(struct supervisor *supervisor)
 	if (supervisor == NULL)
 		return;
 	supervisor_count_release(supervisor);
+	for (size_t c = 0; c < CHECK_LOCAL_CAUSE_COUNT; c++)
+		log_limit_flush(&supervisor->local_error_log[c],
+		    loop_now_ns(supervisor->loop));
 	for (size_t i = 0; i < supervisor->service_count; i++)
 		service_free(supervisor->services[i]);
 	free(supervisor->services);
