@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * DOC: process limit tests
+ * DOC: open-file limit tests
  *
  * The open-file limit as a user meets it: a low soft limit (ulimit -n 64)
  * is raised to the hard limit at start, and a config whose checks can need
@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "limits.h"
+#include "open_files.h"
 #include "log.h"
 
 static struct config *
@@ -48,7 +48,7 @@ static const char *const config_text =
     "{\"type\": \"tcp\", \"host\": \"127.0.0.1\", \"port\": 81},"
     "{\"type\": \"http\", \"url\": \"http://127.0.0.1/\"}]}]}";
 
-/* Run limits_check_open_files with stderr captured into text. */
+/* Run open_files_check_limit with stderr captured into text. */
 static int
 check_capturing(const struct config *config, char *text, size_t size)
 {
@@ -60,7 +60,7 @@ check_capturing(const struct config *config, char *text, size_t size)
 	ck_assert_int_ne(saved_stderr, -1);
 	fflush(stderr);
 	ck_assert_int_ne(dup2(fileno(capture), STDERR_FILENO), -1);
-	rc = limits_check_open_files(config);
+	rc = open_files_check_limit(config);
 	fflush(stderr);
 	ck_assert_int_ne(dup2(saved_stderr, STDERR_FILENO), -1);
 	close(saved_stderr);
@@ -82,7 +82,7 @@ START_TEST(test_raise_to_hard_limit)
 	limit.rlim_cur = 64;    /* ulimit -n 64 */
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &limit), 0);
 
-	unsigned long raised = limits_raise_open_files();
+	unsigned long raised = open_files_raise_limit();
 	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &limit), 0);
 	ck_assert_uint_eq(raised, limit.rlim_cur);
 	if (saved.rlim_max != RLIM_INFINITY)
@@ -90,7 +90,7 @@ START_TEST(test_raise_to_hard_limit)
 	else
 		ck_assert_uint_gt(limit.rlim_cur, 64);
 	/* Already at the hard limit: nothing changes. */
-	ck_assert_uint_eq(limits_raise_open_files(), raised);
+	ck_assert_uint_eq(open_files_raise_limit(), raised);
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
 }
 END_TEST
@@ -102,9 +102,9 @@ START_TEST(test_needed_and_warning)
 	char text[4096], expected[128];
 	size_t needed;
 
-	needed = limits_open_files_needed(config);
+	needed = open_files_needed(config);
 	/* exec 3 each, tcp 1, http 2, file 0. */
-	ck_assert_uint_eq(needed, LIMITS_BASE_FDS + 3 * 3 + 2 * 1 + 2 + 0);
+	ck_assert_uint_eq(needed, OPEN_FILES_BASE + 3 * 3 + 2 * 1 + 2 + 0);
 
 	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
 	ck_assert(saved.rlim_max == RLIM_INFINITY ||
@@ -129,10 +129,10 @@ START_TEST(test_needed_and_warning)
 END_TEST
 
 static Suite *
-limits_suite(void)
+open_files_suite(void)
 {
-	Suite *suite = suite_create("limits");
-	TCase *tc = tcase_create("limits");
+	Suite *suite = suite_create("open_files");
+	TCase *tc = tcase_create("open_files");
 
 	tcase_add_test(tc, test_raise_to_hard_limit);
 	tcase_add_test(tc, test_needed_and_warning);
@@ -143,10 +143,10 @@ limits_suite(void)
 int
 main(void)
 {
-	SRunner *runner = srunner_create(limits_suite());
+	SRunner *runner = srunner_create(open_files_suite());
 	int failed;
 
-	log_init("test_limits", LOG_LEVEL_WARNING, false);
+	log_init("test_open_files", LOG_LEVEL_WARNING, false);
 	srunner_run_all(runner, CK_NORMAL);
 	failed = srunner_ntests_failed(runner);
 	srunner_free(runner);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * DOC: process limits
+ * DOC: open files
  *
  * Every check in flight holds file descriptors (an exec check ~3, a TCP
  * check 1, an HTTP check 1-2), and all the checks of all services may be in
@@ -12,8 +12,8 @@
  * service's state (check_api.h), but the operator should hear about it
  * before that happens.
  */
-#ifndef ANYCHECK_LIMITS_H
-#define ANYCHECK_LIMITS_H
+#ifndef ANYCHECK_OPEN_FILES_H
+#define ANYCHECK_OPEN_FILES_H
 
 #include <stddef.h>
 
@@ -22,23 +22,23 @@ struct config;
 /* Descriptors anycheck holds besides its checks: stdio, epoll, timerfd,
  * signalfd, BIRD's socket, syslog, libcurl's wake-up pair, sock_diag
  * netlink, the include file being written, with room to spare. */
-#define LIMITS_BASE_FDS 32
+#define OPEN_FILES_BASE 32
 
 /* Raise the soft RLIMIT_NOFILE to the hard limit (to fs.nr_open when the
  * hard limit is unlimited) and log the change. Call once at start, before
  * the first check runs. Returns the soft limit now in force, or 0 when it
  * cannot be read (logged). */
-unsigned long limits_raise_open_files(void);
+unsigned long open_files_raise_limit(void);
 
 /* The most file descriptors config's checks can hold at once (every check
- * of every service in flight), plus LIMITS_BASE_FDS. */
-size_t limits_open_files_needed(const struct config *config);
+ * of every service in flight), plus OPEN_FILES_BASE. */
+size_t open_files_needed(const struct config *config);
 
 /* Warn loudly when the soft open-file limit is below what config can need
- * (limits_open_files_needed), naming the numbers per check type and the
- * fix. Call at start (after limits_raise_open_files) and after every
+ * (open_files_needed), naming the numbers per check type and the
+ * fix. Call at start (after open_files_raise_limit) and after every
  * successful reload. Returns 0 when the limit suffices, -1 when it does
  * not (or cannot be read). */
-int limits_check_open_files(const struct config *config);
+int open_files_check_limit(const struct config *config);
 
 #endif

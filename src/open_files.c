@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * DOC: process limits
+ * DOC: open files
  *
  * Raising RLIMIT_NOFILE and comparing it with what the configured checks
  * can hold at once. The per-type cost comes from each check type's ops
  * (fds_per_run), so a new type brings its own number and this file never
- * names a type.
+ * names a type. (The file is not called limits.c: a src/limits.h would
+ * hide the C library's <limits.h> from every file built with src/ on the
+ * include path.)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,12 +16,12 @@
 
 #include "check_api.h"
 #include "config.h"
-#include "limits.h"
+#include "open_files.h"
 #include "log.h"
 
 /* The kernel's ceiling for RLIMIT_NOFILE, for an unlimited hard limit. */
 static rlim_t
-limits_nr_open(void)
+open_files_nr_open(void)
 {
 	FILE *file = fopen("/proc/sys/fs/nr_open", "re");
 	unsigned long value = 0;
@@ -33,7 +35,7 @@ limits_nr_open(void)
 }
 
 unsigned long
-limits_raise_open_files(void)
+open_files_raise_limit(void)
 {
 	struct rlimit limit;
 	rlim_t wanted, before;
@@ -45,11 +47,11 @@ limits_raise_open_files(void)
 	before = limit.rlim_cur;
 	wanted = limit.rlim_max;
 	if (wanted == RLIM_INFINITY)
-		wanted = limits_nr_open();
+		wanted = open_files_nr_open();
 	if (before != RLIM_INFINITY && before >= wanted)
 		return (unsigned long)before;
 	if (before == RLIM_INFINITY)
-		return (unsigned long)limits_nr_open();
+		return (unsigned long)open_files_nr_open();
 	limit.rlim_cur = wanted;
 	if (setrlimit(RLIMIT_NOFILE, &limit) == -1) {
 		log_warn("cannot raise the open-file limit from %lu to %lu",
@@ -62,17 +64,17 @@ limits_raise_open_files(void)
 }
 
 /* Checks and descriptors of one check type in a config. */
-struct limits_type_count {
+struct open_files_type_count {
 	const struct check_ops *ops;
 	size_t checks;
 };
 
-#define LIMITS_TYPES_MAX 16
+#define OPEN_FILES_TYPES_MAX 16
 
 /* Count config's checks per type into counts; returns how many types. */
 static size_t
-limits_count_types(const struct config *config,
-    struct limits_type_count *counts)
+open_files_count_types(const struct config *config,
+    struct open_files_type_count *counts)
 {
 	size_t types = 0;
 
@@ -86,7 +88,7 @@ limits_count_types(const struct config *config,
 				if (counts[t].ops == ops)
 					break;
 			if (t == types) {
-				if (types == LIMITS_TYPES_MAX)
+				if (types == OPEN_FILES_TYPES_MAX)
 					continue;       /* cannot happen */
 				counts[types].ops = ops;
 				counts[types].checks = 0;
@@ -99,11 +101,11 @@ limits_count_types(const struct config *config,
 }
 
 size_t
-limits_open_files_needed(const struct config *config)
+open_files_needed(const struct config *config)
 {
-	struct limits_type_count counts[LIMITS_TYPES_MAX];
-	size_t types = limits_count_types(config, counts);
-	size_t needed = LIMITS_BASE_FDS;
+	struct open_files_type_count counts[OPEN_FILES_TYPES_MAX];
+	size_t types = open_files_count_types(config, counts);
+	size_t needed = OPEN_FILES_BASE;
 
 	for (size_t t = 0; t < types; t++)
 		needed += counts[t].checks * counts[t].ops->fds_per_run;
@@ -111,11 +113,11 @@ limits_open_files_needed(const struct config *config)
 }
 
 int
-limits_check_open_files(const struct config *config)
+open_files_check_limit(const struct config *config)
 {
-	struct limits_type_count counts[LIMITS_TYPES_MAX];
-	size_t types = limits_count_types(config, counts);
-	size_t needed = limits_open_files_needed(config), length = 0;
+	struct open_files_type_count counts[OPEN_FILES_TYPES_MAX];
+	size_t types = open_files_count_types(config, counts);
+	size_t needed = open_files_needed(config), length = 0;
 	struct rlimit limit;
 	char detail[512];
 
@@ -136,7 +138,7 @@ limits_check_open_files(const struct config *config)
 	    "for anycheck itself): checks that find none report local-error "
 	    "and their services keep their state unchecked; raise the hard "
 	    "limit (systemd LimitNOFILE=, ulimit -Hn) to at least %zu",
-	    (unsigned long)limit.rlim_cur, needed, detail, LIMITS_BASE_FDS,
+	    (unsigned long)limit.rlim_cur, needed, detail, OPEN_FILES_BASE,
 	    needed);
 	return -1;
 }
