@@ -61,6 +61,10 @@ struct bird_client {
 	size_t head_written;
 	bool failed;                /* set during a feed: reset after it */
 	bool unreachable_logged;    /* this outage's connect failure logged */
+	uint64_t ready_since_ns;    /* when the greeting came (loop time) */
+	/* Lines about failing connections: a BIRD that keeps failing the
+	 * same way is logged once, then as a count. */
+	struct log_limit failure_log;
 };
 
 static void bird_client_connect(struct bird_client *client);
@@ -102,6 +106,12 @@ bird_client_reset(struct bird_client *client, enum bird_client_result result)
 	bird_client_fail_all(client, result, BIRD_CLIENT_DISCONNECTED);
 	if (was_ready && client->callbacks.disconnected != NULL)
 		client->callbacks.disconnected(client, client->callbacks.arg);
+	/* Only a connection that lasted starts the back-off afresh: one
+	 * that ends right after its greeting (or a few commands) must not
+	 * turn into reconnecting ten times a second. */
+	if (was_ready && loop_now_ns(client->loop) - client->ready_since_ns >=
+	    BIRD_CLIENT_HEALTHY_NS)
+		client->backoff_ns = BIRD_CLIENT_BACKOFF_MIN_NS;
 	loop_timer_arm_in(client->loop, &client->reconnect_timer,
 	    client->backoff_ns);
 	client->backoff_ns *= 2;
@@ -119,7 +129,9 @@ bird_client_on_reply(struct bird_client *client)
 		char version[32] = "";
 
 		if (reply->code != BIRD_CODE_WELCOME) {
-			log_warnx("BIRD at %s: unexpected greeting code %04u",
+			log_limited(&client->failure_log,
+			    loop_now_ns(client->loop), LOG_LEVEL_WARNING,
+			    "BIRD at %s: unexpected greeting code %04u",
 			    client->path, reply->code);
 			client->failed = true;
 			return;
@@ -129,7 +141,7 @@ bird_client_on_reply(struct bird_client *client)
 			snprintf(version, sizeof(version), "?");
 		loop_timer_cancel(client->loop, &client->timeout_timer);
 		client->state = BIRD_CLIENT_READY;
-		client->backoff_ns = BIRD_CLIENT_BACKOFF_MIN_NS;
+		client->ready_since_ns = loop_now_ns(client->loop);
 		client->unreachable_logged = false;
 		/* The owner logs the connection, with what it means. */
 		log_debug("connected to BIRD %s at %s", version, client->path);
@@ -141,8 +153,9 @@ bird_client_on_reply(struct bird_client *client)
 		return;
 	}
 	if (client->count == 0 || !client->head_sent) {
-		log_warnx("BIRD at %s: reply %04u to no command", client->path,
-		    reply->code);
+		log_limited(&client->failure_log, loop_now_ns(client->loop),
+		    LOG_LEVEL_WARNING, "BIRD at %s: reply %04u to no command",
+		    client->path, reply->code);
 		client->failed = true;
 		return;
 	}
@@ -176,8 +189,9 @@ bird_client_on_line(const char *line, bool overlong, void *arg)
 		bird_client_on_reply(client);
 		break;
 	case BIRD_PARSE_MALFORMED:
-		log_warnx("BIRD at %s: malformed reply line, reconnecting",
-		    client->path);
+		log_limited(&client->failure_log, loop_now_ns(client->loop),
+		    LOG_LEVEL_WARNING, "BIRD at %s: malformed reply line, "
+		    "reconnecting", client->path);
 		client->failed = true;
 		break;
 	}
@@ -203,13 +217,17 @@ bird_client_on_fd(struct loop *loop, int fd, uint32_t events, void *arg)
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n == -1) {
-			log_warn("BIRD at %s: read", client->path);
+			log_limited(&client->failure_log,
+			    loop_now_ns(client->loop), LOG_LEVEL_WARNING,
+			    "BIRD at %s: read: %s", client->path,
+			    strerror(errno));
 			bird_client_reset(client, BIRD_CLIENT_DISCONNECTED);
 			return;
 		}
 		if (n == 0) {
-			log_warnx("BIRD at %s closed the connection",
-			    client->path);
+			log_limited(&client->failure_log,
+			    loop_now_ns(client->loop), LOG_LEVEL_WARNING,
+			    "BIRD at %s closed the connection", client->path);
 			bird_client_reset(client, BIRD_CLIENT_DISCONNECTED);
 			return;
 		}
@@ -250,7 +268,10 @@ bird_client_send(struct bird_client *client)
 			return;
 		}
 		if (n == -1) {
-			log_warn("BIRD at %s: write", client->path);
+			log_limited(&client->failure_log,
+			    loop_now_ns(client->loop), LOG_LEVEL_WARNING,
+			    "BIRD at %s: write: %s", client->path,
+			    strerror(errno));
 			bird_client_reset(client, BIRD_CLIENT_DISCONNECTED);
 			return;
 		}
@@ -267,10 +288,13 @@ bird_client_on_timeout(struct loop *loop, void *arg)
 
 	(void)loop;
 	if (client->state == BIRD_CLIENT_GREETING)
-		log_warnx("BIRD at %s: no greeting in time", client->path);
+		log_limited(&client->failure_log, loop_now_ns(client->loop),
+		    LOG_LEVEL_WARNING, "BIRD at %s: no greeting in time",
+		    client->path);
 	else if (client->count > 0)
-		log_warnx("BIRD at %s: no reply to \"%.*s\" in time",
-		    client->path,
+		log_limited(&client->failure_log, loop_now_ns(client->loop),
+		    LOG_LEVEL_WARNING, "BIRD at %s: no reply to \"%.*s\" in "
+		    "time", client->path,
 		    (int)client->queue[client->head].length - 1,
 		    client->queue[client->head].text);
 	bird_client_reset(client, BIRD_CLIENT_TIMEOUT);
@@ -354,6 +378,7 @@ bird_client_new(struct loop *loop, const char *path,
 	client->state = BIRD_CLIENT_IDLE;
 	client->fd = -1;
 	client->backoff_ns = BIRD_CLIENT_BACKOFF_MIN_NS;
+	log_limit_init(&client->failure_log, 0);
 	loop_timer_init(&client->reconnect_timer, bird_client_on_reconnect,
 	    client);
 	loop_timer_init(&client->timeout_timer, bird_client_on_timeout, client);
@@ -386,6 +411,7 @@ bird_client_free(struct bird_client *client)
 	loop_timer_cancel(client->loop, &client->reconnect_timer);
 	bird_client_fail_all(client, BIRD_CLIENT_CANCELLED,
 	    BIRD_CLIENT_CANCELLED);
+	log_limit_flush(&client->failure_log, loop_now_ns(client->loop));
 	free(client->path);
 	free(client);
 }

@@ -8,7 +8,12 @@
  * its own timeout. When the socket is missing or BIRD goes away it
  * reconnects with exponential back-off (0.1 s doubling to 0.5 s) and calls
  * on_connected again, so that its owner can re-apply its state: a restarted
- * or reconfigured BIRD has forgotten every "enable".
+ * or reconfigured BIRD has forgotten every "enable". The back-off starts
+ * again from 0.1 s only once a connection has lasted BIRD_CLIENT_HEALTHY_NS:
+ * a socket that greets and hangs up at once is retried every 0.5 s, not
+ * ten times a second. Lines about failing connections go through a
+ * rate-limited log (log_limited): a failure that repeats shows once, then
+ * as a count.
  */
 #ifndef ANYCHECK_BIRD_CLIENT_H
 #define ANYCHECK_BIRD_CLIENT_H
@@ -27,6 +32,8 @@
 /* Short: a restarted BIRD must get its state back within a second, and a
  * connect() to a missing UNIX socket costs next to nothing. */
 #define BIRD_CLIENT_BACKOFF_MAX_NS (500ULL * 1000000ULL)
+/* How long a connection must last before its end resets the back-off. */
+#define BIRD_CLIENT_HEALTHY_NS (10ULL * 1000000000ULL)
 
 struct bird_client;
 

@@ -3,12 +3,14 @@
  * DOC: check runs
  *
  * The life of one run, whatever the check type: check_start() arms the
- * timeout and hands over to the type's start; the run ends in check_done(),
- * the single completion point, which stops the timeout, measures the
+ * timeout and hands over to the type's start; the run ends in check_done()
+ * (or check_done_local(), its form for local errors), the single completion
+ * point, which stops the timeout, measures the
  * duration, bounds the detail text and tells the owner. A timeout cancels the
  * type's work first (killing children, closing sockets) so that nothing of a
  * timed-out run outlives it.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -24,7 +26,16 @@ static const struct {
 	[CHECK_RESULT_PASS] = { "pass", "the check passed" },
 	[CHECK_RESULT_FAIL] = { "fail", "the service answered wrongly or not at all" },
 	[CHECK_RESULT_TIMEOUT] = { "timeout", "no answer within the check's timeout" },
-	[CHECK_RESULT_ERROR] = { "error", "the check itself could not run" },
+	[CHECK_RESULT_ERROR] = { "error", "the check as configured cannot run" },
+	[CHECK_RESULT_LOCAL_ERROR] = { "local-error",
+	    "anycheck could not run the check" },
+};
+
+static const char *const check_local_causes[CHECK_LOCAL_CAUSE_COUNT] = {
+	[CHECK_LOCAL_FILE_DESCRIPTORS] = "file-descriptors",
+	[CHECK_LOCAL_MEMORY] = "memory",
+	[CHECK_LOCAL_PROCESSES] = "processes",
+	[CHECK_LOCAL_OTHER] = "other",
 };
 
 const char *
@@ -41,6 +52,37 @@ check_result_description(enum check_result result)
 	if ((unsigned)result >= CHECK_RESULT_COUNT)
 		return "unknown result";
 	return check_results[result].description;
+}
+
+const char *
+check_local_cause_name(enum check_local_cause cause)
+{
+	if ((unsigned)cause >= CHECK_LOCAL_CAUSE_COUNT)
+		return "unknown";
+	return check_local_causes[cause];
+}
+
+enum check_local_cause
+check_local_cause_from_errno(int errnum)
+{
+	switch (errnum) {
+	case EMFILE:
+	case ENFILE:
+		return CHECK_LOCAL_FILE_DESCRIPTORS;
+	case ENOMEM:
+	case ENOBUFS:
+		return CHECK_LOCAL_MEMORY;
+	case EAGAIN:
+		return CHECK_LOCAL_PROCESSES;
+	default:
+		return CHECK_LOCAL_OTHER;
+	}
+}
+
+bool
+check_errno_is_local(int errnum)
+{
+	return check_local_cause_from_errno(errnum) != CHECK_LOCAL_OTHER;
 }
 
 /* Per-type teardown of what a check_environment holds (check_exec.c,
@@ -79,6 +121,7 @@ check_init(struct check *check, const struct check_config *config,
 	check->on_done_arg = on_done_arg;
 	check->running = false;
 	check->started_ns = 0;
+	check->local_cause = CHECK_LOCAL_OTHER;
 	check->state = NULL;
 	loop_timer_init(&check->timeout_timer, check_timeout, check);
 }
@@ -108,12 +151,12 @@ check_cancel(struct check *check)
 	check->running = false;
 }
 
-void
-check_done(struct check *check, enum check_result result, const char *fmt, ...)
+static void
+check_vdone(struct check *check, enum check_result result, const char *fmt,
+    va_list ap)
 {
 	char detail[CHECK_DETAIL_MAX];
 	uint64_t duration_ns;
-	va_list ap;
 
 	if (!check->running) {
 		log_warnx("check %s: completed twice (bug)",
@@ -125,9 +168,29 @@ check_done(struct check *check, enum check_result result, const char *fmt, ...)
 	duration_ns = loop_clock_now_ns(check->environment->loop) -
 	    check->started_ns;
 	check->running = false;
-	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
 	/* The owner may start the next run or free the check from here. */
 	check->on_done(check, result, detail, duration_ns, check->on_done_arg);
+}
+
+void
+check_done(struct check *check, enum check_result result, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	check_vdone(check, result, fmt, ap);
+	va_end(ap);
+}
+
+void
+check_done_local(struct check *check, enum check_local_cause cause,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	check->local_cause = cause;
+	va_start(ap, fmt);
+	check_vdone(check, CHECK_RESULT_LOCAL_ERROR, fmt, ap);
+	va_end(ap);
 }

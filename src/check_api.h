@@ -5,9 +5,15 @@
  * A check type is one file (check_exec.c, check_tcp.c, check_http.c,
  * check_file.c) exporting a const struct check_ops; check_registry.c maps a
  * config "type" to its ops. A run starts with check_start() and ends in
- * exactly one call to check_done(), whatever happened: pass, fail, timeout or
- * error, with a short detail that reaches the logs. A check never has two
- * runs at once.
+ * exactly one call to check_done(), whatever happened: pass, fail, timeout,
+ * error or local error, with a short detail that reaches the logs. A check
+ * never has two runs at once.
+ *
+ * A local error is anycheck's own failure, not the service's: the run could
+ * not even start or go on because this host ran out of something (file
+ * descriptors, memory, processes). The supervisor keeps the service's state
+ * through such rounds instead of counting them as failures, so running out
+ * of file descriptors never withdraws a healthy service.
  */
 #ifndef ANYCHECK_CHECK_H
 #define ANYCHECK_CHECK_H
@@ -28,13 +34,37 @@ enum check_result {
 	CHECK_RESULT_PASS,
 	CHECK_RESULT_FAIL,
 	CHECK_RESULT_TIMEOUT,
-	CHECK_RESULT_ERROR,     /* could not even run it (fork, socket, ...) */
+	/* The check as configured cannot run (no such command, a path that
+	 * cannot be looked at): counted as a failure of the service. */
+	CHECK_RESULT_ERROR,
+	/* anycheck could not run the check (out of file descriptors, memory,
+	 * processes): not the service's fault; the round does not count. */
+	CHECK_RESULT_LOCAL_ERROR,
 	CHECK_RESULT_COUNT,
 };
 
-/* Short name ("pass", "fail", "timeout", "error") and a description. */
+/* Short name ("pass", "fail", "timeout", "error", "local-error") and a
+ * description. */
 const char *check_result_name(enum check_result result);
 const char *check_result_description(enum check_result result);
+
+/* What a local error ran out of; counted per cause by the supervisor. */
+enum check_local_cause {
+	CHECK_LOCAL_FILE_DESCRIPTORS,   /* EMFILE, ENFILE */
+	CHECK_LOCAL_MEMORY,             /* ENOMEM, ENOBUFS, libcurl OOM */
+	CHECK_LOCAL_PROCESSES,          /* EAGAIN from fork/clone */
+	CHECK_LOCAL_OTHER,              /* any other failure of our own */
+	CHECK_LOCAL_CAUSE_COUNT,
+};
+
+/* "file-descriptors", "memory", "processes", "other". */
+const char *check_local_cause_name(enum check_local_cause cause);
+/* The cause an errno value stands for (CHECK_LOCAL_OTHER when none). */
+enum check_local_cause check_local_cause_from_errno(int errnum);
+/* Whether errnum means this host ran out of a resource (EMFILE, ENFILE,
+ * ENOMEM, ENOBUFS, EAGAIN): a failure to report as a local error wherever
+ * it appears, also where other errno values are the service's fault. */
+bool check_errno_is_local(int errnum);
 
 #define CHECK_DETAIL_MAX 256
 
@@ -43,6 +73,7 @@ const char *check_result_description(enum check_result result);
 struct check_environment {
 	struct loop *loop;
 	void *http_engine;      /* owned by check_http.c */
+	void *exec_sweeper;     /* owned by check_exec.c: orphans to end */
 };
 /* Release the shared engines once every check is freed. */
 void check_environment_cleanup(struct check_environment *environment);
@@ -59,6 +90,8 @@ struct check {
 	void *on_done_arg;
 	bool running;
 	uint64_t started_ns;    /* loop_clock_now_ns at check_start */
+	/* What the last run ran out of, when it ended in a local error. */
+	enum check_local_cause local_cause;
 	/* check.c arms this for config->timeout on start; when it fires it
 	 * calls ops->cancel and then check_done(CHECK_RESULT_TIMEOUT). */
 	struct loop_timer timeout_timer;
@@ -81,6 +114,9 @@ struct check_ops {
 	 * (kill and reap children, close sockets, remove curl handles). */
 	void (*cancel)(struct check *check);
 	void (*free_config)(void *data);
+	/* File descriptors one run holds at most while it runs (limits.c
+	 * adds them up to warn when the open-file limit is too low). */
+	unsigned fds_per_run;
 	/* No "equal": parse reads through the config_json.c getters, which
 	 * record every value into the service's canonical form, and reloads
 	 * compare that (config_diff.c). A value parse reads another way must
@@ -101,6 +137,9 @@ void check_cancel(struct check *check);
 /* The single completion point of every run: stops the timeout, computes the
  * duration and calls on_done. Called by the check types. */
 void check_done(struct check *check, enum check_result result,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* check_done with CHECK_RESULT_LOCAL_ERROR, recording what ran out. */
+void check_done_local(struct check *check, enum check_local_cause cause,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 extern const struct check_ops check_exec_ops;

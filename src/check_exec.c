@@ -14,6 +14,14 @@
  * sends SIGTERM to the whole process group, SIGKILL after a grace period, and
  * stays until the loop has reaped the child. So a command never outlives its
  * timeout by more than the grace period and never leaves a zombie.
+ *
+ * Processes that leave the command's process group (`setsid -f`, a double
+ * fork into a new session) escape that kill. With anycheck a child
+ * subreaper (subreaper.c) they become our children when their parent
+ * dies; a sweep after runs end lists our children, and those that no
+ * run's group holds are killed once every run that was going when they
+ * were first seen (one of which spawned them) has ended. The loop reaps
+ * them like any child.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,8 +38,15 @@
 #include "clock.h"
 #include "config_json.h"
 #include "log.h"
+#include "subreaper.h"
 
 #define CHECK_EXEC_OUTPUT_MAX 4096
+/* From the end of a run to the sweep for the orphans it left, and between
+ * sweeps while orphans wait for the runs that may own them. */
+#define CHECK_EXEC_SWEEP_NS (100 * NSEC_PER_MSEC)
+#define CHECK_EXEC_SWEEP_AGAIN_NS (250 * NSEC_PER_MSEC)
+/* Children looked at per sweep (more: the next sweep comes soon). */
+#define CHECK_EXEC_SWEEP_MAX 256
 /* From SIGTERM to SIGKILL of a cancelled command's process group. */
 #define CHECK_EXEC_KILL_GRACE_NS (1 * NSEC_PER_SEC)
 /* After the command exited, how long to wait for the pipe to reach EOF
@@ -44,9 +59,29 @@ struct check_exec_config {
 	char **argv;            /* NULL-terminated; /bin/sh -c CMD for shell */
 };
 
+/* An adopted process no run's group holds, waiting for the runs that were
+ * going when it was first seen (its spawner among them) to end. */
+struct check_exec_orphan {
+	pid_t pid;
+	uint64_t seen_after;    /* check_exec_started when first seen */
+};
+
+/* Per check_environment: the orphan sweep. */
+struct check_exec_sweeper {
+	struct loop *loop;
+	struct loop_timer timer;
+	struct check_exec_orphan *orphans;
+	size_t orphan_count;
+	unsigned long killed;   /* orphans killed, for the log */
+	struct log_limit kill_log;      /* a command that leaves one every
+					 * run is logged once a minute */
+};
+
 struct check_exec_run {
 	struct check *check;    /* NULL once detached (cancelled) */
 	struct loop *loop;
+	struct check_exec_sweeper *sweeper;
+	uint64_t sequence;      /* check_exec_started when it started */
 	pid_t pid;              /* also the process group id */
 	int pipe_fd;            /* -1 once closed */
 	bool exited;
@@ -59,6 +94,8 @@ struct check_exec_run {
 };
 
 static struct check_exec_run *check_exec_runs;
+/* Runs started so far (every loop): orders runs against orphans. */
+static uint64_t check_exec_started;
 
 static int
 check_exec_parse(struct check_config *config, json_t *object,
@@ -125,6 +162,108 @@ check_exec_parse(struct check_config *config, json_t *object,
 	return 0;
 }
 
+/* Is pgid the process group of a run of this loop (which its end kills)? */
+static bool
+check_exec_group_owned(const struct loop *loop, pid_t pgid)
+{
+	for (const struct check_exec_run *run = check_exec_runs; run != NULL;
+	    run = run->next)
+		if (run->loop == loop && run->pid == pgid)
+			return true;
+	return false;
+}
+
+static uint64_t
+check_exec_orphan_seen_after(const struct check_exec_sweeper *sweeper,
+    pid_t pid)
+{
+	for (size_t i = 0; i < sweeper->orphan_count; i++)
+		if (sweeper->orphans[i].pid == pid)
+			return sweeper->orphans[i].seen_after;
+	return check_exec_started;
+}
+
+/* Kill the adopted children no run owns any more (see the DOC above). */
+static void
+check_exec_sweep(struct loop *loop, void *arg)
+{
+	struct check_exec_sweeper *sweeper = arg;
+	struct check_exec_orphan *pending;
+	pid_t pids[CHECK_EXEC_SWEEP_MAX];
+	size_t count, pending_count = 0;
+	uint64_t oldest_running = UINT64_MAX;
+	bool again;
+
+	count = subreaper_children(pids, CHECK_EXEC_SWEEP_MAX);
+	again = count > CHECK_EXEC_SWEEP_MAX;
+	if (again)
+		count = CHECK_EXEC_SWEEP_MAX;
+	for (const struct check_exec_run *run = check_exec_runs; run != NULL;
+	    run = run->next)
+		if (run->loop == loop && run->check != NULL &&
+		    run->sequence < oldest_running)
+			oldest_running = run->sequence;
+	pending = xcalloc(count, sizeof(*pending));
+	for (size_t i = 0; i < count; i++) {
+		pid_t pid = pids[i], group;
+		uint64_t seen_after;
+
+		if (loop_child_watched(loop, pid))
+			continue;       /* a run's command: its run ends it */
+		group = subreaper_process_group(pid);
+		if (group == -1 || check_exec_group_owned(loop, group))
+			continue;       /* gone, or killed with its run */
+		seen_after = check_exec_orphan_seen_after(sweeper, pid);
+		if (oldest_running <= seen_after) {
+			/* A run that may have spawned it is still going. */
+			pending[pending_count].pid = pid;
+			pending[pending_count].seen_after = seen_after;
+			pending_count++;
+			continue;
+		}
+		/* Its whole group when it leads one (setsid, setpgid), so
+		 * its own children go with it. */
+		kill(group == pid ? -pid : pid, SIGKILL);
+		sweeper->killed++;
+		log_limited(&sweeper->kill_log, loop_now_ns(loop),
+		    LOG_LEVEL_INFO, "exec: killed process %d, left running by "
+		    "a check command outside its process group (%lu so far)",
+		    (int)pid, sweeper->killed);
+	}
+	free(sweeper->orphans);
+	sweeper->orphans = pending;
+	sweeper->orphan_count = pending_count;
+	if (again || pending_count > 0)
+		loop_timer_arm_in(loop, &sweeper->timer,
+		    CHECK_EXEC_SWEEP_AGAIN_NS);
+}
+
+static struct check_exec_sweeper *
+check_exec_sweeper_get(struct check_environment *environment)
+{
+	struct check_exec_sweeper *sweeper = environment->exec_sweeper;
+
+	if (sweeper != NULL)
+		return sweeper;
+	sweeper = xcalloc(1, sizeof(*sweeper));
+	sweeper->loop = environment->loop;
+	loop_timer_init(&sweeper->timer, check_exec_sweep, sweeper);
+	environment->exec_sweeper = sweeper;
+	return sweeper;
+}
+
+/* A run ended: look for what it left behind soon (not at once: a process
+ * is re-parented to us only once its parent is gone). Only a subreaper
+ * adopts orphans, so otherwise there is nothing to find. */
+static void
+check_exec_sweep_soon(struct check_exec_sweeper *sweeper)
+{
+	if (!subreaper_enabled() || loop_timer_armed(&sweeper->timer))
+		return;
+	loop_timer_arm_in(sweeper->loop, &sweeper->timer,
+	    CHECK_EXEC_SWEEP_NS);
+}
+
 static void
 check_exec_close_pipe(struct check_exec_run *run)
 {
@@ -138,6 +277,7 @@ check_exec_close_pipe(struct check_exec_run *run)
 static void
 check_exec_run_free(struct check_exec_run *run)
 {
+	check_exec_sweep_soon(run->sweeper);
 	check_exec_close_pipe(run);
 	loop_timer_cancel(run->loop, &run->timer);
 	*run->previous_next = run->next;
@@ -285,8 +425,9 @@ check_exec_start(struct check *check)
 	int error;
 
 	if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) == -1) {
-		check_done(check, CHECK_RESULT_ERROR, "pipe: %s",
-		    strerror(errno));
+		/* Every pipe failure is ours (EMFILE, ENFILE, ENOMEM). */
+		check_done_local(check, check_local_cause_from_errno(errno),
+		    "pipe: %s", strerror(errno));
 		return;
 	}
 	/* The child's end blocks: commands do not expect a non-blocking
@@ -314,13 +455,24 @@ check_exec_start(struct check *check)
 	close(pipe_fds[1]);
 	if (error != 0) {
 		close(pipe_fds[0]);
-		check_done(check, CHECK_RESULT_ERROR, "cannot execute %s: %s",
-		    exec->argv[0], strerror(error));
+		/* No process slot, memory or fd (for /dev/null) is ours; a
+		 * missing or unrunnable command is the check's own error. */
+		if (check_errno_is_local(error))
+			check_done_local(check,
+			    check_local_cause_from_errno(error),
+			    "cannot start %s: %s", exec->argv[0],
+			    strerror(error));
+		else
+			check_done(check, CHECK_RESULT_ERROR,
+			    "cannot execute %s: %s", exec->argv[0],
+			    strerror(error));
 		return;
 	}
 	run = xcalloc(1, sizeof(*run));
 	run->check = check;
 	run->loop = loop;
+	run->sweeper = check_exec_sweeper_get(check->environment);
+	run->sequence = ++check_exec_started;
 	run->pid = pid;
 	run->pipe_fd = pipe_fds[0];
 	loop_timer_init(&run->timer, check_exec_timer, run);
@@ -360,6 +512,36 @@ check_exec_cancel(struct check *check)
 	loop_timer_arm_in(run->loop, &run->timer, CHECK_EXEC_KILL_GRACE_NS);
 }
 
+/* Every run is over: kill every adopted orphan at once and reap those
+ * already gone; the rest die of SIGKILL and are reaped by the loop, or by
+ * init once we exit. */
+static void
+check_exec_sweeper_cleanup(struct check_environment *environment)
+{
+	struct check_exec_sweeper *sweeper = environment->exec_sweeper;
+	pid_t pids[CHECK_EXEC_SWEEP_MAX];
+	size_t count;
+
+	if (sweeper == NULL)
+		return;
+	loop_timer_cancel(sweeper->loop, &sweeper->timer);
+	count = subreaper_enabled() ? subreaper_children(pids,
+	    CHECK_EXEC_SWEEP_MAX) : 0;
+	for (size_t i = 0; i < count && i < CHECK_EXEC_SWEEP_MAX; i++) {
+		pid_t group;
+
+		if (loop_child_watched(sweeper->loop, pids[i]))
+			continue;
+		group = subreaper_process_group(pids[i]);
+		kill(group == pids[i] ? -pids[i] : pids[i], SIGKILL);
+		waitpid(pids[i], NULL, WNOHANG);
+	}
+	log_limit_flush(&sweeper->kill_log, loop_now_ns(sweeper->loop));
+	free(sweeper->orphans);
+	free(sweeper);
+	environment->exec_sweeper = NULL;
+}
+
 /* Called from check_environment_cleanup: reap, without a loop, whatever
  * cancelled commands of this loop are still dying. */
 void check_exec_environment_cleanup(struct check_environment *environment);
@@ -390,6 +572,7 @@ check_exec_environment_cleanup(struct check_environment *environment)
 		}
 		check_exec_run_free(run);
 	}
+	check_exec_sweeper_cleanup(environment);
 }
 
 static void
@@ -409,4 +592,7 @@ const struct check_ops check_exec_ops = {
 	.start = check_exec_start,
 	.cancel = check_exec_cancel,
 	.free_config = check_exec_free_config,
+	/* Our end of the output pipe, plus its write end and /dev/null while
+	 * the command is being spawned. */
+	.fds_per_run = 3,
 };

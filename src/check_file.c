@@ -73,6 +73,9 @@ check_file_start(struct check *check)
 		else
 			check_done(check, CHECK_RESULT_FAIL,
 			    "%s does not exist", file->path);
+	} else if (check_errno_is_local(errno)) {
+		check_done_local(check, check_local_cause_from_errno(errno),
+		    "cannot stat %s: %s", file->path, strerror(errno));
 	} else {
 		check_done(check, CHECK_RESULT_ERROR, "cannot stat %s: %s",
 		    file->path, strerror(errno));
@@ -102,4 +105,5 @@ const struct check_ops check_file_ops = {
 	.start = check_file_start,
 	.cancel = check_file_cancel,
 	.free_config = check_file_free_config,
+	.fds_per_run = 0,
 };

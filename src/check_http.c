@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 
@@ -61,6 +62,11 @@ struct check_http_run {
 	CURLSH *share;          /* private DNS cache for "resolve" */
 	char *body;             /* only with expect_body */
 	size_t body_length;
+	/* check_http_write ended the transfer: the result was decided. */
+	bool stopped;
+	/* Why we could not open a socket for curl (EMFILE, ...): curl itself
+	 * only says "couldn't connect", which would blame the service. */
+	int socket_errno;
 	char error[CURL_ERROR_SIZE];
 };
 
@@ -443,22 +449,6 @@ check_http_run_release(struct check_http_run *run)
 	free(run);
 }
 
-static size_t
-check_http_write(char *data, size_t size, size_t count, void *user)
-{
-	struct check_http_run *run = user;
-	size_t length = size * count, room;
-
-	if (run->body == NULL)
-		return length;  /* nobody looks at the body: discard */
-	room = CHECK_HTTP_BODY_MAX - run->body_length;
-	if (room > length)
-		room = length;
-	memcpy(run->body + run->body_length, data, room);
-	run->body_length += room;
-	return length;
-}
-
 static bool
 check_http_status_expected(const struct check_http_config *http, long status)
 {
@@ -470,12 +460,73 @@ check_http_status_expected(const struct check_http_config *http, long status)
 	return false;
 }
 
+/* Body bytes as they arrive. Only the first CHECK_HTTP_BODY_MAX bytes can
+ * matter, and often none do, so the transfer is ended (by returning short,
+ * which curl reports as CURLE_WRITE_ERROR with run->stopped set) as soon as
+ * the result is decided: at once when the status alone decides (no
+ * expect_body, or an unexpected status), when expect_body is found, or
+ * when the cap is reached without it. A 1 GB or endless body is never read
+ * past the cap. */
+static size_t
+check_http_write(char *data, size_t size, size_t count, void *user)
+{
+	struct check_http_run *run = user;
+	const struct check_http_config *http = run->check->config->data;
+	size_t length = size * count, room, needle, from;
+	long status = 0;
+
+	curl_easy_getinfo(run->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (run->body == NULL || !check_http_status_expected(http, status)) {
+		run->stopped = true;
+		return length == 0 ? 1 : 0;     /* not length: ends it */
+	}
+	room = CHECK_HTTP_BODY_MAX - run->body_length;
+	if (room > length)
+		room = length;
+	memcpy(run->body + run->body_length, data, room);
+	/* Search only what is new, plus the tail a match could straddle. */
+	needle = strlen(http->expect_body);
+	from = run->body_length >= needle ? run->body_length - (needle - 1) :
+	    0;
+	run->body_length += room;
+	if (memmem(run->body + from, run->body_length - from,
+	    http->expect_body, needle) != NULL ||
+	    run->body_length == CHECK_HTTP_BODY_MAX) {
+		run->stopped = true;
+		return 0;
+	}
+	return length;
+}
+
+/* curl's sockets are opened here, so that a failure to get one is known
+ * for what it is (a local error) and so that they are close-on-exec: an
+ * exec check spawned meanwhile must not inherit a connection. */
+static curl_socket_t
+check_http_open_socket(void *user, curlsocktype purpose,
+    struct curl_sockaddr *address)
+{
+	struct check_http_run *run = user;
+	int fd;
+
+	(void)purpose;
+	fd = socket(address->family, address->socktype | SOCK_CLOEXEC,
+	    address->protocol);
+	/* Only running out of something is ours; a family this host lacks
+	 * (with another address to try) is left to curl to report. */
+	if (fd == -1 && check_errno_is_local(errno))
+		run->socket_errno = errno;
+	if (fd == -1)
+		return CURL_SOCKET_BAD;
+	return fd;
+}
+
 static void
 check_http_complete(struct check_http_run *run, CURLcode code)
 {
 	struct check *check = run->check;
 	const struct check_http_config *http = check->config->data;
 	enum check_result result;
+	enum check_local_cause cause = CHECK_LOCAL_OTHER;
 	char detail[CHECK_DETAIL_MAX];
 	long status = 0, os_errno = 0;
 	double elapsed_ms = clock_ns_to_ms(
@@ -483,7 +534,8 @@ check_http_complete(struct check_http_run *run, CURLcode code)
 
 	curl_easy_getinfo(run->easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(run->easy, CURLINFO_OS_ERRNO, &os_errno);
-	if (code == CURLE_OK) {
+	/* A transfer we stopped ourselves is judged on what it got. */
+	if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && run->stopped)) {
 		if (!check_http_status_expected(http, status)) {
 			result = CHECK_RESULT_FAIL;
 			snprintf(detail, sizeof(detail),
@@ -495,13 +547,25 @@ check_http_complete(struct check_http_run *run, CURLcode code)
 		    strlen(http->expect_body)) == NULL) {
 			result = CHECK_RESULT_FAIL;
 			snprintf(detail, sizeof(detail),
-			    "HTTP %ld but body does not contain \"%s\"",
-			    status, http->expect_body);
+			    "HTTP %ld but body does not contain \"%s\"%s",
+			    status, http->expect_body,
+			    run->body_length == CHECK_HTTP_BODY_MAX ?
+			    " in its first 64 KiB" : "");
 		} else {
 			result = CHECK_RESULT_PASS;
 			snprintf(detail, sizeof(detail), "HTTP %ld in %.1f ms",
 			    status, elapsed_ms);
 		}
+	} else if (run->socket_errno != 0) {
+		result = CHECK_RESULT_LOCAL_ERROR;
+		cause = check_local_cause_from_errno(run->socket_errno);
+		snprintf(detail, sizeof(detail), "socket: %s",
+		    strerror(run->socket_errno));
+	} else if (code == CURLE_OUT_OF_MEMORY) {
+		result = CHECK_RESULT_LOCAL_ERROR;
+		cause = CHECK_LOCAL_MEMORY;
+		snprintf(detail, sizeof(detail), "%s", run->error[0] != '\0' ?
+		    run->error : curl_easy_strerror(code));
 	} else if (code == CURLE_OPERATION_TIMEDOUT) {
 		result = CHECK_RESULT_TIMEOUT;
 		snprintf(detail, sizeof(detail), "%s", run->error[0] != '\0' ?
@@ -515,7 +579,10 @@ check_http_complete(struct check_http_run *run, CURLcode code)
 		    run->error : curl_easy_strerror(code));
 	}
 	check_http_run_release(run);
-	check_done(check, result, "%s", detail);
+	if (result == CHECK_RESULT_LOCAL_ERROR)
+		check_done_local(check, cause, "%s", detail);
+	else
+		check_done(check, result, "%s", detail);
 }
 
 static void
@@ -557,6 +624,8 @@ check_http_configure(struct check_http_run *run,
 	SET(CURLOPT_USERAGENT, "anycheck/" ANYCHECK_VERSION);
 	SET(CURLOPT_WRITEFUNCTION, check_http_write);
 	SET(CURLOPT_WRITEDATA, run);
+	SET(CURLOPT_OPENSOCKETFUNCTION, check_http_open_socket);
+	SET(CURLOPT_OPENSOCKETDATA, run);
 	/* A health check talks to the service itself, never through a proxy
 	 * named in the environment (this also spares curl's getenv calls). */
 	SET(CURLOPT_PROXY, "");
@@ -604,7 +673,8 @@ check_http_start(struct check *check)
 
 	engine = check_http_engine_get(check->environment);
 	if (engine == NULL) {
-		check_done(check, CHECK_RESULT_ERROR, "libcurl unavailable");
+		check_done_local(check, CHECK_LOCAL_OTHER,
+		    "libcurl unavailable");
 		return;
 	}
 	run = xcalloc(1, sizeof(*run));
@@ -614,8 +684,8 @@ check_http_start(struct check *check)
 		run->easy = engine->idle[--engine->idle_count];
 	else if ((run->easy = curl_easy_init()) == NULL) {
 		free(run);
-		check_done(check, CHECK_RESULT_ERROR, "cannot create a libcurl "
-		    "handle");
+		check_done_local(check, CHECK_LOCAL_MEMORY, "cannot create a "
+		    "libcurl handle");
 		return;
 	}
 	if (http->expect_body != NULL)
@@ -623,8 +693,10 @@ check_http_start(struct check *check)
 	check->state = run;
 	if (check_http_configure(run, http) == -1 ||
 	    curl_multi_add_handle(engine->multi, run->easy) != CURLM_OK) {
+		/* Setting options and adding a handle fail only when curl
+		 * runs out of memory (or on a bug). */
 		check_http_run_release(run);
-		check_done(check, CHECK_RESULT_ERROR, "cannot set up the "
+		check_done_local(check, CHECK_LOCAL_MEMORY, "cannot set up the "
 		    "libcurl transfer");
 	}
 	/* curl_multi_add_handle armed the engine timer to begin. */
@@ -643,4 +715,6 @@ const struct check_ops check_http_ops = {
 	.start = check_http_start,
 	.cancel = check_http_cancel,
 	.free_config = check_http_free_config,
+	/* The connection, and curl's resolver socketpair for host names. */
+	.fds_per_run = 2,
 };

@@ -273,8 +273,10 @@ check_tcp_start(struct check *check)
 	fd = socket(tcp->address.ss_family,
 	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
-		check_done(check, CHECK_RESULT_ERROR, "socket: %s",
-		    strerror(errno));
+		/* No socket is never the service's fault (EMFILE, ENFILE,
+		 * ENOBUFS, or a family this host does not support). */
+		check_done_local(check, check_local_cause_from_errno(errno),
+		    "socket: %s", strerror(errno));
 		return;
 	}
 	if (connect(fd, (const struct sockaddr *)&tcp->address,
@@ -284,6 +286,12 @@ check_tcp_start(struct check *check)
 		if (error == ECONNREFUSED)
 			check_done(check, CHECK_RESULT_FAIL,
 			    "connection refused");
+		else if (check_errno_is_local(error) ||
+		    error == EADDRNOTAVAIL)
+			/* Out of buffers, or of local ports. */
+			check_done_local(check,
+			    check_local_cause_from_errno(error),
+			    "connect: %s", strerror(error));
 		else
 			check_done(check, CHECK_RESULT_FAIL, "connect: %s",
 			    strerror(error));
@@ -300,8 +308,8 @@ check_tcp_start(struct check *check)
 		close(fd);
 		free(run);
 		check->state = NULL;
-		check_done(check, CHECK_RESULT_ERROR, "cannot watch socket: %s",
-		    strerror(error));
+		check_done_local(check, check_local_cause_from_errno(error),
+		    "cannot watch socket: %s", strerror(error));
 	}
 }
 
@@ -330,4 +338,5 @@ const struct check_ops check_tcp_ops = {
 	.start = check_tcp_start,
 	.cancel = check_tcp_cancel,
 	.free_config = check_tcp_free_config,
+	.fds_per_run = 1,
 };

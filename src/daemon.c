@@ -22,6 +22,8 @@
 #include "config_loader.h"
 #include "daemon.h"
 #include "log.h"
+#include "open_files.h"
+#include "subreaper.h"
 
 static void
 daemon_service_changed(struct supervisor *supervisor, struct service *service,
@@ -181,6 +183,7 @@ daemon_reload_apply(struct daemon *daemon, struct config *config,
 		ops->reload_commit(daemon->backend,
 		    supervisor_config(daemon->supervisor));
 	report.ok = true;
+	open_files_check_limit(supervisor_config(daemon->supervisor));
 	snprintf(report.summary, sizeof(report.summary), "reloaded %s: %zu "
 	    "unchanged, %zu changed, %zu added, %zu removed",
 	    daemon->config_path, report.services.unchanged,
@@ -390,6 +393,12 @@ daemon_main(const struct cli_options *options,
 		config_free(config);
 		return CLI_EXIT_OK;
 	}
+	/* Before the first check: as many descriptors as allowed (and a loud
+	 * word when the checks may need more), and the orphans of check
+	 * commands become ours to reap. */
+	open_files_raise_limit();
+	open_files_check_limit(config);
+	subreaper_enable();
 	/* A closed pipe or socket is an event to handle, not a reason to
 	 * die. */
 	signal(SIGPIPE, SIG_IGN);

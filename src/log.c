@@ -79,6 +79,80 @@ log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap)
 		syslog(log_levels[level].syslog_priority, "%s", message);
 }
 
+static void
+log_write(enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+log_write(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(level, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_limit_init(struct log_limit *limit, uint64_t window_ns)
+{
+	memset(limit, 0, sizeof(*limit));
+	limit->window_ns = window_ns;
+}
+
+void
+log_limit_flush(struct log_limit *limit, uint64_t now_ns)
+{
+	double seconds;
+
+	if (limit->format != NULL && limit->repeats > 0) {
+		seconds = (double)(now_ns - limit->window_start_ns) / 1e9;
+		if (limit->differed)
+			log_write(limit->level, "%s (and %lu more like it in "
+			    "%.0f s)", limit->last, limit->repeats, seconds);
+		else
+			log_write(limit->level, "%s (repeated %lu times in "
+			    "%.0f s)", limit->first, limit->repeats, seconds);
+	}
+	limit->format = NULL;
+	limit->repeats = 0;
+	limit->differed = false;
+}
+
+void
+log_limited(struct log_limit *limit, uint64_t now_ns, enum log_level level,
+    const char *fmt, ...)
+{
+	uint64_t window = limit->window_ns != 0 ? limit->window_ns :
+	    LOG_LIMIT_DEFAULT_WINDOW_NS;
+	char text[LOG_LIMIT_TEXT_MAX];
+	int saved_errno = errno;
+	va_list ap;
+
+	if (!log_enabled(level))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (limit->format != NULL && ((limit->format != fmt &&
+	    strcmp(limit->format, fmt) != 0) || limit->level != level ||
+	    now_ns - limit->window_start_ns >= window))
+		log_limit_flush(limit, now_ns);
+	if (limit->format == NULL) {
+		log_write(level, "%s", text);
+		limit->format = fmt;
+		limit->level = level;
+		limit->window_start_ns = now_ns;
+		snprintf(limit->first, sizeof(limit->first), "%s", text);
+	} else {
+		limit->repeats++;
+		if (strcmp(text, limit->first) != 0)
+			limit->differed = true;
+		snprintf(limit->last, sizeof(limit->last), "%s", text);
+	}
+	errno = saved_errno;
+}
+
 #define LOG_DEFINE(function, level, with_errno)                              \
 	void function(const char *fmt, ...)                                  \
 	{                                                                    \

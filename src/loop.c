@@ -566,6 +566,15 @@ loop_forget_child(struct loop *loop, pid_t pid)
 	loop->child_count--;
 }
 
+bool
+loop_child_watched(const struct loop *loop, pid_t pid)
+{
+	size_t position = loop_child_position(loop, pid);
+
+	return position < loop->child_count &&
+	    loop->children[position].pid == pid;
+}
+
 static void
 loop_reap_children(struct loop *loop)
 {

@@ -73,6 +73,9 @@ int loop_watch_child(struct loop *loop, pid_t pid, loop_child_callback callback,
     void *arg);
 /* Forget a child (its exit is still reaped, just not reported). */
 void loop_forget_child(struct loop *loop, pid_t pid);
+/* Whether someone watches pid with loop_watch_child (children nobody
+ * watches are orphans this process adopted as a subreaper). */
+bool loop_child_watched(const struct loop *loop, pid_t pid);
 
 /* Run until loop_stop; returns 0, or -1 on an epoll failure (logged). */
 int loop_run(struct loop *loop);

@@ -284,16 +284,35 @@ service_round_finish(struct service *service)
 {
 	const struct service_config *config = service->config;
 	struct service_before before = service_before(service);
+	unsigned checks = (unsigned)service->check_count;
 	bool passed;
 
 	service->round_running = false;
 	service->rounds++;
 	passed = health_policy_passes(config->require, config->require_count,
-	    service->round_passes, (unsigned)service->check_count);
+	    service->round_passes, checks);
+	/* Checks anycheck could not run say nothing about the service. The
+	 * round counts only when it is decided whatever they would have
+	 * said (the passes alone meet the policy, or even with them all
+	 * passing it fails); otherwise the state stands as it is. */
+	if (service->round_local_errors > 0 && passed !=
+	    health_policy_passes(config->require, config->require_count,
+	    service->round_passes + service->round_local_errors, checks)) {
+		log_debug("service %s: round not counted: %u of %u checks "
+		    "could not run (local error)", config->name,
+		    service->round_local_errors, checks);
+		service_schedule_next(service);
+		return;
+	}
 	if (passed && service->round_passes == service->check_count)
 		snprintf(service->reason, sizeof(service->reason),
 		    "%zu of %zu checks passed", service->check_count,
 		    service->check_count);
+	else if (passed && service->round_failure[0] == '\0')
+		snprintf(service->reason, sizeof(service->reason),
+		    "%u of %zu checks passed, policy met; %u could not run "
+		    "(local error)", service->round_passes,
+		    service->check_count, service->round_local_errors);
 	else if (passed) {
 		/* Some checks failed but the policy is met: keep the failing
 		 * check's detail in the reason, it is worth seeing. */
@@ -310,6 +329,31 @@ service_round_finish(struct service *service)
 	service_schedule_next(service);
 }
 
+/* A run anycheck could not do: counted per cause, logged once per cause
+ * and minute with a count of the others (a host out of file descriptors
+ * fails every check of every round), and kept out of the per-check result
+ * log so that its end logs nothing. */
+static void
+service_check_local_error(struct service *service, struct check *check,
+    const char *detail)
+{
+	struct supervisor *supervisor = service->supervisor;
+	enum check_local_cause cause = check->local_cause;
+
+	if ((unsigned)cause >= CHECK_LOCAL_CAUSE_COUNT)
+		cause = CHECK_LOCAL_OTHER;
+	service->round_local_errors++;
+	supervisor->local_errors[cause]++;
+	log_limited(&supervisor->local_error_log[cause],
+	    loop_now_ns(supervisor->loop), LOG_LEVEL_ERROR, "service %s: "
+	    "check %s: anycheck could not run the check (%s): %s; rounds "
+	    "that need it keep the service's state", service->config->name,
+	    check->config->description, check_local_cause_name(cause),
+	    detail);
+	if (--service->round_outstanding == 0)
+		service_round_finish(service);
+}
+
 static void
 service_check_done(struct check *check, enum check_result result,
     const char *detail, uint64_t duration_ns, void *arg)
@@ -318,6 +362,10 @@ service_check_done(struct check *check, enum check_result result,
 	size_t index = (size_t)(check - service->checks);
 	enum check_result previous = service->last_results[index];
 
+	if (result == CHECK_RESULT_LOCAL_ERROR) {
+		service_check_local_error(service, check, detail);
+		return;
+	}
 	if (result == CHECK_RESULT_PASS)
 		service->round_passes++;
 	else if (service->round_failure[0] == '\0') {
@@ -342,6 +390,15 @@ service_check_done(struct check *check, enum check_result result,
 
 	if (--service->round_outstanding == 0)
 		service_round_finish(service);
+}
+
+unsigned long
+supervisor_local_errors(const struct supervisor *supervisor,
+    enum check_local_cause cause)
+{
+	if ((unsigned)cause >= CHECK_LOCAL_CAUSE_COUNT)
+		return 0;
+	return supervisor->local_errors[cause];
 }
 
 static bool
@@ -399,6 +456,7 @@ service_round_start(struct loop *loop, void *arg)
 
 	service->round_running = true;
 	service->round_passes = 0;
+	service->round_local_errors = 0;
 	service->round_outstanding = (unsigned)service->check_count;
 	service->round_failure[0] = '\0';
 	/* Checks may complete synchronously (file checks, immediate errors),
@@ -714,6 +772,9 @@ supervisor_free(struct supervisor *supervisor)
 	if (supervisor == NULL)
 		return;
 	supervisor_count_release(supervisor);
+	for (size_t c = 0; c < CHECK_LOCAL_CAUSE_COUNT; c++)
+		log_limit_flush(&supervisor->local_error_log[c],
+		    loop_now_ns(supervisor->loop));
 	for (size_t i = 0; i < supervisor->service_count; i++)
 		service_free(supervisor->services[i]);
 	free(supervisor->services);

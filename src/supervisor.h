@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "check_api.h"
 #include "config.h"
 #include "conn_count.h"
 #include "health.h"
@@ -124,6 +125,13 @@ int supervisor_set_maintenance(struct supervisor *supervisor,
 void supervisor_shutdown(struct supervisor *supervisor, bool immediate,
     supervisor_stopped_callback stopped, void *arg);
 bool supervisor_stopping(const struct supervisor *supervisor);
+
+/* Check runs that ended in a local error (anycheck could not run them:
+ * out of file descriptors, memory, processes) for cause, since the start.
+ * A round with such a run does not move its service's state unless the
+ * other checks decide the round on their own. */
+unsigned long supervisor_local_errors(const struct supervisor *supervisor,
+    enum check_local_cause cause);
 
 /* Log everything about every service: state, since, counters, hold-down,
  * drain progress and announcement (what SIGUSR1 shows). */

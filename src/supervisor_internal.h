@@ -10,6 +10,7 @@
 #define ANYCHECK_SUPERVISOR_INTERNAL_H
 
 #include "check_api.h"
+#include "log.h"
 #include "name_index.h"
 #include "supervisor.h"
 
@@ -42,6 +43,7 @@ struct service {
 	uint64_t round_started_ns;
 	unsigned round_outstanding;
 	unsigned round_passes;
+	unsigned round_local_errors;    /* checks anycheck could not run */
 	unsigned long rounds;           /* rounds ended */
 	/* Why the last round passed or failed: the first failing check and its
 	 * detail, or "all 3 checks passed". Logged with each transition. */
@@ -87,6 +89,10 @@ struct supervisor {
 	size_t count_size;                      /* 0: no count running */
 	bool warned_no_counter;
 	bool warned_count_start;
+	/* Check runs that ended in a local error, per cause, and their log
+	 * (once per cause and minute, then a count; zeroed is ready). */
+	unsigned long local_errors[CHECK_LOCAL_CAUSE_COUNT];
+	struct log_limit local_error_log[CHECK_LOCAL_CAUSE_COUNT];
 	/* Exit. */
 	bool stopping;
 	supervisor_stopped_callback on_stopped;

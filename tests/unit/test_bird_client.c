@@ -19,6 +19,7 @@
 #include "bird_client.h"
 #include "clock.h"
 #include "loop.h"
+#include "virtual_clock.h"
 
 struct fake_bird {
 	struct loop *loop;
@@ -27,7 +28,9 @@ struct fake_bird {
 	int listen_fd;
 	int conn_fd;
 	bool answer;                /* reply to commands, or stay silent */
+	bool hang_up;               /* close right after the greeting */
 	size_t accepted;
+	uint64_t accepted_at_ns;    /* loop time of the last accept */
 	char last_command[256];
 };
 
@@ -83,8 +86,13 @@ fake_on_listen(struct loop *loop, int fd, uint32_t events, void *arg)
 	(void)events;
 	ck_assert_int_ge(conn, 0);
 	fake->accepted++;
-	fake->conn_fd = conn;
+	fake->accepted_at_ns = loop_now_ns(loop);
 	ck_assert(write(conn, "0001 BIRD 2.0.12 ready.\n", 24) == 24);
+	if (fake->hang_up) {
+		close(conn);
+		return;
+	}
+	fake->conn_fd = conn;
 	ck_assert_int_eq(loop_add_fd(loop, conn, EPOLLIN, fake_on_conn, fake), 0);
 }
 
@@ -249,8 +257,10 @@ START_TEST(test_reconnect_when_socket_appears)
 	fake_listen(&fake);
 	run_until(loop, &seen.connected, 1, 3000);
 	ck_assert_uint_eq(seen.connected, 1);
-	ck_assert_uint_eq(bird_client_backoff_ns(client),
-	    BIRD_CLIENT_BACKOFF_MIN_NS);
+	/* A greeting alone does not make the connection healthy: the
+	 * back-off starts afresh only once it has lasted. */
+	ck_assert_uint_ge(bird_client_backoff_ns(client),
+	    4 * BIRD_CLIENT_BACKOFF_MIN_NS);
 
 	bird_client_free(client);
 	fake_close(&fake);
@@ -300,6 +310,95 @@ START_TEST(test_disconnect_and_timeout)
 }
 END_TEST
 
+/* Let fd exchanges between the fake and the client (connect, greeting,
+ * hang-up) finish at the current virtual time: each step needs a round. */
+static void
+pump(struct loop *loop)
+{
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(loop_run_once(loop, 0), 0);
+}
+
+/* Move virtual time ns forward, timer by timer, pumping at each. */
+static void
+run_virtual(struct virtual_clock *clock, struct loop *loop, uint64_t ns)
+{
+	uint64_t end = clock->now_ns + ns;
+
+	pump(loop);
+	for (;;) {
+		uint64_t next = loop_next_deadline_ns(loop);
+
+		if (next == 0 || next > end)
+			break;
+		ck_assert_int_eq(virtual_clock_step(clock, loop), 0);
+		pump(loop);
+	}
+	ck_assert_int_eq(virtual_clock_advance(clock, loop,
+	    end - clock->now_ns), 0);
+	pump(loop);
+}
+
+/* A socket that greets and hangs up at once is not a healthy BIRD: the
+ * back-off keeps growing to its 0.5 s cap (two attempts a second, not ten),
+ * and starts again from 0.1 s only after a connection that lasted 10 s.
+ * On virtual time, so the numbers are exact. */
+START_TEST(test_backoff_resets_only_when_healthy)
+{
+	struct loop *loop = loop_new();
+	struct virtual_clock clock = { 0 };
+	struct fake_bird fake;
+	struct bird_client *client;
+	uint64_t closed_at;
+
+	virtual_clock_attach(&clock, loop);
+	fake_init(&fake, loop, true);
+	fake.hang_up = true;
+	client = make_client(loop, fake.path);
+	bird_client_start(client);
+	run_virtual(&clock, loop, 10 * NSEC_PER_SEC);
+	/* Attempts at 0, 0.1, 0.3, 0.7, then every 0.5 s: 1.2 ... 9.7. */
+	ck_assert_uint_eq(fake.accepted, 4 + 18);
+	ck_assert_uint_eq(seen.connected, fake.accepted);
+	ck_assert_uint_eq(bird_client_backoff_ns(client),
+	    BIRD_CLIENT_BACKOFF_MAX_NS);
+
+	/* BIRD behaves again: the next attempt stays connected. */
+	fake.hang_up = false;
+	run_virtual(&clock, loop, NSEC_PER_SEC);
+	ck_assert(bird_client_connected(client));
+	ck_assert_uint_eq(fake.accepted, 4 + 18 + 1);
+
+	/* It drops the connection after 5 s: still not healthy, so the
+	 * next attempt comes after the full 0.5 s. */
+	run_virtual(&clock, loop, 5 * NSEC_PER_SEC);
+	closed_at = loop_now_ns(loop);
+	loop_remove_fd(loop, fake.conn_fd);
+	close(fake.conn_fd);
+	fake.conn_fd = -1;
+	run_virtual(&clock, loop, NSEC_PER_SEC);
+	ck_assert_uint_eq(fake.accepted, 4 + 18 + 2);
+	ck_assert_uint_eq(fake.accepted_at_ns - closed_at,
+	    BIRD_CLIENT_BACKOFF_MAX_NS);
+
+	/* After 10 s connected, a lost connection is retried after 0.1 s. */
+	run_virtual(&clock, loop, 10 * NSEC_PER_SEC);
+	closed_at = loop_now_ns(loop);
+	loop_remove_fd(loop, fake.conn_fd);
+	close(fake.conn_fd);
+	fake.conn_fd = -1;
+	run_virtual(&clock, loop, NSEC_PER_SEC);
+	ck_assert_uint_eq(fake.accepted, 4 + 18 + 3);
+	ck_assert_uint_eq(fake.accepted_at_ns - closed_at,
+	    BIRD_CLIENT_BACKOFF_MIN_NS);
+	ck_assert(bird_client_connected(client));
+
+	bird_client_free(client);
+	fake_close(&fake);
+	loop_free(loop);
+}
+END_TEST
+
 static Suite *
 bird_client_suite(void)
 {
@@ -309,6 +408,7 @@ bird_client_suite(void)
 	tcase_add_test(tc, test_greeting_and_commands);
 	tcase_add_test(tc, test_reconnect_when_socket_appears);
 	tcase_add_test(tc, test_disconnect_and_timeout);
+	tcase_add_test(tc, test_backoff_resets_only_when_healthy);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;

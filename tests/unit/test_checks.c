@@ -16,10 +16,12 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -30,6 +32,7 @@
 #include "config_json.h"
 #include "log.h"
 #include "loop.h"
+#include "subreaper.h"
 
 /* Harness: parse one check from JSON, run it, collect what it reported. */
 
@@ -128,6 +131,7 @@ struct outcome {
 	bool done;
 	int calls;
 	enum check_result result;
+	enum check_local_cause cause;   /* with CHECK_RESULT_LOCAL_ERROR */
 	char detail[CHECK_DETAIL_MAX];
 	uint64_t duration_ns;
 };
@@ -138,10 +142,10 @@ outcome_record(struct check *check, enum check_result result,
 {
 	struct outcome *outcome = arg;
 
-	(void)check;
 	outcome->done = true;
 	outcome->calls++;
 	outcome->result = result;
+	outcome->cause = check->local_cause;
 	snprintf(outcome->detail, sizeof(outcome->detail), "%s", detail);
 	outcome->duration_ns = duration_ns;
 }
@@ -278,9 +282,29 @@ rss_kib(void)
 	return kib;
 }
 
+/* Make every new file descriptor fail with EMFILE (ulimit -n reached): a
+ * soft limit of 0, so that no descriptor closed meanwhile frees one.
+ * Returns the limit to restore with setrlimit. */
+static struct rlimit
+exhaust_fds(void)
+{
+	struct rlimit saved, lowered;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	lowered = saved;
+	lowered.rlim_cur = 0;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lowered), 0);
+	ck_assert_int_eq(open("/dev/null", O_RDONLY | O_CLOEXEC), -1);
+	ck_assert_int_eq(errno, EMFILE);
+	return saved;
+}
+
 /* A tiny server on the test's loop: HTTP on /health (200 "ok"), /bad (503),
  * /hang (never answers); "PING\r\n" gets "+PONG\r\n"; "HELLO\r\n" gets
- * "-ERR unknown\r\n". It records the last request's method and headers. */
+ * "-ERR unknown\r\n". It records the last request's method and headers.
+ * Big bodies, written as fast as the client reads: /endless (200, 'x' until
+ * the client goes), /endless-found ('x' with "FOUND" at byte 1000),
+ * /endless-bad (503, endless), /huge (200, Content-Length 1 GB). */
 
 #define SERVER_CONNECTIONS 64
 
@@ -288,6 +312,10 @@ struct server_connection {
 	int fd;
 	size_t length;
 	char request[2048];
+	bool streaming;         /* writing a big body */
+	size_t body_sent;
+	size_t body_size;       /* 0: endless */
+	size_t found_at;        /* "FOUND" there; SIZE_MAX: nowhere */
 };
 
 struct server {
@@ -296,6 +324,7 @@ struct server {
 	uint16_t port;
 	int requests;
 	char last_request[2048];
+	size_t body_bytes;      /* of the big bodies, sent in all */
 	struct server_connection connections[SERVER_CONNECTIONS];
 };
 
@@ -315,6 +344,59 @@ server_reply(struct server_connection *connection, const char *reply)
 	server_close(connection);
 }
 
+/* Write as much of a big body as the socket takes. */
+static void
+server_stream(struct server *server, struct server_connection *connection)
+{
+	char chunk[16384];
+
+	for (;;) {
+		size_t length = sizeof(chunk);
+		ssize_t n;
+
+		if (connection->body_size != 0 && connection->body_size -
+		    connection->body_sent < length)
+			length = connection->body_size - connection->body_sent;
+		if (length == 0) {
+			server_close(connection);
+			return;
+		}
+		memset(chunk, 'x', length);
+		if (connection->found_at >= connection->body_sent &&
+		    connection->found_at < connection->body_sent + length - 5)
+			memcpy(chunk + (connection->found_at -
+			    connection->body_sent), "FOUND", 5);
+		n = send(connection->fd, chunk, length, MSG_NOSIGNAL);
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0) {   /* the client went away */
+			server_close(connection);
+			return;
+		}
+		connection->body_sent += (size_t)n;
+		server->body_bytes += (size_t)n;
+	}
+}
+
+static void
+server_stream_start(struct server_connection *connection, const char *head,
+    size_t body_size, size_t found_at)
+{
+	ck_assert_int_eq(write(connection->fd, head, strlen(head)),
+	    (ssize_t)strlen(head));
+	/* A small send buffer, so that what was sent is close to what the
+	 * client read (the kernel's own buffers hold the rest). */
+	int buffer = 8192;
+	ck_assert_int_eq(setsockopt(connection->fd, SOL_SOCKET, SO_SNDBUF,
+	    &buffer, sizeof(buffer)), 0);
+	connection->streaming = true;
+	connection->body_sent = 0;
+	connection->body_size = body_size;
+	connection->found_at = found_at;
+	ck_assert_int_eq(loop_modify_fd(environment.loop, connection->fd,
+	    EPOLLIN | EPOLLOUT), 0);
+}
+
 static void
 server_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 {
@@ -323,11 +405,17 @@ server_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 	ssize_t n;
 
 	(void)loop;
-	(void)events;
 	for (int i = 0; i < SERVER_CONNECTIONS; i++)
 		if (server->connections[i].fd == fd)
 			connection = &server->connections[i];
 	ck_assert_ptr_nonnull(connection);
+	if (connection->streaming) {
+		if (events & (EPOLLERR | EPOLLHUP))
+			server_close(connection);
+		else if (events & EPOLLOUT)
+			server_stream(server, connection);
+		return;
+	}
 	n = read(fd, connection->request + connection->length,
 	    sizeof(connection->request) - 1 - connection->length);
 	if (n <= 0) {
@@ -361,6 +449,19 @@ server_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 		    "Content-Length: 4\r\nConnection: close\r\n\r\ndown");
 	else if (strstr(connection->request, " /hang ") != NULL)
 		;       /* never answer */
+	else if (strstr(connection->request, " /endless ") != NULL)
+		server_stream_start(connection, "HTTP/1.1 200 OK\r\n"
+		    "Connection: close\r\n\r\n", 0, SIZE_MAX);
+	else if (strstr(connection->request, " /endless-found ") != NULL)
+		server_stream_start(connection, "HTTP/1.1 200 OK\r\n"
+		    "Connection: close\r\n\r\n", 0, 1000);
+	else if (strstr(connection->request, " /endless-bad ") != NULL)
+		server_stream_start(connection, "HTTP/1.1 503 Busy\r\n"
+		    "Connection: close\r\n\r\n", 0, SIZE_MAX);
+	else if (strstr(connection->request, " /huge ") != NULL)
+		server_stream_start(connection, "HTTP/1.1 200 OK\r\n"
+		    "Content-Length: 1073741824\r\nConnection: close\r\n\r\n",
+		    1073741824, SIZE_MAX);
 	else
 		server_reply(connection, "HTTP/1.1 404 Not Found\r\n"
 		    "Content-Length: 0\r\nConnection: close\r\n\r\n");
@@ -382,6 +483,7 @@ server_accept(struct loop *loop, int fd, uint32_t events, void *arg)
 		ck_assert_int_lt(i, SERVER_CONNECTIONS);
 		server->connections[i].fd = client;
 		server->connections[i].length = 0;
+		server->connections[i].streaming = false;
 		ck_assert_int_eq(loop_add_fd(loop, client, EPOLLIN,
 		    server_readable, server), 0);
 	}
@@ -486,6 +588,20 @@ START_TEST(test_registry)
 	ck_assert_str_eq(check_result_name(CHECK_RESULT_FAIL), "fail");
 	ck_assert_str_eq(check_result_name(CHECK_RESULT_TIMEOUT), "timeout");
 	ck_assert_str_eq(check_result_name(CHECK_RESULT_ERROR), "error");
+	ck_assert_str_eq(check_result_name(CHECK_RESULT_LOCAL_ERROR),
+	    "local-error");
+	ck_assert_str_eq(check_result_description(CHECK_RESULT_LOCAL_ERROR),
+	    "anycheck could not run the check");
+	ck_assert_str_eq(check_local_cause_name(check_local_cause_from_errno(
+	    EMFILE)), "file-descriptors");
+	ck_assert_int_eq(check_local_cause_from_errno(ENOMEM),
+	    CHECK_LOCAL_MEMORY);
+	ck_assert_int_eq(check_local_cause_from_errno(EAGAIN),
+	    CHECK_LOCAL_PROCESSES);
+	ck_assert(!check_errno_is_local(ENOENT));
+	ck_assert_uint_eq(check_exec_ops.fds_per_run, 3);
+	ck_assert_uint_eq(check_tcp_ops.fds_per_run, 1);
+	ck_assert_uint_eq(check_file_ops.fds_per_run, 0);
 	for (int r = 0; r < CHECK_RESULT_COUNT; r++)
 		ck_assert(check_result_description(r)[0] != '\0');
 }
@@ -1046,6 +1162,247 @@ START_TEST(test_file)
 }
 END_TEST
 
+/* Processes running "sleep ARGUMENT", anywhere on the host (an escaped
+ * process is nobody's child we know of), zombies included; at most max. */
+static size_t
+find_sleeps(const char *argument, pid_t *pids, size_t max)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *entry;
+	size_t count = 0;
+	char expected[64];
+	size_t expected_length;
+
+	ck_assert_ptr_nonnull(dir);
+	expected_length = (size_t)snprintf(expected, sizeof(expected),
+	    "sleep%c%s", '\0', argument) + 1;
+	while ((entry = readdir(dir)) != NULL && count < max) {
+		char path[300], text[64];
+		size_t length;
+		FILE *file;
+
+		if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", entry->d_name);
+		if ((file = fopen(path, "re")) == NULL)
+			continue;
+		length = fread(text, 1, sizeof(text), file);
+		fclose(file);
+		/* A zombie has an empty cmdline: one of ours counts. */
+		if (length == 0) {
+			char state = '?', name[32] = "";
+			int parent = 0;
+			snprintf(path, sizeof(path), "/proc/%s/stat",
+			    entry->d_name);
+			if ((file = fopen(path, "re")) == NULL)
+				continue;
+			if (fscanf(file, "%*d (%31[^)]) %c %d", name, &state,
+			    &parent) == 3 && state == 'Z' &&
+			    strcmp(name, "sleep") == 0 && parent == getpid())
+				pids[count++] = (pid_t)atoi(entry->d_name);
+			fclose(file);
+			continue;
+		}
+		if (length == expected_length &&
+		    memcmp(text, expected, length) == 0)
+			pids[count++] = (pid_t)atoi(entry->d_name);
+	}
+	closedir(dir);
+	return count;
+}
+
+/* Wait (running the loop) until no "sleep ARGUMENT" is left, at most
+ * limit_ns; kill what is left (so a failing test leaks nothing) and say
+ * how many there were. */
+static size_t
+sleeps_left_after(const char *argument, uint64_t limit_ns)
+{
+	uint64_t end = clock_now_ns() + limit_ns;
+	pid_t pids[8];
+	size_t count;
+
+	for (;;) {
+		count = find_sleeps(argument, pids, 8);
+		if (count == 0 || clock_now_ns() >= end)
+			break;
+		loop_run_once(environment.loop, 10);
+	}
+	for (size_t i = 0; i < count; i++)
+		kill(pids[i], SIGKILL);
+	return count;
+}
+
+/* Processes a command puts outside its process group (setsid -f, a double
+ * fork into a new session) are adopted (anycheck is a child subreaper) and
+ * killed once the run that spawned them has ended, not before; no zombie
+ * is left. */
+START_TEST(test_exec_escaped_processes_killed)
+{
+	char setsid_f[32], double_fork[32], still_needed[32], text[256];
+	struct parsed parsed;
+	struct check owner;
+	struct outcome owner_outcome = { 0 }, outcome;
+	pid_t pids[8];
+
+	ck_assert_int_eq(subreaper_enable(), 0);
+	ck_assert(subreaper_enabled());
+	/* Unique arguments: other tests may run sleeps at the same time. */
+	snprintf(setsid_f, sizeof(setsid_f), "3001.%d", (int)getpid());
+	snprintf(double_fork, sizeof(double_fork), "3002.%d", (int)getpid());
+	snprintf(still_needed, sizeof(still_needed), "3003.%d",
+	    (int)getpid());
+
+	snprintf(text, sizeof(text), "{\"type\": \"exec\", \"command\": "
+	    "[\"setsid\", \"-f\", \"sleep\", \"%s\"]}", setsid_f);
+	outcome = run_check(text);
+	ck_assert_outcome(outcome, CHECK_RESULT_PASS, "exit 0");
+	snprintf(text, sizeof(text), "{\"type\": \"exec\", \"shell\": "
+	    "true, \"command\": \"(setsid sleep %s > /dev/null 2>&1 &); "
+	    "exit 0\"}", double_fork);
+	outcome = run_check(text);
+	ck_assert_outcome(outcome, CHECK_RESULT_PASS, "exit 0");
+	ck_assert_uint_eq(sleeps_left_after(setsid_f, 3 * NSEC_PER_SEC), 0);
+	ck_assert_uint_eq(sleeps_left_after(double_fork, 3 * NSEC_PER_SEC),
+	    0);
+
+	/* While the run that spawned it goes on, an escaped process lives
+	 * (the command may still use it), though other runs end meanwhile
+	 * and sweeps look at it. */
+	snprintf(text, sizeof(text), "{\"type\": \"exec\", \"shell\": "
+	    "true, \"command\": \"setsid -f sleep %s; sleep 0.6\", "
+	    "\"timeout\": 5}", still_needed);
+	ck_assert_int_eq(parse_check(text, &parsed), 0);
+	check_init(&owner, &parsed.config, &environment, outcome_record,
+	    &owner_outcome);
+	ck_assert_int_eq(check_start(&owner), 0);
+	run_loop_for(100 * NSEC_PER_MSEC);
+	outcome = run_check("{\"type\": \"exec\", \"command\": "
+	    "[\"true\"]}");
+	ck_assert_outcome(outcome, CHECK_RESULT_PASS, "exit 0");
+	run_loop_for(300 * NSEC_PER_MSEC);
+	ck_assert(!owner_outcome.done);
+	ck_assert_uint_eq(find_sleeps(still_needed, pids, 8), 1);
+	run_loop_until(&owner_outcome.done, 3 * NSEC_PER_SEC);
+	ck_assert_outcome(owner_outcome, CHECK_RESULT_PASS, "exit 0");
+	ck_assert_uint_eq(sleeps_left_after(still_needed, 3 * NSEC_PER_SEC),
+	    0);
+	parsed_free(&parsed);
+	reap_all(3 * NSEC_PER_SEC);
+	assert_no_children();
+}
+END_TEST
+
+/* A huge or endless body is not read to its end: the check ends as soon
+ * as the result is decided (the status alone, the expected text found) or
+ * the 64 KiB cap is reached, with that result, not "write error". */
+START_TEST(test_http_big_bodies)
+{
+	static const struct {
+		const char *path;
+		const char *expect_body;        /* NULL: none */
+		enum check_result result;
+		const char *detail;
+	} cases[] = {
+		{ "/endless", NULL, CHECK_RESULT_PASS, "HTTP 200 in " },
+		{ "/huge", NULL, CHECK_RESULT_PASS, "HTTP 200 in " },
+		{ "/endless-bad", NULL, CHECK_RESULT_FAIL, "HTTP 503 not in" },
+		{ "/endless-bad", "FOUND", CHECK_RESULT_FAIL,
+		    "HTTP 503 not in" },
+		{ "/endless-found", "FOUND", CHECK_RESULT_PASS, "HTTP 200 in " },
+		{ "/huge", "FOUND", CHECK_RESULT_FAIL, "HTTP 200 but body does "
+		    "not contain \"FOUND\" in its first 64 KiB" },
+		{ "/endless", "FOUND", CHECK_RESULT_FAIL, "in its first 64 KiB" },
+	};
+	struct server server;
+	int fds_before = fd_count();
+
+	server_start(&server, AF_INET, "127.0.0.1");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[256], body[64] = "";
+		struct outcome outcome;
+		uint64_t started = clock_now_ns();
+
+		if (cases[i].expect_body != NULL)
+			snprintf(body, sizeof(body), ", \"expect_body\": "
+			    "\"%s\"", cases[i].expect_body);
+		snprintf(text, sizeof(text), "{\"type\": \"http\", \"url\": "
+		    "\"http://127.0.0.1:%u%s\", \"timeout\": 10%s}",
+		    server.port, cases[i].path, body);
+		server.body_bytes = 0;
+		outcome = run_check(text);
+		ck_assert_msg(outcome.result == cases[i].result &&
+		    strstr(outcome.detail, cases[i].detail) != NULL,
+		    "%s: %s: %s", text, check_result_name(outcome.result),
+		    outcome.detail);
+		/* Promptly, nowhere near the 10 s timeout. */
+		ck_assert_msg(clock_now_ns() - started < 2 * NSEC_PER_SEC,
+		    "%s took %.0f ms", text,
+		    clock_ns_to_ms(clock_now_ns() - started));
+		/* Let the server see the close, then count what it could
+		 * send: at most the cap plus what the socket buffers hold
+		 * (~80 KiB measured with the server's small send buffer). */
+		run_loop_for(50 * NSEC_PER_MSEC);
+		ck_assert_msg(server.body_bytes <= (64 + 256) * 1024,
+		    "%s: the server sent %zu bytes", text, server.body_bytes);
+	}
+	server_stop(&server);
+	check_environment_cleanup(&environment);
+	ck_assert_int_eq(fd_count(), fds_before);
+}
+END_TEST
+
+/* Out of file descriptors, every check type that needs one reports a
+ * local error (anycheck's fault), never a failure of the service, and
+ * works again once descriptors are free. */
+START_TEST(test_local_error_out_of_fds)
+{
+	struct server server;
+	struct outcome outcome;
+	struct rlimit saved;
+	char tcp[128], http[128];
+	int fds_before;
+
+	server_start(&server, AF_INET, "127.0.0.1");
+	snprintf(tcp, sizeof(tcp), "{\"type\": \"tcp\", \"host\": "
+	    "\"127.0.0.1\", \"port\": %u}", server.port);
+	snprintf(http, sizeof(http), "{\"type\": \"http\", \"url\": "
+	    "\"http://127.0.0.1:%u/health\"}", server.port);
+	/* libcurl's engine exists before the limit, as in a daemon that
+	 * has been running for a while. */
+	outcome = run_check(http);
+	ck_assert_outcome(outcome, CHECK_RESULT_PASS, "HTTP 200");
+	fds_before = fd_count();
+
+	saved = exhaust_fds();
+	outcome = run_check(tcp);
+	ck_assert_outcome(outcome, CHECK_RESULT_LOCAL_ERROR,
+	    "socket: Too many open files");
+	ck_assert_int_eq(outcome.cause, CHECK_LOCAL_FILE_DESCRIPTORS);
+	outcome = run_check("{\"type\": \"exec\", \"command\": "
+	    "[\"true\"]}");
+	ck_assert_outcome(outcome, CHECK_RESULT_LOCAL_ERROR,
+	    "Too many open files");
+	ck_assert_int_eq(outcome.cause, CHECK_LOCAL_FILE_DESCRIPTORS);
+	outcome = run_check(http);
+	ck_assert_outcome(outcome, CHECK_RESULT_LOCAL_ERROR,
+	    "socket: Too many open files");
+	ck_assert_int_eq(outcome.cause, CHECK_LOCAL_FILE_DESCRIPTORS);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+
+	outcome = run_check(tcp);
+	ck_assert_outcome(outcome, CHECK_RESULT_PASS, "connected");
+	outcome = run_check(http);
+	ck_assert_outcome(outcome, CHECK_RESULT_PASS, "HTTP 200");
+	outcome = run_check("{\"type\": \"exec\", \"command\": "
+	    "[\"true\"]}");
+	ck_assert_outcome(outcome, CHECK_RESULT_PASS, "exit 0");
+	reap_all(3 * NSEC_PER_SEC);
+	assert_no_children();
+	ck_assert_int_eq(fd_count(), fds_before);
+	server_stop(&server);
+}
+END_TEST
+
 static Suite *
 checks_suite(void)
 {
@@ -1065,6 +1422,7 @@ checks_suite(void)
 	tcase_add_test(tc, test_exec_cancel_then_free);
 	tcase_add_test(tc, test_exec_cleanup_reaps_dying_commands);
 	tcase_add_test(tc, test_exec_parse);
+	tcase_add_test(tc, test_exec_escaped_processes_killed);
 	tcase_add_test(tc, test_tcp);
 	tcase_add_test(tc, test_tcp_parse);
 	tcase_add_test(tc, test_http);
@@ -1072,7 +1430,9 @@ checks_suite(void)
 	tcase_add_test(tc, test_http_ipv6_and_resolve);
 	tcase_add_test(tc, test_http_concurrent);
 	tcase_add_test(tc, test_http_parse);
+	tcase_add_test(tc, test_http_big_bodies);
 	tcase_add_test(tc, test_file);
+	tcase_add_test(tc, test_local_error_out_of_fds);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

@@ -20,6 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -674,6 +679,113 @@ START_TEST(test_cleanup_while_checks_run)
 }
 END_TEST
 
+/* A TCP listener on 127.0.0.1 that accepts and closes every connection,
+ * on the test's loop: a healthy service for tcp checks. */
+static void
+listener_accept(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	int client;
+
+	(void)loop;
+	(void)events;
+	(void)arg;
+	while ((client = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) != -1)
+		close(client);
+}
+
+static int
+listener_start(uint16_t *port)
+{
+	struct sockaddr_in address = { .sin_family = AF_INET };
+	socklen_t length = sizeof(address);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ne(fd, -1);
+	address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&address, length), 0);
+	ck_assert_int_eq(listen(fd, 128), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&address,
+	    &length), 0);
+	*port = ntohs(address.sin_port);
+	ck_assert_int_eq(loop_add_fd(world.loop, fd, EPOLLIN, listener_accept,
+	    NULL), 0);
+	return fd;
+}
+
+/* Out of file descriptors (ulimit -n reached), tcp checks report
+ * local-error: the healthy UP services stay UP, round after round, and
+ * the errors are counted; a round that the other checks decide on their
+ * own still counts (a real failure still withdraws). */
+START_TEST(test_local_errors_keep_state)
+{
+	struct rlimit saved, lowered;
+	char tcp[128], checks[3][512];
+	unsigned long rounds;
+	uint16_t port;
+	int listen_fd = listener_start(&port);
+
+	touch(world.up);
+	touch(world.count);
+	snprintf(tcp, sizeof(tcp), "{\"type\": \"tcp\", \"host\": "
+	    "\"127.0.0.1\", \"port\": %u}", port);
+	snprintf(checks[0], sizeof(checks[0]), "[%s]", tcp);
+	snprintf(checks[1], sizeof(checks[1]), "[%s, {\"type\": \"file\", "
+	    "\"path\": \"%s\"}]", tcp, world.up);
+	snprintf(checks[2], sizeof(checks[2]), "[%s, {\"type\": \"file\", "
+	    "\"path\": \"%s\"}]", tcp, world.count);
+	char *services[3] = {
+		service_json("tcp", checks[0], NULL),
+		service_json("any", checks[1], "\"any\""),
+		service_json("all", checks[2], "\"all\""),
+	};
+	start("{\"services\": [%s, %s, %s]}", services[0], services[1],
+	    services[2]);
+	for (size_t i = 0; i < 3; i++)
+		free(services[i]);
+	ck_assert(run_until_changes(3, 3000));
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_int_eq(service_state(service(i)), HEALTH_UP);
+	ck_assert_uint_eq(supervisor_local_errors(world.supervisor,
+	    CHECK_LOCAL_FILE_DESCRIPTORS), 0);
+
+	/* ulimit -n reached: every new descriptor fails with EMFILE (a
+	 * limit of 0, so that a descriptor closed meanwhile frees none). */
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	lowered = saved;
+	lowered.rlim_cur = 0;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lowered), 0);
+	rounds = service_rounds(service(0));
+	run_for(1000);
+	ck_assert_uint_eq(world.change_count, 3);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_int_eq(service_state(service(i)), HEALTH_UP);
+	/* 50 rounds of 20 ms, one tcp check each in 3 services. */
+	ck_assert_uint_ge(service_rounds(service(0)), rounds + 49);
+	ck_assert_uint_ge(supervisor_local_errors(world.supervisor,
+	    CHECK_LOCAL_FILE_DESCRIPTORS), 3 * 49);
+	ck_assert_uint_eq(supervisor_local_errors(world.supervisor,
+	    CHECK_LOCAL_MEMORY), 0);
+
+	/* "all" loses its file: decided without the tcp check, so it goes
+	 * DOWN; "any" is still met by its file. */
+	unlink(world.count);
+	ck_assert(run_until_changes(4, 1000));
+	ck_assert_uint_eq(world.changes[3].service, 2);
+	assert_change(3, HEALTH_UP, HEALTH_DOWN);
+	ck_assert_ptr_nonnull(strstr(world.changes[3].reason,
+	    "does not exist"));
+
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	run_for(500);
+	ck_assert_uint_eq(world.change_count, 4);
+	ck_assert_int_eq(service_state(service(0)), HEALTH_UP);
+	ck_assert_int_eq(service_state(service(1)), HEALTH_UP);
+	ck_assert_str_eq(service_reason(service(0)), "1 of 1 checks passed");
+	loop_remove_fd(world.loop, listen_fd);
+	close(listen_fd);
+}
+END_TEST
+
 static Suite *
 supervisor_suite(void)
 {
@@ -692,6 +804,7 @@ supervisor_suite(void)
 	tcase_add_test(tc, test_fast_interval_while_changing);
 	tcase_add_test(tc, test_five_drains_counted_together);
 	tcase_add_test(tc, test_cleanup_while_checks_run);
+	tcase_add_test(tc, test_local_errors_keep_state);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
