@@ -85,8 +85,8 @@ bird_daemon_services(const struct bird_daemon *daemon, size_t *count)
 }
 
 /* Write bird.include_file with every protocol's current wanted state and
- * have BIRD re-read it. */
-static void
+ * have BIRD re-read it. Returns whether it did. */
+static bool
 bird_daemon_write_include(struct bird_daemon *daemon,
     const struct service_config **services, size_t count)
 {
@@ -99,16 +99,34 @@ bird_daemon_write_include(struct bird_daemon *daemon,
 	};
 
 	if (config->bird_include_file == NULL)
-		return;
+		return false;
 	if (bird_include_write_file_options(config, &options,
 	    config->bird_include_file) != 0) {
 		log_error("could not write the BIRD include file %s; BIRD "
 		    "keeps its previous protocols", config->bird_include_file);
-		return;
+		return false;
 	}
 	log_info("wrote %s; asking BIRD to reconfigure",
 	    config->bird_include_file);
 	bird_sync_configure(&daemon->sync);
+	return true;
+}
+
+/* bird_sync's bulk path: many protocols to change at once cost one
+ * rewrite and "configure" rather than thousands of toggles. */
+static bool
+bird_daemon_rewrite_include(struct bird_sync *sync, void *arg)
+{
+	struct bird_daemon *daemon = arg;
+	const struct service_config **services;
+	size_t count;
+	bool written;
+
+	(void)sync;
+	services = bird_daemon_services(daemon, &count);
+	written = bird_daemon_write_include(daemon, services, count);
+	free(services);
+	return written;
 }
 
 static void
@@ -261,6 +279,10 @@ main(int argc, char **argv)
 	    daemon.config->service_count == 1 ? "" : "s", options.config_path,
 	    daemon.config->bird_socket);
 	bird_sync_init(&daemon.sync, daemon.loop, daemon.config);
+	if (daemon.config->bird_include_file != NULL) {
+		daemon.sync.rewrite_include = bird_daemon_rewrite_include;
+		daemon.sync.rewrite_include_arg = &daemon;
+	}
 	supervisor_init(&daemon.supervisor, daemon.loop, daemon.config,
 	    bird_daemon_service_changed, &daemon);
 	daemon.counter = conn_counter_new(daemon.loop);
