@@ -24,6 +24,7 @@
 
 static void bird_sync_pump(struct bird_sync *sync);
 static void bird_sync_pump_timer(struct loop *loop, void *arg);
+static void bird_sync_batch_timer(struct loop *loop, void *arg);
 
 /* What a toggle's callback needs to find its protocol again. */
 struct bird_sync_request {
@@ -56,21 +57,66 @@ bird_sync_batch_open(struct bird_sync *sync, uint64_t started_ns)
 	memset(&sync->batch, 0, sizeof(sync->batch));
 	sync->batch.open = true;
 	sync->batch.started_ns = started_ns;
+	sync->batch.last_ns = started_ns;
 }
 
-/* Once BIRD is right (or cannot be helped), say in one line what the
- * batch did. O(protocols), once per batch. */
+/* A toggle BIRD did: its own log line, unless it is part of a batch, or
+ * the BIRD_SYNC_BATCH_MIN-th within a second (the services of a start
+ * coming up one by one), which opens one. */
+static bool
+bird_sync_batch_count(struct bird_sync *sync)
+{
+	uint64_t now = loop_now_ns(sync->loop);
+
+	if (!sync->batch.open) {
+		if (now - sync->window_started_ns > NSEC_PER_SEC) {
+			sync->window_started_ns = now;
+			sync->window_toggles = 0;
+		}
+		if (++sync->window_toggles < BIRD_SYNC_BATCH_MIN)
+			return false;
+		bird_sync_batch_open(sync, sync->window_started_ns);
+	}
+	sync->batch.toggles++;
+	sync->batch.last_ns = now;
+	return true;
+}
+
+static bool
+bird_sync_busy(const struct bird_sync *sync)
+{
+	return bird_plan_unsettled(&sync->plan) > 0 || sync->in_flight > 0 ||
+	    sync->learning || sync->configure_wanted ||
+	    sync->configure_in_flight;
+}
+
+/* BIRD is right (or cannot be helped): once it stayed so for
+ * batch_quiet_ns, say in one line what the batch did. */
 static void
 bird_sync_batch_check(struct bird_sync *sync)
 {
+	if (sync->batch.open && !bird_sync_busy(sync) &&
+	    !loop_timer_armed(&sync->batch_timer))
+		loop_timer_arm_in(sync->loop, &sync->batch_timer,
+		    sync->batch_quiet_ns);
+}
+
+/* O(protocols), once per batch. */
+static void
+bird_sync_batch_timer(struct loop *loop, void *arg)
+{
+	struct bird_sync *sync = arg;
 	size_t enabled = 0, disabled = 0, failing = 0;
 	const struct bird_plan *plan = &sync->plan;
 	char errors[96] = "";
 
-	if (!sync->batch.open || bird_plan_unsettled(plan) > 0 ||
-	    sync->in_flight > 0 || sync->learning || sync->configure_wanted ||
-	    sync->configure_in_flight)
+	if (!sync->batch.open || bird_sync_busy(sync))
+		return;     /* re-armed once settled again */
+	if (sync->batch.last_ns + sync->batch_quiet_ns > loop_now_ns(loop)) {
+		loop_timer_arm(loop, &sync->batch_timer,
+		    sync->batch.last_ns + sync->batch_quiet_ns);
 		return;
+	}
 	for (size_t i = 0; i < plan->protocol_count; i++) {
 		const struct bird_plan_protocol *protocol = &plan->protocols[i];
 
@@ -87,7 +133,7 @@ bird_sync_batch_check(struct bird_sync *sync)
 	log_info("applied the state of %zu protocols in %.2f s: %zu enabled, "
 	    "%zu disabled (%zu enable/disable commands, %zu include "
 	    "rewrite%s + configure)%s", enabled + disabled,
-	    (double)(loop_now_ns(sync->loop) - sync->batch.started_ns) / 1e9,
+	    (double)(sync->batch.last_ns - sync->batch.started_ns) / 1e9,
 	    enabled, disabled, sync->batch.toggles, sync->batch.configures,
 	    sync->batch.configures == 1 ? "" : "s", errors);
 	sync->batch.open = false;
@@ -191,8 +237,7 @@ bird_sync_toggled(struct bird_client *client, enum bird_client_result result,
 		    BIRD_PLAN_PROBLEM_NONE)
 			bird_sync_report_problem(protocol,
 			    BIRD_PLAN_PROBLEM_NONE, NULL);
-		if (changed && sync->batch.open) {
-			sync->batch.toggles++;
+		if (changed && bird_sync_batch_count(sync)) {
 			log_debug("BIRD protocol %s %s (service %s)",
 			    protocol->name, enabled ? "enabled" : "disabled",
 			    protocol->service);
@@ -247,6 +292,10 @@ bird_sync_configured(struct bird_client *client,
 		    "protocols are missing until the include file is fixed",
 		    reply->code, reply->line_count > 0 ?
 		    bird_reply_line_text(reply, reply->line_count - 1) : "");
+		/* Toggles, not another rewrite, until the retry time. */
+		sync->rewrite_blocked_until_ns = loop_now_ns(sync->loop) +
+		    sync->retry_ns;
+		sync->bulk_pending = false;
 	} else {
 		log_info("BIRD reconfigured (%04u %s); reading back every "
 		    "protocol's state", reply->code, reply->line_count > 0 ?
@@ -321,6 +370,22 @@ bird_sync_listing_reply(struct bird_client *client,
 		bird_plan_listing_end(&sync->plan);
 		sync->listings++;
 	}
+	if (sync->batch.open)
+		sync->batch.last_ns = loop_now_ns(sync->loop);
+	if (learned && !sync->learn_wanted && sync->bulk_pending) {
+		/* A rewrite + configure that changed nothing means BIRD does
+		 * not read the file we write: say so, and use toggles. */
+		sync->bulk_pending = false;
+		if (bird_plan_backlog(&sync->plan) >= sync->bulk_backlog) {
+			log_warnx("rewriting the include file and reconfiguring "
+			    "BIRD changed none of %zu protocols: does bird.conf "
+			    "include bird.include_file (by absolute path)? "
+			    "Using enable/disable instead",
+			    bird_plan_backlog(&sync->plan));
+			sync->rewrite_blocked_until_ns =
+			    loop_now_ns(sync->loop) + sync->retry_ns;
+		}
+	}
 	if (learned && !sync->learn_wanted) {
 		sync->learning = false;
 		if (bird_plan_backlog(&sync->plan) > 1)
@@ -364,6 +429,9 @@ bird_sync_try_bulk(struct bird_sync *sync)
 		return false;
 	}
 	sync->batch.configures++;
+	sync->batch.last_ns = now;
+	sync->bulk_pending = true;
+	sync->bulk_backlog = bird_plan_backlog(&sync->plan);
 	return true;
 }
 
@@ -566,6 +634,8 @@ bird_sync_init(struct bird_sync *sync, struct loop *loop,
 	loop_timer_init(&sync->verify_timer, bird_sync_verify_tick, sync);
 	loop_timer_init(&sync->retry_timer, bird_sync_retry, sync);
 	loop_timer_init(&sync->pump_timer, bird_sync_pump_timer, sync);
+	loop_timer_init(&sync->batch_timer, bird_sync_batch_timer, sync);
+	sync->batch_quiet_ns = BIRD_SYNC_BATCH_QUIET_NS;
 	loop_timer_arm_in(loop, &sync->status_timer,
 	    BIRD_SYNC_STATUS_INTERVAL_NS);
 	sync->verify_interval_ns = clock_seconds_to_ns(
@@ -582,6 +652,7 @@ bird_sync_cleanup(struct bird_sync *sync)
 	loop_timer_cancel(sync->loop, &sync->verify_timer);
 	loop_timer_cancel(sync->loop, &sync->retry_timer);
 	loop_timer_cancel(sync->loop, &sync->pump_timer);
+	loop_timer_cancel(sync->loop, &sync->batch_timer);
 	if (sync->client != NULL)
 		bird_client_free(sync->client);
 	sync->client = NULL;

@@ -42,9 +42,11 @@
  * toggles (BIRD 2.0.12: ~0.3 ms per toggle; a configure of 10 000
  * protocols enabling them all, 0.3 s). */
 #define BIRD_SYNC_BULK_MIN 256
-/* Protocols to change from which the changes are logged as one summary
- * line rather than a line each. */
+/* Protocols to change (at once, or toggled within a second) from which
+ * the changes are logged as one summary line rather than a line each. */
 #define BIRD_SYNC_BATCH_MIN 8
+/* The summary is logged once BIRD stayed right this long. */
+#define BIRD_SYNC_BATCH_QUIET_NS (500ULL * 1000000ULL)
 
 struct bird_sync;
 
@@ -57,6 +59,7 @@ typedef bool (*bird_sync_rewrite_include)(struct bird_sync *sync, void *arg);
 struct bird_sync_batch {
 	bool open;
 	uint64_t started_ns;
+	uint64_t last_ns;               /* of the last change BIRD made */
 	size_t toggles;                 /* enables and disables BIRD did */
 	size_t configures;              /* include rewrites + configure */
 };
@@ -96,8 +99,14 @@ struct bird_sync {
 	size_t bulk_min;                /* BIRD_SYNC_BULK_MIN unless changed */
 	uint64_t retry_ns;              /* BIRD_SYNC_RETRY_NS unless changed */
 	bool rewriting;
+	bool bulk_pending;              /* our rewrite's configure not read */
+	size_t bulk_backlog;            /* the backlog it was to clear */
 	uint64_t rewrite_blocked_until_ns;
 	struct bird_sync_batch batch;
+	struct loop_timer batch_timer;  /* logs the summary */
+	uint64_t batch_quiet_ns;        /* BIRD_SYNC_BATCH_QUIET_NS */
+	uint64_t window_started_ns;     /* toggles logged one by one ... */
+	size_t window_toggles;          /* ... in this second */
 };
 
 /* The protocols of every service of config, all desired disabled;

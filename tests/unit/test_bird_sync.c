@@ -175,6 +175,7 @@ setup(struct harness *h, double verify, const char *services)
 	h->config = load(h->fake.path, verify, services);
 	bird_sync_init(&h->sync, h->loop, h->config);
 	h->sync.retry_ns = 50 * NSEC_PER_MSEC;
+	h->sync.batch_quiet_ns = 20 * NSEC_PER_MSEC;
 	declare_all(h);
 	ck_assert(run_until(h, connected_and_settled, ROUNDS));
 }
@@ -552,6 +553,12 @@ rewrite_into_fake(struct bird_sync *sync, void *arg)
 }
 
 static bool
+summary_logged(struct harness *h)
+{
+	return log_count(h, "applied the state of") > 0;
+}
+
+static bool
 all_enabled(struct harness *h)
 {
 	return fake_bird_enabled_count(&h->fake) == h->config->service_count &&
@@ -579,6 +586,7 @@ START_TEST(test_bulk_change_rewrites_include_once)
 	ck_assert_uint_eq(rewrites, 1);
 	ck_assert_uint_eq(h.fake.configures, 1);
 	ck_assert_uint_eq(commands_since(&h, before, "enable"), 0);
+	ck_assert(run_until(&h, summary_logged, 50));
 	ck_assert_uint_eq(log_count(&h, "applied the state of 600 protocols"),
 	    1);
 	ck_assert_uint_eq(log_count(&h, "enabled (service"), 0);
@@ -603,6 +611,7 @@ START_TEST(test_many_toggles_pipelined_one_summary)
 	ck_assert_uint_eq(commands_since(&h, before, "enable"), services);
 	ck_assert_uint_eq(h.fake.overflows, 0);
 	ck_assert_uint_eq(h.fake.accepted, 1);
+	ck_assert(run_until(&h, summary_logged, 50));
 	ck_assert_uint_eq(log_count(&h, "applied the state of 400 protocols"),
 	    1);
 	ck_assert_uint_eq(log_count(&h, "enabled (service"), 0);
