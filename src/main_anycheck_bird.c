@@ -303,16 +303,19 @@ main(int argc, char **argv)
 	if (loop_run(daemon.loop) != 0)
 		status = CLI_EXIT_RUNTIME;
 
-	/* The supervisor withdrew what is not kept; let BIRD confirm. */
-	supervisor_cleanup(&daemon.supervisor);
-	if (daemon.counter != NULL)
-		conn_counter_free(daemon.counter);
+	/* The supervisor withdrew what is not kept; let BIRD confirm (with
+	 * the supervisor still there: the include rewrite of a bulk change,
+	 * such as thousands of withdraws, reads its services). */
 	uint64_t deadline = clock_now_ns() + EXIT_SETTLE_TIMEOUT_NS;
 	while (!bird_sync_settled(&daemon.sync) && clock_now_ns() < deadline)
 		loop_run_once(daemon.loop, 50);
 	if (!bird_sync_settled(&daemon.sync))
 		log_error("BIRD did not confirm disabling every protocol "
 		    "within 3 s");
+	daemon.sync.rewrite_include = NULL;
+	supervisor_cleanup(&daemon.supervisor);
+	if (daemon.counter != NULL)
+		conn_counter_free(daemon.counter);
 
 	bird_sync_cleanup(&daemon.sync);
 	loop_free(daemon.loop);
