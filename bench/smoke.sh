@@ -35,6 +35,11 @@ if [ -x "$here/bird_update.sh" ]; then
 	*) echo "=== FAIL bird_update"; failed+=(bird_update) ;;
 	esac
 fi
+if [ -x "$here/bird_scale.sh" ]; then
+	echo "=== bench/bird_scale.sh --smoke (500 services, this build only)"
+	if "$here/bird_scale.sh" --smoke; then echo "=== PASS bird_scale"; else
+		echo "=== FAIL bird_scale"; failed+=(bird_scale); fi
+fi
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "smoke: failed: ${failed[*]}"
 	exit 1

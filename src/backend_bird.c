@@ -76,8 +76,8 @@ backend_bird_services(const struct backend_bird *backend, size_t *count)
 }
 
 /* Write bird.include_file with every protocol's current wanted state and
- * have BIRD re-read it. */
-static void
+ * have BIRD re-read it. Returns whether it did. */
+static bool
 backend_bird_write_include(struct backend_bird *backend)
 {
 	const struct config *config =
@@ -88,8 +88,10 @@ backend_bird_write_include(struct backend_bird *backend)
 		.arg = &backend->sync,
 	};
 
+	bool written = false;
+
 	if (config->bird_include_file == NULL)
-		return;
+		return false;
 	services = backend_bird_services(backend, &options.service_count);
 	options.services = services;
 	if (bird_include_write_file_options(config, &options,
@@ -100,8 +102,23 @@ backend_bird_write_include(struct backend_bird *backend)
 		log_info("wrote %s; asking BIRD to reconfigure",
 		    config->bird_include_file);
 		bird_sync_configure(&backend->sync);
+		written = true;
 	}
 	free(services);
+	return written;
+}
+
+/* bird_sync's bulk path: many protocols to change at once cost one
+ * rewrite and "configure" rather than thousands of toggles. */
+static bool
+backend_bird_rewrite_include(struct bird_sync *sync, void *arg)
+{
+	struct backend_bird *backend = arg;
+
+	(void)sync;
+	if (backend->daemon->supervisor == NULL)
+		return false;   /* the exit's last moments: toggles */
+	return backend_bird_write_include(backend);
 }
 
 static void *
@@ -112,6 +129,10 @@ backend_bird_init(struct daemon *daemon)
 	backend->daemon = daemon;
 	log_info("BIRD socket %s", daemon->config->bird_socket);
 	bird_sync_init(&backend->sync, daemon->loop, daemon->config);
+	if (daemon->config->bird_include_file != NULL) {
+		backend->sync.rewrite_include = backend_bird_rewrite_include;
+		backend->sync.rewrite_include_arg = backend;
+	}
 	return backend;
 }
 
@@ -120,7 +141,7 @@ backend_bird_started(void *arg)
 {
 	/* Nothing is wanted enabled yet: every protocol "disabled yes", as
 	 * BIRD would start them anyway. */
-	backend_bird_write_include(arg);
+	(void)backend_bird_write_include(arg);
 }
 
 static void
@@ -153,7 +174,7 @@ backend_bird_reload_commit(void *arg, const struct config *config)
 			    service_config(service),
 			    supervisor_announcement(service));
 	}
-	backend_bird_write_include(backend);
+	(void)backend_bird_write_include(backend);
 	bird_sync_hold(&backend->sync, false);
 }
 
@@ -162,7 +183,13 @@ backend_bird_undelivered(void *arg)
 {
 	struct backend_bird *backend = arg;
 
-	return bird_sync_settled(&backend->sync) ? 0 : 1;
+	size_t unsettled;
+
+	if (bird_sync_settled(&backend->sync))
+		return 0;
+	/* A configure still running counts as one. */
+	unsettled = bird_plan_unsettled(&backend->sync.plan);
+	return unsettled > 0 ? unsettled : 1;
 }
 
 static void

@@ -8,7 +8,9 @@
  * every pending command and arms the back-off timer: after a timeout we can
  * no longer tell which reply belongs to which command, so the only safe
  * thing is a fresh connection. One timer serves the greeting and the
- * command in flight.
+ * oldest command sent (the head of the queue): its reply comes first.
+ * The first `sent` commands of the queue are written and await replies;
+ * `written` bytes of the next one are written.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,6 +39,7 @@ struct bird_command {
 	char text[BIRD_CLIENT_COMMAND_MAX + 1];     /* with its "\n" */
 	size_t length;
 	uint64_t timeout_ns;
+	bird_client_line_callback line;
 	bird_client_reply_callback callback;
 	void *arg;
 };
@@ -53,12 +56,14 @@ struct bird_client {
 	struct loop_timer timeout_timer;
 	struct line_reader reader;
 	struct bird_parser parser;
-	/* Ring of commands; the head is in flight once sent. */
+	/* Ring of commands; the first `sent` are in flight. */
 	struct bird_command queue[BIRD_CLIENT_QUEUE_MAX];
 	size_t head;
 	size_t count;
-	bool head_sent;             /* all of the head's bytes were written */
-	size_t head_written;
+	size_t sent;                /* commands written, awaiting replies */
+	size_t sent_bytes;          /* their bytes */
+	size_t written;             /* bytes of the next command written */
+	bool want_out;              /* EPOLLOUT is being waited for */
 	bool failed;                /* set during a feed: reset after it */
 	bool unreachable_logged;    /* this outage's connect failure logged */
 	uint64_t ready_since_ns;    /* when the greeting came (loop time) */
@@ -86,8 +91,9 @@ bird_client_fail_all(struct bird_client *client, enum bird_client_result first,
 		command.callback(client, result, NULL, command.arg);
 		result = rest;
 	}
-	client->head_sent = false;
-	client->head_written = 0;
+	client->sent = 0;
+	client->sent_bytes = 0;
+	client->written = 0;
 }
 
 /* Drop the connection and try again after the back-off delay. */
@@ -152,7 +158,7 @@ bird_client_on_reply(struct bird_client *client)
 			bird_client_send(client);
 		return;
 	}
-	if (client->count == 0 || !client->head_sent) {
+	if (client->sent == 0) {
 		log_limited(&client->failure_log, loop_now_ns(client->loop),
 		    LOG_LEVEL_WARNING, "BIRD at %s: reply %04u to no command",
 		    client->path, reply->code);
@@ -164,12 +170,31 @@ bird_client_on_reply(struct bird_client *client)
 
 	client->head = (client->head + 1) % BIRD_CLIENT_QUEUE_MAX;
 	client->count--;
-	client->head_sent = false;
-	client->head_written = 0;
-	loop_timer_cancel(client->loop, &client->timeout_timer);
+	client->sent--;
+	client->sent_bytes -= command.length;
+	/* The next command's reply comes next: its timeout runs from now. */
+	if (client->sent > 0)
+		loop_timer_arm_in(client->loop, &client->timeout_timer,
+		    client->queue[client->head].timeout_ns);
+	else
+		loop_timer_cancel(client->loop, &client->timeout_timer);
 	command.callback(client, BIRD_CLIENT_REPLY, reply, command.arg);
 	if (client->state == BIRD_CLIENT_READY)
 		bird_client_send(client);
+}
+
+/* Hand a line of a reply to the command it answers, if it wants lines. */
+static void
+bird_client_on_reply_line(struct bird_client *client)
+{
+	const struct bird_command *command;
+
+	if (client->state != BIRD_CLIENT_READY || client->sent == 0)
+		return;
+	command = &client->queue[client->head];
+	if (command->line != NULL)
+		command->line(client, client->parser.line_code,
+		    client->parser.line_text, command->arg);
 }
 
 static void
@@ -181,11 +206,13 @@ bird_client_on_line(const char *line, bool overlong, void *arg)
 		return;
 	switch (bird_parser_feed_line(&client->parser, line, overlong)) {
 	case BIRD_PARSE_MORE:
+		bird_client_on_reply_line(client);
 		break;
 	case BIRD_PARSE_ASYNC:
 		log_debug("BIRD: %s", client->parser.async);
 		break;
 	case BIRD_PARSE_REPLY:
+		bird_client_on_reply_line(client);
 		bird_client_on_reply(client);
 		break;
 	case BIRD_PARSE_MALFORMED:
@@ -243,28 +270,39 @@ bird_client_on_fd(struct loop *loop, int fd, uint32_t events, void *arg)
 	}
 }
 
-/* Write what remains of the head command; wait for EPOLLOUT if needed. */
+static void
+bird_client_want_out(struct bird_client *client, bool want)
+{
+	if (client->want_out == want)
+		return;
+	client->want_out = want;
+	loop_modify_fd(client->loop, client->fd,
+	    want ? EPOLLIN | EPOLLOUT : EPOLLIN);
+}
+
+/* Write the queued commands back to back, as far as the pipeline bytes
+ * allow; wait for EPOLLOUT if the socket is full. */
 static void
 bird_client_send(struct bird_client *client)
 {
-	struct bird_command *command;
+	while (client->state == BIRD_CLIENT_READY &&
+	    client->sent < client->count) {
+		struct bird_command *command = &client->queue[(client->head +
+		    client->sent) % BIRD_CLIENT_QUEUE_MAX];
+		ssize_t n;
 
-	if (client->state != BIRD_CLIENT_READY || client->count == 0 ||
-	    client->head_sent)
-		return;
-	command = &client->queue[client->head];
-	if (client->head_written == 0)
-		loop_timer_arm_in(client->loop, &client->timeout_timer,
-		    command->timeout_ns);
-	while (client->head_written < command->length) {
-		ssize_t n = send(client->fd, command->text + client->head_written,
-		    command->length - client->head_written, MSG_NOSIGNAL);
-
+		if (client->sent > 0 && client->sent_bytes + command->length >
+		    BIRD_CLIENT_PIPELINE_BYTES)
+			break;      /* sent once BIRD answered more */
+		if (client->sent == 0 && client->written == 0)
+			loop_timer_arm_in(client->loop, &client->timeout_timer,
+			    command->timeout_ns);
+		n = send(client->fd, command->text + client->written,
+		    command->length - client->written, MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN) {
-			loop_modify_fd(client->loop, client->fd,
-			    EPOLLIN | EPOLLOUT);
+			bird_client_want_out(client, true);
 			return;
 		}
 		if (n == -1) {
@@ -275,10 +313,15 @@ bird_client_send(struct bird_client *client)
 			bird_client_reset(client, BIRD_CLIENT_DISCONNECTED);
 			return;
 		}
-		client->head_written += (size_t)n;
+		client->written += (size_t)n;
+		if (client->written < command->length)
+			continue;
+		client->written = 0;
+		client->sent++;
+		client->sent_bytes += command->length;
 	}
-	client->head_sent = true;
-	loop_modify_fd(client->loop, client->fd, EPOLLIN);
+	if (client->state == BIRD_CLIENT_READY)
+		bird_client_want_out(client, false);
 }
 
 static void
@@ -352,6 +395,7 @@ bird_client_connect(struct bird_client *client)
 	    client) == -1)
 		goto fail;
 	client->fd = fd;
+	client->want_out = false;
 	client->state = BIRD_CLIENT_GREETING;
 	line_reader_init(&client->reader);
 	bird_parser_init(&client->parser);
@@ -438,6 +482,15 @@ int
 bird_client_command(struct bird_client *client, const char *command,
     uint64_t timeout_ns, bird_client_reply_callback callback, void *arg)
 {
+	return bird_client_command_lines(client, command, timeout_ns, NULL,
+	    callback, arg);
+}
+
+int
+bird_client_command_lines(struct bird_client *client, const char *command,
+    uint64_t timeout_ns, bird_client_line_callback line,
+    bird_client_reply_callback callback, void *arg)
+{
 	struct bird_command *slot;
 	size_t length = strlen(command);
 
@@ -454,11 +507,11 @@ bird_client_command(struct bird_client *client, const char *command,
 	slot->length = length + 1;
 	slot->timeout_ns = timeout_ns != 0 ? timeout_ns :
 	    BIRD_CLIENT_DEFAULT_TIMEOUT_NS;
+	slot->line = line;
 	slot->callback = callback;
 	slot->arg = arg;
 	client->count++;
-	if (client->count == 1)
-		bird_client_send(client);
+	bird_client_send(client);
 	return 0;
 }
 
@@ -496,6 +549,15 @@ bird_client_show_protocol(struct bird_client *client, const char *protocol,
 {
 	return bird_client_protocol_command(client, "show protocols all",
 	    protocol, callback, arg);
+}
+
+int
+bird_client_show_protocols(struct bird_client *client,
+    bird_client_line_callback line, bird_client_reply_callback callback,
+    void *arg)
+{
+	return bird_client_command_lines(client, "show protocols", 0, line,
+	    callback, arg);
 }
 
 int

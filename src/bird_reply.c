@@ -85,6 +85,8 @@ bird_parser_init(struct bird_parser *parser)
 	parser->last_code = 0;
 	parser->last_final = false;
 	parser->async[0] = '\0';
+	parser->line_code = 0;
+	parser->line_text = "";
 }
 
 bool
@@ -187,6 +189,8 @@ bird_parser_feed_line(struct bird_parser *parser, const char *line,
 		bird_reply_clear(reply);
 	parser->in_reply = true;
 	bird_reply_add_line(reply, code, text, final);
+	parser->line_code = code;
+	parser->line_text = text;
 	if (overlong)
 		reply->truncated = true;
 	if (!final) {
@@ -386,6 +390,31 @@ bird_starts_with(const char *text, const char *prefix)
 }
 
 int
+bird_parse_protocol_row(const char *text, struct bird_protocol_status *out)
+{
+	/* Name Proto Table State Since Info: the first four are single
+	 * words; "since" is one word with BIRD's default time formats; the
+	 * rest is info. */
+	const char *cursor = text;
+
+	memset(out, 0, sizeof(*out));
+	if (!bird_next_word(&cursor, out->name, sizeof(out->name)) ||
+	    !bird_next_word(&cursor, out->protocol, sizeof(out->protocol)) ||
+	    !bird_next_word(&cursor, out->table, sizeof(out->table)) ||
+	    !bird_next_word(&cursor, out->state_text,
+	    sizeof(out->state_text))) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	out->state = bird_protocol_state_parse(out->state_text);
+	if (bird_next_word(&cursor, out->since, sizeof(out->since))) {
+		bird_join_time(out->since, sizeof(out->since), &cursor);
+		bird_copy_trimmed(out->info, sizeof(out->info), cursor);
+	}
+	return 0;
+}
+
+int
 bird_reply_find_protocol(const struct bird_reply *reply, const char *name,
     struct bird_protocol_status *out)
 {
@@ -399,9 +428,6 @@ bird_reply_find_protocol(const struct bird_reply *reply, const char *name,
 		unsigned code = reply->lines[i].code;
 
 		if (code == BIRD_CODE_PROTOCOL_LIST) {
-			/* Name Proto Table State Since Info: the first four
-			 * are single words; "since" is one word with BIRD's
-			 * default time formats; the rest is info. */
 			char word[64];
 			const char *cursor = text;
 
@@ -410,24 +436,8 @@ bird_reply_find_protocol(const struct bird_reply *reply, const char *name,
 			if (!bird_next_word(&cursor, word, sizeof(word)) ||
 			    strcmp(word, name) != 0)
 				continue;
-			snprintf(out->name, sizeof(out->name), "%s", word);
-			if (!bird_next_word(&cursor, out->protocol,
-			    sizeof(out->protocol)) ||
-			    !bird_next_word(&cursor, out->table,
-			    sizeof(out->table)) ||
-			    !bird_next_word(&cursor, out->state_text,
-			    sizeof(out->state_text))) {
-				memset(out, 0, sizeof(*out));
+			if (bird_parse_protocol_row(text, out) != 0)
 				return -1;
-			}
-			out->state = bird_protocol_state_parse(out->state_text);
-			if (bird_next_word(&cursor, out->since,
-			    sizeof(out->since))) {
-				bird_join_time(out->since, sizeof(out->since),
-				    &cursor);
-				bird_copy_trimmed(out->info, sizeof(out->info),
-				    cursor);
-			}
 			found = true;
 		} else if (found && code == BIRD_CODE_PROTOCOL_DETAILS) {
 			const char *p = text;

@@ -97,6 +97,10 @@ struct bird_parser {
 	unsigned last_code;         /* code a " text" line continues; 0 none */
 	bool last_final;            /* the previous line ended a reply */
 	char async[BIRD_ASYNC_MAX];
+	/* The line just fed (after MORE or REPLY), for callers that read a
+	 * long reply row by row rather than from the capped reply. */
+	unsigned line_code;
+	const char *line_text;
 };
 
 /* Prepare a parser for a new connection. */
@@ -157,6 +161,10 @@ struct bird_protocol_status {
 	char info[128];
 	char message[256];          /* "Message:" of "show protocols all", or "" */
 };
+
+/* Parse the text of one "show protocols" row (code 1002): "Name Proto
+ * Table State Since Info". Returns 0, or -1 when it is not one. */
+int bird_parse_protocol_row(const char *text, struct bird_protocol_status *out);
 
 /* Find the row of protocol name in a "show protocols [all]" reply. Returns
  * 0 and fills *out, or -1 when the reply has no such row (8003 included). */

@@ -2,19 +2,19 @@
 /*
  * DOC: keeping BIRD's anycheck protocols in the desired state
  *
- * Each (service, address family) with prefixes has a group of static
- * protocols in BIRD, one per attribute set (see bird_include.h), of which
- * at most one should be enabled: the group's target. bird_sync holds, per
- * protocol, the state anycheck wants and the state BIRD is known to be in,
- * and sends "enable"/"disable" until they agree. Switching the target
- * enables the new protocol first and disables the old one only once BIRD
- * confirmed the enable, so the route never disappears in between. It
- * re-applies everything after every (re)connection and whenever
- * "show status" shows a new boot or reconfiguration time (BIRD then re-read
- * the "disabled" lines), reads each protocol's state back periodically to
- * correct drift (a hand-run "birdc enable"), and can send BIRD "configure"
- * after anycheck-bird rewrote the include file. Errors are logged once per
- * cause, with the fix, and retried.
+ * The pump between the plan (bird_plan.h: per protocol, the state anycheck
+ * wants and the state BIRD is known to be in, and which command is next)
+ * and BIRD's control socket (bird_client.h). It sends what the plan says,
+ * pipelined, and feeds the replies back. After every (re)connection, every
+ * "configure" and every new boot or reconfiguration time in "show status"
+ * it first learns every protocol's state with one "show protocols" and
+ * then sends only what differs; the same listing every
+ * bird.verify_interval corrects drift (a hand-run "birdc enable"). When
+ * many protocols must change at once and its owner set rewrite_include,
+ * it has the include file rewritten with the wanted states and sends one
+ * "configure" instead of thousands of toggles. Errors are logged once per
+ * cause, with the fix, and retried; a bulk re-apply is logged as one
+ * summary line.
  */
 #ifndef ANYCHECK_BIRD_SYNC_H
 #define ANYCHECK_BIRD_SYNC_H
@@ -25,6 +25,7 @@
 
 #include "bird_client.h"
 #include "bird_include.h"
+#include "bird_plan.h"
 #include "bird_reply.h"
 #include "config.h"
 #include "loop.h"
@@ -32,71 +33,86 @@
 /* How often "show status" is asked, to notice a restart or reconfigure. */
 #define BIRD_SYNC_STATUS_INTERVAL_NS (500ULL * 1000000ULL)
 /* How long after an error (missing protocol, access denied) to retry. */
-#define BIRD_SYNC_RETRY_NS (5ULL * 1000000000ULL)
-/* Commands kept queued at once; the rest wait in desired-vs-known state. */
-#define BIRD_SYNC_IN_FLIGHT_MAX 16
+#define BIRD_SYNC_RETRY_NS BIRD_PLAN_RETRY_NS
+/* Commands handed to the client at once (it pipelines them). */
+#define BIRD_SYNC_IN_FLIGHT_MAX 64
 /* "configure" re-reads every file and may restart protocols: be patient. */
 #define BIRD_SYNC_CONFIGURE_TIMEOUT_NS (60ULL * 1000000000ULL)
+/* Protocols to change from which one include rewrite and "configure" may
+ * beat toggles (BIRD 2.0.12: ~0.3 ms per toggle; a configure of 10 000
+ * bare protocols enabling them all, 0.3 s); the measured cost of the last
+ * configure decides. */
+#define BIRD_SYNC_BULK_MIN 256
+/* What one pipelined enable/disable costs BIRD 2.0.12 (measured 0.2-0.4
+ * ms), against the measured duration of the last "configure". */
+#define BIRD_SYNC_TOGGLE_COST_NS (300ULL * 1000ULL)
+/* Protocols to change (at once, or toggled within a second) from which
+ * the changes are logged as one summary line rather than a line each. */
+#define BIRD_SYNC_BATCH_MIN 8
+/* The summary is logged once BIRD stayed right this long. */
+#define BIRD_SYNC_BATCH_QUIET_NS (500ULL * 1000000ULL)
 
-enum bird_sync_known {
-	BIRD_SYNC_UNKNOWN,
-	BIRD_SYNC_ENABLED,
-	BIRD_SYNC_DISABLED,
-};
+struct bird_sync;
 
-enum bird_sync_problem {
-	BIRD_SYNC_PROBLEM_NONE,
-	BIRD_SYNC_PROBLEM_MISSING,      /* 8003: not in BIRD's config */
-	BIRD_SYNC_PROBLEM_DENIED,       /* 8007: restricted socket */
-	BIRD_SYNC_PROBLEM_OTHER,
-};
+/* Rewrite the include file with every protocol's wanted state
+ * (bird_sync_protocol_wanted) and call bird_sync_configure; false when it
+ * did not (no include file, or writing failed). */
+typedef bool (*bird_sync_rewrite_include)(struct bird_sync *sync, void *arg);
 
-struct bird_sync_protocol {
-	char *name;
-	char *service;                  /* for logs */
-	size_t group;
-	enum bird_variant variant;
-	bool desired_enabled;
-	enum bird_sync_known known;
-	bool in_flight;
-	bool verifying;
-	enum bird_sync_problem problem; /* last logged problem, to log once */
-	uint64_t retry_at_ns;
-};
-
-/* The protocols of one (service, family), variants in order. */
-struct bird_sync_group {
-	char *service;
-	int family;
-	size_t first;
-	size_t count;
-	long target;                    /* protocol index, -1: none */
+/* Changes being logged as one line (a re-apply, a bulk change). */
+struct bird_sync_batch {
+	bool open;
+	uint64_t started_ns;
+	uint64_t last_ns;               /* of the last change BIRD made */
+	size_t toggles;                 /* enables and disables BIRD did */
+	size_t configures;              /* include rewrites + configure */
 };
 
 struct bird_sync {
 	struct loop *loop;
 	struct bird_client *client;
 	char *socket_path;
-	struct bird_sync_protocol *protocols;
-	size_t protocol_count;
-	struct bird_sync_group *groups;
-	size_t group_count;
-	size_t in_flight;
+	struct bird_plan plan;
+	size_t in_flight;               /* toggles handed to the client */
 	struct loop_timer status_timer;
 	struct loop_timer verify_timer;
 	uint64_t verify_interval_ns;    /* config bird.verify_interval */
 	struct loop_timer retry_timer;
+	struct loop_timer pump_timer;   /* pump on the next loop round */
 	bool status_in_flight;
 	bool have_status;
 	struct bird_status status;      /* last seen */
-	size_t verify_cursor;           /* next protocol to read back */
-	bool verify_running;
+	bool configured_by_us;          /* expect a new reconfiguration time */
+	/* "show protocols": learning (after a connection, configure, restart:
+	 * no toggle before it is in) or verifying (drift). */
+	bool learning;
+	bool learn_wanted;              /* to be sent */
+	uint64_t learn_started_ns;
+	bool listing_in_flight;
+	bool listing_learns;            /* the one in flight is a learn */
 	unsigned long corrections;      /* drift fixed, for logs and tests */
+	unsigned long listings;         /* "show protocols" answered (tests) */
 	/* "configure": wanted, sent; no enable/disable meanwhile, the new
 	 * protocols are not in BIRD yet. */
 	bool configure_wanted;
 	bool configure_in_flight;
+	uint64_t configure_sent_ns;
+	uint64_t configure_cost_ns;     /* how long the last one took */
 	bool held;                      /* bird_sync_hold */
+	/* Set by the owner after bird_sync_init (optional). */
+	bird_sync_rewrite_include rewrite_include;
+	void *rewrite_include_arg;
+	size_t bulk_min;                /* BIRD_SYNC_BULK_MIN unless changed */
+	uint64_t retry_ns;              /* BIRD_SYNC_RETRY_NS unless changed */
+	bool rewriting;
+	bool bulk_pending;              /* our rewrite's configure not read */
+	size_t bulk_backlog;            /* the backlog it was to clear */
+	uint64_t rewrite_blocked_until_ns;
+	struct bird_sync_batch batch;
+	struct loop_timer batch_timer;  /* logs the summary */
+	uint64_t batch_quiet_ns;        /* BIRD_SYNC_BATCH_QUIET_NS */
+	uint64_t window_started_ns;     /* toggles logged one by one ... */
+	size_t window_toggles;          /* ... in this second */
 };
 
 /* The protocols of every service of config, all desired disabled;
@@ -132,5 +148,8 @@ void bird_sync_hold(struct bird_sync *sync, bool held);
 /* Has BIRD confirmed the wanted state of every protocol (or can it not be
  * reached, or not be helped)? For the exit path. */
 bool bird_sync_settled(const struct bird_sync *sync);
+
+/* Protocols whose state BIRD has not confirmed yet (errors included). */
+size_t bird_sync_backlog(const struct bird_sync *sync);
 
 #endif

@@ -300,13 +300,15 @@ daemon_run(struct daemon *daemon)
 
 	if (loop_run(daemon->loop) != 0)
 		status = CLI_EXIT_RUNTIME;
-	/* The supervisor withdrew what is not kept: no more checks or
-	 * counts, and a bounded time for the routing daemon to take it. */
-	if (daemon->counter != NULL)
+	/* The supervisor withdrew what is not kept; a bounded time for the
+	 * routing daemon to take it (the supervisor stays, stopped: a backend
+	 * may read its services meanwhile, BIRD's bulk include rewrite). */
+	if (daemon->counter != NULL) {
+		struct supervisor_conn_counter none = { 0 };
+		supervisor_set_conn_counter(daemon->supervisor, &none);
 		conn_counter_free(daemon->counter);
+	}
 	daemon->counter = NULL;
-	supervisor_free(daemon->supervisor);
-	daemon->supervisor = NULL;
 	deadline = loop_clock_now_ns(daemon->loop) + ops->settle_timeout_ns;
 	while (ops->undelivered(daemon->backend) > 0 &&
 	    loop_clock_now_ns(daemon->loop) < deadline)
@@ -318,6 +320,8 @@ daemon_run(struct daemon *daemon)
 		    (double)ops->settle_timeout_ns / 1e9, CLI_EXIT_RUNTIME);
 		status = CLI_EXIT_RUNTIME;
 	}
+	supervisor_free(daemon->supervisor);
+	daemon->supervisor = NULL;
 	return status;
 }
 

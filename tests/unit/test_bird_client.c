@@ -2,37 +2,22 @@
 /*
  * DOC: tests of the BIRD control-socket client
  *
- * NEEDS src/loop.c and src/line_reader.c (written by other helpers): move
- * this file to tests/unit/ once they are merged. A fake BIRD listens on a
- * UNIX socket in a temporary directory and is driven by the same loop as
- * the client; every wait is a bounded number of loop rounds.
+ * A fake BIRD (fake_bird.c) listens on a UNIX socket in a temporary
+ * directory and is driven by the same loop as the client; every wait is a
+ * bounded number of loop rounds.
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "bird_client.h"
 #include "clock.h"
+#include "fake_bird.h"
 #include "loop.h"
 #include "virtual_clock.h"
-
-struct fake_bird {
-	struct loop *loop;
-	char dir[64];
-	char path[128];
-	int listen_fd;
-	int conn_fd;
-	bool answer;                /* reply to commands, or stay silent */
-	bool hang_up;               /* close right after the greeting */
-	size_t accepted;
-	uint64_t accepted_at_ns;    /* loop time of the last accept */
-	char last_command[256];
-};
 
 struct observed {
 	size_t connected;
@@ -41,108 +26,8 @@ struct observed {
 	size_t replies;
 	enum bird_client_result result;
 	struct bird_reply reply;
+	struct bird_reply first;        /* of the first reply */
 };
-
-static void
-fake_on_conn(struct loop *loop, int fd, uint32_t events, void *arg)
-{
-	struct fake_bird *fake = arg;
-	char buffer[512];
-	ssize_t n;
-
-	(void)events;
-	n = read(fd, buffer, sizeof(buffer) - 1);
-	if (n <= 0) {
-		loop_remove_fd(loop, fd);
-		close(fd);
-		fake->conn_fd = -1;
-		return;
-	}
-	buffer[n] = '\0';
-	buffer[strcspn(buffer, "\n")] = '\0';
-	snprintf(fake->last_command, sizeof(fake->last_command), "%.*s",
-	    (int)sizeof(fake->last_command) - 1, buffer);
-	if (!fake->answer)
-		return;
-	if (strcmp(buffer, "enable \"anycheck_web_v4\"") == 0)
-		ck_assert(write(fd, "0011-anycheck_web_v4: enabled\n0000 \n", 36) == 36);
-	else if (strcmp(buffer, "show status") == 0) {
-		const char *r = "1000-BIRD 2.0.12\n1011-Router ID is 192.0.2.254\n"
-		    " Current server time is 2026-11-25 20:30:56.027\n"
-		    " Last reboot on 2026-11-25 20:30:52.052\n"
-		    " Last reconfiguration on 2026-11-25 20:30:52.052\n"
-		    "+a log line\n0013 Daemon is up and running\n";
-		ck_assert(write(fd, r, strlen(r)) == (ssize_t)strlen(r));
-	} else
-		ck_assert(write(fd, "9001 syntax error\n", 18) == 18);
-}
-
-static void
-fake_on_listen(struct loop *loop, int fd, uint32_t events, void *arg)
-{
-	struct fake_bird *fake = arg;
-	int conn = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-	(void)events;
-	ck_assert_int_ge(conn, 0);
-	fake->accepted++;
-	fake->accepted_at_ns = loop_now_ns(loop);
-	ck_assert(write(conn, "0001 BIRD 2.0.12 ready.\n", 24) == 24);
-	if (fake->hang_up) {
-		close(conn);
-		return;
-	}
-	fake->conn_fd = conn;
-	ck_assert_int_eq(loop_add_fd(loop, conn, EPOLLIN, fake_on_conn, fake), 0);
-}
-
-static void
-fake_listen(struct fake_bird *fake)
-{
-	struct sockaddr_un address = { .sun_family = AF_UNIX };
-
-	ck_assert_uint_lt(strlen(fake->path), sizeof(address.sun_path));
-	memcpy(address.sun_path, fake->path, strlen(fake->path) + 1);
-	fake->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	ck_assert_int_ge(fake->listen_fd, 0);
-	ck_assert_int_eq(bind(fake->listen_fd, (struct sockaddr *)&address,
-	    sizeof(address)), 0);
-	ck_assert_int_eq(listen(fake->listen_fd, 4), 0);
-	ck_assert_int_eq(loop_add_fd(fake->loop, fake->listen_fd, EPOLLIN,
-	    fake_on_listen, fake), 0);
-}
-
-static void
-fake_init(struct fake_bird *fake, struct loop *loop, bool listening)
-{
-	memset(fake, 0, sizeof(*fake));
-	fake->loop = loop;
-	fake->answer = true;
-	fake->conn_fd = -1;
-	fake->listen_fd = -1;
-	snprintf(fake->dir, sizeof(fake->dir), "/tmp/anycheck-bird-client-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(fake->dir));
-	snprintf(fake->path, sizeof(fake->path), "%s/bird.ctl", fake->dir);
-	if (listening)
-		fake_listen(fake);
-}
-
-static void
-fake_close(struct fake_bird *fake)
-{
-	if (fake->conn_fd != -1) {
-		loop_remove_fd(fake->loop, fake->conn_fd);
-		close(fake->conn_fd);
-		fake->conn_fd = -1;
-	}
-	if (fake->listen_fd != -1) {
-		loop_remove_fd(fake->loop, fake->listen_fd);
-		close(fake->listen_fd);
-		fake->listen_fd = -1;
-	}
-	unlink(fake->path);
-	rmdir(fake->dir);
-}
 
 static void
 on_connected(struct bird_client *client, const char *version, void *arg)
@@ -172,6 +57,8 @@ on_reply(struct bird_client *client, enum bird_client_result result,
 	seen->result = result;
 	if (reply != NULL)
 		seen->reply = *reply;
+	if (reply != NULL && seen->replies == 1)
+		seen->first = *reply;
 }
 
 /* Run the loop until *counter reaches want, at most limit_ms. */
@@ -206,7 +93,8 @@ START_TEST(test_greeting_and_commands)
 	struct bird_client *client;
 
 	ck_assert_ptr_nonnull(loop);
-	fake_init(&fake, loop, true);
+	fake_bird_init(&fake, loop, true);
+	fake_bird_add(&fake, "anycheck_web_v4");
 	client = make_client(loop, fake.path);
 	ck_assert_int_eq(bird_client_enable(client, "anycheck_web_v4", on_reply,
 	    &seen), -1);               /* not connected yet */
@@ -220,12 +108,13 @@ START_TEST(test_greeting_and_commands)
 	    &seen), 0);
 	ck_assert_int_eq(bird_client_show_status(client, on_reply, &seen), 0);
 	ck_assert_uint_eq(bird_client_pending(client), 2);
-	run_until(loop, &seen.replies, 1, 2000);
-	ck_assert_str_eq(fake.last_command, "enable \"anycheck_web_v4\"");
-	ck_assert_int_eq(seen.result, BIRD_CLIENT_REPLY);
-	ck_assert_int_eq(bird_reply_toggle_result(&seen.reply),
-	    BIRD_TOGGLE_ENABLED);
+	/* Both are written at once (pipelined); replies come in order. */
 	run_until(loop, &seen.replies, 2, 2000);
+	ck_assert_uint_eq(fake.command_count, 2);
+	ck_assert_str_eq(fake.commands[0], "enable \"anycheck_web_v4\"");
+	ck_assert_str_eq(fake.commands[1], "show status");
+	ck_assert_int_eq(bird_reply_toggle_result(&seen.first),
+	    BIRD_TOGGLE_ENABLED);
 	ck_assert_int_eq(seen.result, BIRD_CLIENT_REPLY);
 	ck_assert_uint_eq(seen.reply.code, BIRD_CODE_STATUS_REPORT);
 	ck_assert_uint_eq(bird_client_pending(client), 0);
@@ -235,7 +124,7 @@ START_TEST(test_greeting_and_commands)
 	    &seen), -1);
 
 	bird_client_free(client);
-	fake_close(&fake);
+	fake_bird_close(&fake);
 	loop_free(loop);
 }
 END_TEST
@@ -246,7 +135,7 @@ START_TEST(test_reconnect_when_socket_appears)
 	struct fake_bird fake;
 	struct bird_client *client;
 
-	fake_init(&fake, loop, false);
+	fake_bird_init(&fake, loop, false);
 	client = make_client(loop, fake.path);
 	bird_client_start(client);
 	/* 0.1 + 0.2 + 0.4 s of failures: the back-off grows. */
@@ -254,7 +143,7 @@ START_TEST(test_reconnect_when_socket_appears)
 	ck_assert_uint_eq(seen.connected, 0);
 	ck_assert_uint_ge(bird_client_backoff_ns(client),
 	    4 * BIRD_CLIENT_BACKOFF_MIN_NS);
-	fake_listen(&fake);
+	fake_bird_listen(&fake);
 	run_until(loop, &seen.connected, 1, 3000);
 	ck_assert_uint_eq(seen.connected, 1);
 	/* A greeting alone does not make the connection healthy: the
@@ -263,7 +152,7 @@ START_TEST(test_reconnect_when_socket_appears)
 	    4 * BIRD_CLIENT_BACKOFF_MIN_NS);
 
 	bird_client_free(client);
-	fake_close(&fake);
+	fake_bird_close(&fake);
 	loop_free(loop);
 }
 END_TEST
@@ -274,7 +163,7 @@ START_TEST(test_disconnect_and_timeout)
 	struct fake_bird fake;
 	struct bird_client *client;
 
-	fake_init(&fake, loop, true);
+	fake_bird_init(&fake, loop, true);
 	client = make_client(loop, fake.path);
 	bird_client_start(client);
 	run_until(loop, &seen.connected, 1, 2000);
@@ -295,9 +184,7 @@ START_TEST(test_disconnect_and_timeout)
 	ck_assert_int_eq(bird_client_command(client, "show status",
 	    0, on_reply, &seen), 0);
 	run_until(loop, (size_t[]){ 0 }, 1, 100);  /* let it be sent */
-	loop_remove_fd(loop, fake.conn_fd);
-	close(fake.conn_fd);
-	fake.conn_fd = -1;
+	fake_bird_drop(&fake);
 	run_until(loop, &seen.replies, 2, 2000);
 	ck_assert_int_eq(seen.result, BIRD_CLIENT_DISCONNECTED);
 	fake.answer = true;
@@ -305,7 +192,114 @@ START_TEST(test_disconnect_and_timeout)
 	ck_assert_uint_eq(seen.connected, 3);
 
 	bird_client_free(client);
-	fake_close(&fake);
+	fake_bird_close(&fake);
+	loop_free(loop);
+}
+END_TEST
+
+/* Replies matched in order to pipelined commands. */
+static size_t order_seen;
+static bool order_ok = true;
+
+static void
+on_ordered_reply(struct bird_client *client, enum bird_client_result result,
+    const struct bird_reply *reply, void *arg)
+{
+	size_t want = (size_t)(uintptr_t)arg;
+	char expect[64];
+
+	(void)client;
+	snprintf(expect, sizeof(expect), "p%zu: enabled", want);
+	if (result != BIRD_CLIENT_REPLY || want != order_seen ||
+	    strcmp(bird_reply_line_text(reply, 0), expect) != 0)
+		order_ok = false;
+	order_seen++;
+}
+
+START_TEST(test_pipelined_in_order_within_bird_buffer)
+{
+	struct loop *loop = loop_new();
+	struct fake_bird fake;
+	struct bird_client *client;
+	char name[16];
+	size_t commands = 100;
+
+	fake_bird_init(&fake, loop, true);
+	for (size_t i = 0; i < commands; i++) {
+		snprintf(name, sizeof(name), "p%zu", i);
+		fake_bird_add(&fake, name);
+	}
+	client = make_client(loop, fake.path);
+	bird_client_start(client);
+	run_until(loop, &seen.connected, 1, 2000);
+	ck_assert_uint_eq(seen.connected, 1);
+
+	/* A slow BIRD: commands pile up unprocessed. The client writes
+	 * several back to back, but never more than BIRD's buffer holds. */
+	fake.paused = true;
+	order_seen = 0;
+	order_ok = true;
+	for (size_t i = 0; i < commands; i++) {
+		snprintf(name, sizeof(name), "p%zu", i);
+		ck_assert_int_eq(bird_client_enable(client, name,
+		    on_ordered_reply, (void *)(uintptr_t)i), 0);
+	}
+	for (int i = 0; i < 20; i++)
+		loop_run_once(loop, 10);
+	ck_assert_uint_gt(fake.input_length, 100);  /* pipelined */
+	ck_assert_uint_le(fake.input_length, BIRD_CLIENT_PIPELINE_BYTES);
+	ck_assert_uint_eq(order_seen, 0);
+	fake_bird_resume(&fake);
+	run_until(loop, &order_seen, commands, 3000);
+	ck_assert_uint_eq(order_seen, commands);
+	ck_assert(order_ok);
+	ck_assert_uint_eq(fake.overflows, 0);
+	ck_assert_uint_eq(fake.accepted, 1);
+	ck_assert_uint_eq(fake_bird_enabled_count(&fake), commands);
+
+	bird_client_free(client);
+	fake_bird_close(&fake);
+	loop_free(loop);
+}
+END_TEST
+
+/* "show protocols" of thousands of rows, read row by row. */
+static size_t rows_seen;
+
+static void
+on_row(struct bird_client *client, unsigned code, const char *text, void *arg)
+{
+	(void)client;
+	(void)arg;
+	if (code == 1002 && strncmp(text, "p", 1) == 0)
+		rows_seen++;
+}
+
+START_TEST(test_long_listing_by_lines)
+{
+	struct loop *loop = loop_new();
+	struct fake_bird fake;
+	struct bird_client *client;
+	char name[16];
+
+	fake_bird_init(&fake, loop, true);
+	for (size_t i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "p%zu", i);
+		fake_bird_add(&fake, name);
+	}
+	client = make_client(loop, fake.path);
+	bird_client_start(client);
+	run_until(loop, &seen.connected, 1, 2000);
+	rows_seen = 0;
+	ck_assert_int_eq(bird_client_show_protocols(client, on_row, on_reply,
+	    &seen), 0);
+	run_until(loop, &seen.replies, 1, 3000);
+	ck_assert_int_eq(seen.result, BIRD_CLIENT_REPLY);
+	ck_assert_uint_eq(seen.reply.code, 0);
+	ck_assert_uint_eq(rows_seen, 5000);
+
+	bird_client_free(client);
+	fake_bird_close(&fake);
 	loop_free(loop);
 }
 END_TEST
@@ -352,7 +346,7 @@ START_TEST(test_backoff_resets_only_when_healthy)
 	uint64_t closed_at;
 
 	virtual_clock_attach(&clock, loop);
-	fake_init(&fake, loop, true);
+	fake_bird_init(&fake, loop, true);
 	fake.hang_up = true;
 	client = make_client(loop, fake.path);
 	bird_client_start(client);
@@ -373,9 +367,7 @@ START_TEST(test_backoff_resets_only_when_healthy)
 	 * next attempt comes after the full 0.5 s. */
 	run_virtual(&clock, loop, 5 * NSEC_PER_SEC);
 	closed_at = loop_now_ns(loop);
-	loop_remove_fd(loop, fake.conn_fd);
-	close(fake.conn_fd);
-	fake.conn_fd = -1;
+	fake_bird_drop(&fake);
 	run_virtual(&clock, loop, NSEC_PER_SEC);
 	ck_assert_uint_eq(fake.accepted, 4 + 18 + 2);
 	ck_assert_uint_eq(fake.accepted_at_ns - closed_at,
@@ -384,9 +376,7 @@ START_TEST(test_backoff_resets_only_when_healthy)
 	/* After 10 s connected, a lost connection is retried after 0.1 s. */
 	run_virtual(&clock, loop, 10 * NSEC_PER_SEC);
 	closed_at = loop_now_ns(loop);
-	loop_remove_fd(loop, fake.conn_fd);
-	close(fake.conn_fd);
-	fake.conn_fd = -1;
+	fake_bird_drop(&fake);
 	run_virtual(&clock, loop, NSEC_PER_SEC);
 	ck_assert_uint_eq(fake.accepted, 4 + 18 + 3);
 	ck_assert_uint_eq(fake.accepted_at_ns - closed_at,
@@ -394,7 +384,7 @@ START_TEST(test_backoff_resets_only_when_healthy)
 	ck_assert(bird_client_connected(client));
 
 	bird_client_free(client);
-	fake_close(&fake);
+	fake_bird_close(&fake);
 	loop_free(loop);
 }
 END_TEST
@@ -409,6 +399,8 @@ bird_client_suite(void)
 	tcase_add_test(tc, test_reconnect_when_socket_appears);
 	tcase_add_test(tc, test_disconnect_and_timeout);
 	tcase_add_test(tc, test_backoff_resets_only_when_healthy);
+	tcase_add_test(tc, test_pipelined_in_order_within_bird_buffer);
+	tcase_add_test(tc, test_long_listing_by_lines);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;

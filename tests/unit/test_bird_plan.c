@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * DOC: tests of the plan (what to tell BIRD next), no sockets
+ *
+ * The group rule (enable the new target first, disable the old one only
+ * once BIRD confirmed), retries, listings, reloads, and that the work per
+ * change does not grow with the number of protocols: with 20 000
+ * protocols settled, one change yields exactly one command and the queue
+ * holds only what changed.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bird_plan.h"
+#include "config.h"
+#include "log.h"
+
+static struct config *
+load_services(size_t count, bool with_down)
+{
+	char *all = xstrdup(""), *text;
+	struct config_errors errors;
+	struct config *config;
+
+	for (size_t i = 0; i < count; i++) {
+		char *joined = xasprintf("%s%s{ \"name\": \"s%zu\", "
+		    "\"prefixes\": [\"10.%zu.%zu.%zu/32\"], \"checks\": [ { "
+		    "\"type\": \"file\", \"path\": \"/x\" } ], \"drain\": { "
+		    "\"seconds\": 0 }%s }", all, i == 0 ? "" : ", ", i,
+		    (i >> 16) & 255, (i >> 8) & 255, i & 255,
+		    with_down ? ", \"down\": { \"med\": 1000 }" : "");
+		free(all);
+		all = joined;
+	}
+	text = xasprintf("{ \"services\": [ %s ] }", all);
+	config_errors_init(&errors);
+	if (config_load_text("t.json", text, &config, &errors) != 0) {
+		config_errors_log(&errors);
+		ck_abort_msg("config does not load");
+	}
+	config_errors_clear(&errors);
+	free(text);
+	free(all);
+	return config;
+}
+
+static void
+plan_for(struct bird_plan *plan, const struct config *config)
+{
+	const struct service_config **services = xcalloc(
+	    config->service_count + 1, sizeof(*services));
+
+	for (size_t i = 0; i < config->service_count; i++)
+		services[i] = &config->services[i];
+	bird_plan_init(plan);
+	bird_plan_set_services(plan, services, config->service_count, NULL,
+	    NULL);
+	free(services);
+}
+
+/* Answer every due command as BIRD would; returns how many. */
+static size_t
+answer_all(struct bird_plan *plan)
+{
+	enum bird_plan_action action;
+	struct bird_plan_protocol *protocol;
+	size_t count = 0;
+
+	while ((protocol = bird_plan_peek(plan, 0, &action)) != NULL) {
+		bird_plan_sent(plan, protocol);
+		bird_plan_confirmed(plan, protocol, action == BIRD_PLAN_ENABLE);
+		count++;
+	}
+	return count;
+}
+
+START_TEST(test_group_rule)
+{
+	struct config *config = load_services(1, true);
+	struct bird_plan plan;
+	struct bird_plan_protocol *up, *down, *next;
+	enum bird_plan_action action;
+
+	plan_for(&plan, config);
+	up = bird_plan_find(&plan, "anycheck_s0_v4");
+	down = bird_plan_find(&plan, "anycheck_s0_v4_down");
+	ck_assert_ptr_nonnull(up);
+	ck_assert_ptr_nonnull(down);
+	/* Nothing known: both must be disabled first. */
+	ck_assert_uint_eq(answer_all(&plan), 2);
+	ck_assert_uint_eq(bird_plan_unsettled(&plan), 0);
+
+	ck_assert_uint_eq(bird_plan_set_target(&plan, "s0", BIRD_VARIANT_UP),
+	    1);
+	ck_assert_uint_eq(answer_all(&plan), 1);
+	ck_assert_int_eq(up->known, BIRD_PLAN_ENABLED);
+
+	/* Switch to _down: only its enable is due ... */
+	bird_plan_set_target(&plan, "s0", BIRD_VARIANT_DOWN);
+	next = bird_plan_peek(&plan, 0, &action);
+	ck_assert_ptr_eq(next, down);
+	ck_assert_int_eq(action, BIRD_PLAN_ENABLE);
+	bird_plan_sent(&plan, next);
+	ck_assert_ptr_null(bird_plan_peek(&plan, 0, &action));
+	ck_assert(up->wanted);
+	/* ... and once BIRD confirmed it, the disable of UP. */
+	bird_plan_confirmed(&plan, down, true);
+	next = bird_plan_peek(&plan, 0, &action);
+	ck_assert_ptr_eq(next, up);
+	ck_assert_int_eq(action, BIRD_PLAN_DISABLE);
+
+	/* A target BIRD cannot enable releases the others too. */
+	bird_plan_sent(&plan, next);
+	bird_plan_confirmed(&plan, up, false);
+	bird_plan_set_target(&plan, "s0", BIRD_VARIANT_UP);
+	next = bird_plan_peek(&plan, 0, &action);
+	ck_assert_ptr_eq(next, up);
+	bird_plan_sent(&plan, next);
+	ck_assert_int_eq(bird_plan_failed(&plan, up, BIRD_PLAN_PROBLEM_MISSING,
+	    100), BIRD_PLAN_PROBLEM_NONE);
+	ck_assert(!down->wanted);
+	/* Retried at 100, not before. */
+	next = bird_plan_peek(&plan, 50, &action);
+	ck_assert_ptr_eq(next, down);
+	bird_plan_sent(&plan, next);
+	bird_plan_confirmed(&plan, down, false);
+	ck_assert_ptr_null(bird_plan_peek(&plan, 50, &action));
+	ck_assert_uint_eq(bird_plan_retry_due(&plan, 50), 100);
+	ck_assert_uint_eq(bird_plan_retry_due(&plan, 100), 0);
+	ck_assert_ptr_eq(bird_plan_peek(&plan, 100, &action), up);
+	/* Errors are not "unsettled": the exit path does not wait on them. */
+	ck_assert_uint_eq(bird_plan_unsettled(&plan), 0);
+	ck_assert_uint_eq(bird_plan_backlog(&plan), 1);
+
+	bird_plan_cleanup(&plan);
+	config_free(config);
+}
+END_TEST
+
+START_TEST(test_one_change_one_command_at_scale)
+{
+	struct config *config = load_services(20000, false);
+	struct bird_plan plan;
+	enum bird_plan_action action;
+	struct bird_plan_protocol *next;
+
+	plan_for(&plan, config);
+	ck_assert_uint_eq(plan.protocol_count, 20000);
+	/* BIRD lists them all disabled: nothing to send. */
+	bird_plan_listing_begin(&plan);
+	for (size_t i = 0; i < plan.protocol_count; i++)
+		ck_assert(!bird_plan_observed(&plan, &plan.protocols[i],
+		    BIRD_PLAN_DISABLED));
+	bird_plan_listing_end(&plan);
+	ck_assert_uint_eq(bird_plan_backlog(&plan), 0);
+	ck_assert_ptr_null(bird_plan_peek(&plan, 0, &action));
+	ck_assert_uint_eq(plan.queue_count, 0);
+
+	bird_plan_set_target(&plan, "s12345", BIRD_VARIANT_UP);
+	ck_assert_uint_eq(plan.queue_count, 1);
+	next = bird_plan_peek(&plan, 0, &action);
+	ck_assert_str_eq(next->name, "anycheck_s12345_v4");
+	ck_assert_int_eq(action, BIRD_PLAN_ENABLE);
+	ck_assert_uint_eq(answer_all(&plan), 1);
+
+	/* Drift in a listing: reported only where BIRD had confirmed. */
+	bird_plan_listing_begin(&plan);
+	ck_assert(bird_plan_observed(&plan,
+	    bird_plan_find(&plan, "anycheck_s12345_v4"), BIRD_PLAN_DISABLED));
+	bird_plan_listing_end(&plan);
+	/* Not listed: unknown now, so a command will tell. */
+	ck_assert_uint_eq(bird_plan_backlog(&plan), 20000);
+	bird_plan_cleanup(&plan);
+	config_free(config);
+}
+END_TEST
+
+static size_t gone_count;
+
+static void
+on_gone(const struct bird_plan_protocol *protocol, void *arg)
+{
+	(void)arg;
+	ck_assert_str_eq(protocol->name, "anycheck_s1_v4");
+	gone_count++;
+}
+
+START_TEST(test_reload_keeps_state_by_name)
+{
+	struct config *config = load_services(3, false);
+	struct bird_plan plan;
+	const struct service_config *kept[2] = {
+		&config->services[0], &config->services[2],
+	};
+
+	plan_for(&plan, config);
+	answer_all(&plan);
+	bird_plan_set_target(&plan, "s0", BIRD_VARIANT_UP);
+	answer_all(&plan);
+	gone_count = 0;
+	bird_plan_set_services(&plan, kept, 2, on_gone, NULL);
+	ck_assert_uint_eq(gone_count, 1);
+	ck_assert_uint_eq(plan.protocol_count, 2);
+	ck_assert_int_eq(bird_plan_find(&plan, "anycheck_s0_v4")->known,
+	    BIRD_PLAN_ENABLED);
+	ck_assert(bird_plan_find(&plan, "anycheck_s0_v4")->wanted);
+	ck_assert_ptr_null(bird_plan_find(&plan, "anycheck_s1_v4"));
+	ck_assert_uint_eq(bird_plan_backlog(&plan), 0);
+	ck_assert_uint_eq(bird_plan_set_target(&plan, "s1", BIRD_VARIANT_UP),
+	    0);
+	bird_plan_cleanup(&plan);
+	config_free(config);
+}
+END_TEST
+
+static Suite *
+bird_plan_suite(void)
+{
+	Suite *s = suite_create("bird_plan");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_group_rule);
+	tcase_add_test(tc, test_one_change_one_command_at_scale);
+	tcase_add_test(tc, test_reload_keeps_state_by_name);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *runner = srunner_create(bird_plan_suite());
+	int failed;
+
+	srunner_run_all(runner, CK_NORMAL);
+	failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

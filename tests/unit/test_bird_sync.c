@@ -1,0 +1,665 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * DOC: tests of keeping BIRD's protocols in the wanted state
+ *
+ * bird_sync (the pump over bird_plan) against the fake BIRD of
+ * fake_bird.c on the test's own loop: what BIRD goes through (the fake
+ * records every command and every change of a protocol's state) when
+ * attributes change, a hand toggle drifts, BIRD restarts, refuses
+ * commands, is reconfigured, or many protocols change at once. No test
+ * sleeps: the loop is driven by loop_run_once for a bounded number of
+ * rounds; timers in play are short (retry 50 ms, verify 0.1 s).
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bird_sync.h"
+#include "clock.h"
+#include "config.h"
+#include "fake_bird.h"
+#include "log.h"
+#include "loop.h"
+
+#define ROUNDS 400                  /* of at most 10 ms each */
+
+struct harness {
+	struct loop *loop;
+	struct fake_bird fake;
+	struct config *config;
+	struct bird_sync sync;
+	char log_path[64];
+	int saved_stderr;
+};
+
+static struct config *
+load(const char *socket, double verify, const char *services)
+{
+	char *text = xasprintf("{ \"bird\": { \"socket\": \"%s\", "
+	    "\"verify_interval\": %g }, \"services\": [ %s ] }", socket,
+	    verify, services);
+	struct config_errors errors;
+	struct config *config;
+
+	config_errors_init(&errors);
+	if (config_load_text("t.json", text, &config, &errors) != 0) {
+		config_errors_log(&errors);
+		ck_abort_msg("config does not load");
+	}
+	config_errors_clear(&errors);
+	free(text);
+	return config;
+}
+
+static char *
+service_json(const char *name, bool with_down)
+{
+	return xasprintf("{ \"name\": \"%s\", \"prefixes\": [\"192.0.2.%u/32\"],"
+	    " \"checks\": [ { \"type\": \"file\", \"path\": \"/nonexistent\" } ]"
+	    "%s }", name, (unsigned)(strlen(name) % 200 + 1),
+	    with_down ? ", \"down\": { \"med\": 1000 }" : "");
+}
+
+/* "count" services named NAME0.. (one JSON array body). */
+static char *
+services_json(const char *prefix, size_t count, bool with_down)
+{
+	char *all = xstrdup("");
+
+	for (size_t i = 0; i < count; i++) {
+		char name[32], *one, *joined;
+
+		snprintf(name, sizeof(name), "%s%zu", prefix, i);
+		one = service_json(name, with_down);
+		joined = xasprintf("%s%s%s", all, i == 0 ? "" : ", ", one);
+		free(one);
+		free(all);
+		all = joined;
+	}
+	return all;
+}
+
+/* stderr goes to a file, so tests can count log lines. */
+static void
+capture_log(struct harness *h)
+{
+	int fd;
+
+	snprintf(h->log_path, sizeof(h->log_path),
+	    "/tmp/anycheck-bird-sync-log-XXXXXX");
+	fd = mkstemp(h->log_path);
+	ck_assert_int_ge(fd, 0);
+	fflush(stderr);
+	h->saved_stderr = dup(2);
+	dup2(fd, 2);
+	close(fd);
+}
+
+static size_t
+log_count(struct harness *h, const char *needle)
+{
+	FILE *file = fopen(h->log_path, "r");
+	char line[2048];
+	size_t count = 0;
+
+	fflush(stderr);
+	ck_assert_ptr_nonnull(file);
+	while (fgets(line, sizeof(line), file) != NULL)
+		if (strstr(line, needle) != NULL)
+			count++;
+	fclose(file);
+	return count;
+}
+
+/* Declare every protocol bird_sync manages in the fake BIRD. */
+static void
+declare_all(struct harness *h)
+{
+	for (size_t i = 0; i < h->sync.plan.protocol_count; i++)
+		if (fake_bird_find(&h->fake, h->sync.plan.protocols[i].name) ==
+		    NULL)
+			fake_bird_add(&h->fake, h->sync.plan.protocols[i].name);
+}
+
+static bool
+connected_and_settled(struct harness *h)
+{
+	return bird_client_connected(h->sync.client) &&
+	    bird_sync_settled(&h->sync);
+}
+
+/* Settled, and BIRD confirmed every protocol (no error pending), and the
+ * fake's protocols are all in their wanted state. */
+static bool
+all_confirmed(struct harness *h)
+{
+	if (!connected_and_settled(h) || bird_sync_backlog(&h->sync) != 0)
+		return false;
+	for (size_t i = 0; i < h->fake.protocol_count; i++)
+		if (h->fake.protocols[i].enabled != bird_sync_protocol_wanted(
+		    &h->sync, h->fake.protocols[i].name))
+			return false;
+	return true;
+}
+
+static bool
+run_until(struct harness *h, bool (*done)(struct harness *), int rounds)
+{
+	for (int i = 0; i < rounds; i++) {
+		if (done(h))
+			return true;
+		loop_run_once(h->loop, 10);
+	}
+	return done(h);
+}
+
+static void
+run_rounds(struct harness *h, int rounds)
+{
+	for (int i = 0; i < rounds; i++)
+		loop_run_once(h->loop, 5);
+}
+
+static void
+setup(struct harness *h, double verify, const char *services)
+{
+	memset(h, 0, sizeof(*h));
+	log_init("test", LOG_LEVEL_INFO, false);
+	capture_log(h);
+	h->loop = loop_new();
+	ck_assert_ptr_nonnull(h->loop);
+	fake_bird_init(&h->fake, h->loop, true);
+	h->config = load(h->fake.path, verify, services);
+	bird_sync_init(&h->sync, h->loop, h->config);
+	h->sync.retry_ns = 50 * NSEC_PER_MSEC;
+	h->sync.batch_quiet_ns = 20 * NSEC_PER_MSEC;
+	declare_all(h);
+	ck_assert(run_until(h, connected_and_settled, ROUNDS));
+}
+
+static void
+teardown(struct harness *h)
+{
+	bird_sync_cleanup(&h->sync);
+	fake_bird_close(&h->fake);
+	loop_free(h->loop);
+	config_free(h->config);
+	if (getenv("KEEP_LOG") == NULL)
+		unlink(h->log_path);
+}
+
+static const struct service_config *
+service(struct harness *h, const char *name)
+{
+	for (size_t i = 0; i < h->config->service_count; i++)
+		if (strcmp(h->config->services[i].name, name) == 0)
+			return &h->config->services[i];
+	ck_abort_msg("no service %s", name);
+	return NULL;
+}
+
+static void
+announce(struct harness *h, const char *name, int variant)
+{
+	const struct service_config *s = service(h, name);
+
+	bird_sync_set_announcement(&h->sync, s, variant < 0 ? NULL :
+	    bird_variant_attributes(s, variant));
+}
+
+static bool
+enabled(struct harness *h, const char *protocol)
+{
+	struct fake_bird_protocol *p = fake_bird_find(&h->fake, protocol);
+
+	ck_assert_ptr_nonnull(p);
+	return p->enabled;
+}
+
+static size_t
+commands_since(struct harness *h, size_t from, const char *prefix)
+{
+	size_t count = 0;
+
+	for (size_t i = from; i < h->fake.command_count; i++)
+		if (strncmp(h->fake.commands[i], prefix, strlen(prefix)) == 0)
+			count++;
+	return count;
+}
+
+START_TEST(test_enable_before_disable)
+{
+	struct harness h;
+	char *json = service_json("web", true);
+	size_t in_group, before;
+	bool seen_enabled = false;
+
+	setup(&h, 3600, json);
+	announce(&h, "web", BIRD_VARIANT_UP);
+	ck_assert(run_until(&h, connected_and_settled, ROUNDS));
+	ck_assert(enabled(&h, "anycheck_web_v4"));
+
+	/* While BIRD has not answered the enable of _down, the UP protocol
+	 * must not be disabled. */
+	before = h.fake.command_count;
+	h.fake.paused = true;
+	announce(&h, "web", BIRD_VARIANT_DOWN);
+	run_rounds(&h, 20);
+	ck_assert(!bird_sync_settled(&h.sync));
+	/* What BIRD has received, unprocessed: the enable, no disable. */
+	ck_assert_ptr_nonnull(memmem(h.fake.input, h.fake.input_length,
+	    "enable \"anycheck_web_v4_down\"\n", 30));
+	ck_assert_ptr_null(memmem(h.fake.input, h.fake.input_length,
+	    "disable", 7));
+	fake_bird_resume(&h.fake);
+	ck_assert(run_until(&h, all_confirmed, ROUNDS));
+	ck_assert_uint_eq(commands_since(&h, before,
+	    "enable \"anycheck_web_v4_down\""), 1);
+	ck_assert_uint_eq(commands_since(&h, before,
+	    "disable \"anycheck_web_v4\""), 1);
+	ck_assert(enabled(&h, "anycheck_web_v4_down"));
+	ck_assert(!enabled(&h, "anycheck_web_v4"));
+
+	/* And back, then withdraw. */
+	announce(&h, "web", BIRD_VARIANT_UP);
+	ck_assert(run_until(&h, connected_and_settled, ROUNDS));
+	ck_assert(enabled(&h, "anycheck_web_v4"));
+	ck_assert(!enabled(&h, "anycheck_web_v4_down"));
+
+	/* Replay: once the group had a protocol enabled, it always had one
+	 * (until the withdraw below). */
+	in_group = 0;
+	for (size_t i = 0; i < h.fake.change_count; i++) {
+		in_group += h.fake.changes[i].enabled ? 1 : (size_t)-1;
+		if (h.fake.changes[i].enabled)
+			seen_enabled = true;
+		ck_assert_msg(!seen_enabled || in_group > 0,
+		    "change %zu left the group without a route", i);
+	}
+	ck_assert_uint_eq(in_group, 1);
+
+	announce(&h, "web", -1);
+	ck_assert(run_until(&h, connected_and_settled, ROUNDS));
+	ck_assert_uint_eq(fake_bird_enabled_count(&h.fake), 0);
+	teardown(&h);
+	free(json);
+}
+END_TEST
+
+static bool
+web_enabled_again(struct harness *h)
+{
+	return h->sync.corrections > 0 && enabled(h, "anycheck_web_v4") &&
+	    bird_sync_settled(&h->sync);
+}
+
+START_TEST(test_drift_corrected_by_verify)
+{
+	struct harness h;
+	char *json = service_json("web", false);
+
+	setup(&h, 0.1, json);
+	announce(&h, "web", BIRD_VARIANT_UP);
+	ck_assert(run_until(&h, connected_and_settled, ROUNDS));
+	ck_assert_uint_eq(h.sync.corrections, 0);
+	fake_bird_set(&h.fake, "anycheck_web_v4", false);   /* by hand */
+	ck_assert(run_until(&h, web_enabled_again, ROUNDS));
+	ck_assert_uint_eq(h.sync.corrections, 1);
+	ck_assert_uint_eq(log_count(&h, "changed by hand?"), 1);
+	ck_assert_uint_eq(h.fake.changes[h.fake.change_count - 1].enabled,
+	    true);
+	ck_assert(!h.fake.changes[h.fake.change_count - 1].by_hand);
+	/* A protocol that stays right is not toggled by the verify pass. */
+	size_t before = h.fake.command_count;
+	run_rounds(&h, 60);
+	ck_assert_uint_gt(commands_since(&h, before, "show protocols"), 0);
+	ck_assert_uint_eq(commands_since(&h, before, "enable"), 0);
+	teardown(&h);
+	free(json);
+}
+END_TEST
+
+static bool
+all_three_enabled(struct harness *h)
+{
+	return fake_bird_enabled_count(&h->fake) == 3 && all_confirmed(h);
+}
+
+START_TEST(test_reapply_after_restart_sends_only_differences)
+{
+	struct harness h;
+	char *json = services_json("s", 3, false);
+	size_t before, accepted;
+
+	setup(&h, 3600, json);
+	for (int i = 0; i < 3; i++) {
+		char name[8];
+		snprintf(name, sizeof(name), "s%d", i);
+		announce(&h, name, BIRD_VARIANT_UP);
+	}
+	ck_assert(run_until(&h, all_three_enabled, ROUNDS));
+
+	/* BIRD restarts with an include that has two of them "disabled
+	 * no": only the third needs an enable. */
+	fake_bird_find(&h.fake, "anycheck_s0_v4")->config_enabled = true;
+	fake_bird_find(&h.fake, "anycheck_s1_v4")->config_enabled = true;
+	before = h.fake.command_count;
+	accepted = h.fake.accepted;
+	fake_bird_restart(&h.fake);
+	ck_assert_uint_eq(fake_bird_enabled_count(&h.fake), 2);
+	ck_assert(run_until(&h, all_three_enabled, ROUNDS));
+	ck_assert_uint_eq(h.fake.accepted, accepted + 1);
+	ck_assert_uint_eq(commands_since(&h, before, "show protocols"), 1);
+	ck_assert_uint_eq(commands_since(&h, before, "enable"), 1);
+	ck_assert_uint_eq(commands_since(&h, before,
+	    "enable \"anycheck_s2_v4\""), 1);
+	ck_assert_uint_eq(commands_since(&h, before, "disable"), 0);
+
+	/* A restart with nothing enabled: every protocol again. */
+	before = h.fake.command_count;
+	fake_bird_restart(&h.fake);
+	for (size_t i = 0; i < h.fake.protocol_count; i++)
+		h.fake.protocols[i].config_enabled = false;
+	fake_bird_set(&h.fake, "anycheck_s0_v4", false);
+	fake_bird_set(&h.fake, "anycheck_s1_v4", false);
+	ck_assert(run_until(&h, all_three_enabled, ROUNDS));
+	ck_assert_uint_eq(commands_since(&h, before, "enable"), 3);
+	teardown(&h);
+	free(json);
+}
+END_TEST
+
+static bool
+web_enabled(struct harness *h)
+{
+	return enabled(h, "anycheck_web_v4") && all_confirmed(h);
+}
+
+static void
+check_error_logged_once(unsigned code, const char *text)
+{
+	struct harness h;
+	char *json = service_json("web", false);
+	size_t before;
+
+	setup(&h, 3600, json);
+	before = h.fake.command_count;
+	fake_bird_fail(&h.fake, "anycheck_web_v4", code, 3);
+	announce(&h, "web", BIRD_VARIANT_UP);
+	ck_assert(run_until(&h, web_enabled, ROUNDS));
+	/* Three refusals, retried (every 50 ms here), then it worked. */
+	ck_assert_uint_eq(commands_since(&h, before,
+	    "enable \"anycheck_web_v4\""), 4);
+	ck_assert_uint_eq(log_count(&h, text), 1);
+	ck_assert_uint_eq(log_count(&h, "anycheck_web_v4: working again"), 1);
+	teardown(&h);
+	free(json);
+}
+
+START_TEST(test_error_8003_logged_once_and_retried)
+{
+	check_error_logged_once(8003, "BIRD has no protocol \"anycheck_web_v4\"");
+}
+END_TEST
+
+START_TEST(test_error_8007_logged_once_and_retried)
+{
+	check_error_logged_once(8007, "BIRD denied access for protocol");
+}
+END_TEST
+
+START_TEST(test_error_9001_logged_once_and_retried)
+{
+	check_error_logged_once(9001, "unexpected reply 9001");
+}
+END_TEST
+
+static size_t
+command_index(struct harness *h, size_t from, const char *prefix)
+{
+	for (size_t i = from; i < h->fake.command_count; i++)
+		if (strncmp(h->fake.commands[i], prefix, strlen(prefix)) == 0)
+			return i;
+	return (size_t)-1;
+}
+
+START_TEST(test_configure_holds_toggles)
+{
+	struct harness h;
+	char *json = service_json("web", false);
+	size_t before, configure, listing, enable;
+
+	setup(&h, 3600, json);
+	before = h.fake.command_count;
+	h.fake.paused = true;
+	bird_sync_configure(&h.sync);
+	announce(&h, "web", BIRD_VARIANT_UP);
+	run_rounds(&h, 20);
+	ck_assert(!bird_sync_settled(&h.sync));
+	fake_bird_resume(&h.fake);
+	ck_assert(run_until(&h, web_enabled, ROUNDS));
+	configure = command_index(&h, before, "configure");
+	listing = command_index(&h, configure, "show protocols");
+	enable = command_index(&h, before, "enable");
+	ck_assert_uint_ne(configure, (size_t)-1);
+	ck_assert_uint_lt(configure, listing);
+	ck_assert_uint_lt(listing, enable);
+	ck_assert_uint_eq(h.fake.configures, 1);
+	teardown(&h);
+	free(json);
+}
+END_TEST
+
+START_TEST(test_reload_adds_and_removes_protocols)
+{
+	struct harness h;
+	char *json = services_json("s", 2, false);
+	char *json2 = services_json("s", 3, false);   /* s0 s1 s2 */
+	struct config *next;
+	const struct service_config *services[2];
+	size_t before;
+
+	setup(&h, 3600, json);
+	announce(&h, "s0", BIRD_VARIANT_UP);
+	announce(&h, "s1", BIRD_VARIANT_UP);
+	ck_assert(run_until(&h, connected_and_settled, ROUNDS));
+	ck_assert_uint_eq(fake_bird_enabled_count(&h.fake), 2);
+
+	/* Reload: s0 stays, s1 goes, s2 is new. */
+	next = load(h.fake.path, 3600, json2);
+	services[0] = &next->services[0];
+	services[1] = &next->services[2];
+	before = h.fake.command_count;
+	bird_sync_set_services(&h.sync, services, 2);
+	declare_all(&h);   /* as the rewritten include + configure would */
+	ck_assert_ptr_nonnull(bird_plan_find(&h.sync.plan, "anycheck_s2_v4"));
+	ck_assert_ptr_null(bird_plan_find(&h.sync.plan, "anycheck_s1_v4"));
+	ck_assert(bird_sync_protocol_wanted(&h.sync, "anycheck_s0_v4"));
+	ck_assert(!bird_sync_protocol_wanted(&h.sync, "anycheck_s2_v4"));
+	bird_sync_set_announcement(&h.sync, services[0],
+	    bird_variant_attributes(services[0], BIRD_VARIANT_UP));
+	bird_sync_set_announcement(&h.sync, services[1],
+	    bird_variant_attributes(services[1], BIRD_VARIANT_UP));
+	ck_assert(run_until(&h, connected_and_settled, ROUNDS));
+	/* s0 kept its state: no command for it; s2 enabled. */
+	ck_assert_uint_eq(commands_since(&h, before, "enable \"anycheck_s0_v4\""),
+	    0);
+	ck_assert_uint_eq(commands_since(&h, before, "enable \"anycheck_s2_v4\""),
+	    1);
+	ck_assert(enabled(&h, "anycheck_s2_v4"));
+	ck_assert_uint_eq(log_count(&h, "anycheck_s1_v4 (service s1) is no "
+	    "longer configured but still enabled"), 1);
+	teardown(&h);
+	config_free(next);
+	free(json);
+	free(json2);
+}
+END_TEST
+
+START_TEST(test_settled)
+{
+	struct harness h;
+	char *json = services_json("s", 2, false);
+
+	setup(&h, 3600, json);
+	ck_assert(bird_sync_settled(&h.sync));
+	h.fake.paused = true;
+	announce(&h, "s0", BIRD_VARIANT_UP);
+	ck_assert(!bird_sync_settled(&h.sync));
+	run_rounds(&h, 10);
+	ck_assert(!bird_sync_settled(&h.sync));
+	fake_bird_resume(&h.fake);
+	ck_assert(run_until(&h, connected_and_settled, ROUNDS));
+
+	/* A protocol BIRD lacks cannot be helped: settled once logged. */
+	fake_bird_fail(&h.fake, "anycheck_s1_v4", 8003, -1);
+	announce(&h, "s1", BIRD_VARIANT_UP);
+	ck_assert(!bird_sync_settled(&h.sync));
+	ck_assert(run_until(&h, connected_and_settled, ROUNDS));
+	ck_assert_uint_eq(bird_sync_backlog(&h.sync), 1);
+
+	/* No BIRD to confirm anything: settled (the exit path). */
+	fake_bird_close(&h.fake);
+	announce(&h, "s0", -1);
+	run_rounds(&h, 20);
+	ck_assert(!bird_client_connected(h.sync.client));
+	ck_assert(bird_sync_settled(&h.sync));
+	bird_sync_cleanup(&h.sync);
+	loop_free(h.loop);
+	config_free(h.config);
+	unlink(h.log_path);
+	free(json);
+}
+END_TEST
+
+/* The owner's include rewrite, against the fake: each protocol's
+ * "disabled" line from its wanted state, then configure. */
+static size_t rewrites;
+
+static bool
+rewrite_into_fake(struct bird_sync *sync, void *arg)
+{
+	struct fake_bird *fake = arg;
+
+	for (size_t i = 0; i < fake->protocol_count; i++)
+		fake->protocols[i].config_enabled = bird_sync_protocol_wanted(
+		    sync, fake->protocols[i].name);
+	rewrites++;
+	bird_sync_configure(sync);
+	return true;
+}
+
+static bool
+summary_logged(struct harness *h)
+{
+	return log_count(h, "applied the state of") > 0;
+}
+
+static bool
+all_enabled(struct harness *h)
+{
+	return fake_bird_enabled_count(&h->fake) == h->config->service_count &&
+	    all_confirmed(h);
+}
+
+START_TEST(test_bulk_change_rewrites_include_once)
+{
+	struct harness h;
+	size_t services = 300, before;
+	char *json = services_json("s", services, false);
+
+	setup(&h, 3600, json);
+	h.sync.rewrite_include = rewrite_into_fake;
+	h.sync.rewrite_include_arg = &h.fake;
+	h.sync.bulk_min = 50;
+	rewrites = 0;
+	before = h.fake.command_count;
+	for (size_t i = 0; i < services; i++)
+		bird_sync_set_announcement(&h.sync, &h.config->services[i],
+		    bird_variant_attributes(&h.config->services[i],
+		    BIRD_VARIANT_UP));
+	ck_assert(run_until(&h, all_enabled, ROUNDS));
+	/* One rewrite + configure did (almost) all of it. */
+	ck_assert_uint_eq(rewrites, 1);
+	ck_assert_uint_eq(h.fake.configures, 1);
+	ck_assert_uint_eq(commands_since(&h, before, "enable"), 0);
+	ck_assert(run_until(&h, summary_logged, 50));
+	ck_assert_uint_eq(log_count(&h, "applied the state of 600 protocols"),
+	    1);
+	ck_assert_uint_eq(log_count(&h, "enabled (service"), 0);
+	teardown(&h);
+	free(json);
+}
+END_TEST
+
+START_TEST(test_many_toggles_pipelined_one_summary)
+{
+	struct harness h;
+	size_t services = 200, before;
+	char *json = services_json("s", services, false);
+
+	setup(&h, 3600, json);
+	before = h.fake.command_count;
+	for (size_t i = 0; i < services; i++)
+		bird_sync_set_announcement(&h.sync, &h.config->services[i],
+		    bird_variant_attributes(&h.config->services[i],
+		    BIRD_VARIANT_UP));
+	ck_assert(run_until(&h, all_enabled, ROUNDS));
+	ck_assert_uint_eq(commands_since(&h, before, "enable"), services);
+	ck_assert_uint_eq(h.fake.overflows, 0);
+	ck_assert_uint_eq(h.fake.accepted, 1);
+	ck_assert(run_until(&h, summary_logged, 50));
+	ck_assert_uint_eq(log_count(&h, "applied the state of 400 protocols"),
+	    1);
+	ck_assert_uint_eq(log_count(&h, "enabled (service"), 0);
+
+	/* Once settled, one change is one command (and its own line). */
+	before = h.fake.command_count;
+	announce(&h, "s7", -1);
+	ck_assert(run_until(&h, connected_and_settled, ROUNDS));
+	ck_assert_uint_eq(commands_since(&h, before, "enable"), 0);
+	ck_assert_uint_eq(commands_since(&h, before, "disable"), 1);
+	ck_assert_uint_eq(commands_since(&h, before, "show protocols"), 0);
+	ck_assert_uint_eq(log_count(&h, "anycheck_s7_v4 disabled (service"),
+	    1);
+	teardown(&h);
+	free(json);
+}
+END_TEST
+
+static Suite *
+bird_sync_suite(void)
+{
+	Suite *s = suite_create("bird_sync");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_enable_before_disable);
+	tcase_add_test(tc, test_drift_corrected_by_verify);
+	tcase_add_test(tc, test_reapply_after_restart_sends_only_differences);
+	tcase_add_test(tc, test_error_8003_logged_once_and_retried);
+	tcase_add_test(tc, test_error_8007_logged_once_and_retried);
+	tcase_add_test(tc, test_error_9001_logged_once_and_retried);
+	tcase_add_test(tc, test_configure_holds_toggles);
+	tcase_add_test(tc, test_reload_adds_and_removes_protocols);
+	tcase_add_test(tc, test_settled);
+	tcase_add_test(tc, test_bulk_change_rewrites_include_once);
+	tcase_add_test(tc, test_many_toggles_pipelined_one_summary);
+	tcase_set_timeout(tc, 30);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *runner = srunner_create(bird_sync_suite());
+	int failed;
+
+	srunner_run_all(runner, CK_NORMAL);
+	failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
