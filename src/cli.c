@@ -109,8 +109,8 @@ cli_load_config(const struct cli_options *options)
 		for (size_t i = 0; i < errors.count; i++)
 			fprintf(stderr, "%s\n", errors.messages[i]);
 		fprintf(stderr, "%s: %zu error%s in %s; nothing was started\n",
-		    options->program, errors.count,
-		    errors.count == 1 ? "" : "s", options->config_path);
+		    options->program, errors.total,
+		    errors.total == 1 ? "" : "s", options->config_path);
 		config_errors_clear(&errors);
 		exit(CLI_EXIT_CONFIG);
 	}

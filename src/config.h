@@ -153,10 +153,20 @@ struct config {
 	json_t *canonical_globals;
 };
 
+/* Limits of what a config may hold (README "Configuration reference"). */
+/* Errors kept with their text; the rest are only counted, and a last line
+ * says how many ("... and N more errors"): a broken file must not cost
+ * seconds of formatting that nobody reads. */
+#define CONFIG_ERRORS_MAX 100
+
 /* All problems found while loading one file, in order. */
 struct config_errors {
-	char **messages;
-	size_t count;
+	char **messages;    /* the lines to show, at most CONFIG_ERRORS_MAX
+	                     * errors plus one summary line per load */
+	size_t count;       /* lines in messages */
+	size_t capacity;    /* allocated; grows by doubling */
+	size_t total;       /* errors found, those not kept included */
+	size_t omitted;     /* errors of the current load not kept */
 };
 
 /* Load and validate the file at path. On success *out owns a config and 0 is
@@ -171,6 +181,12 @@ void config_free(struct config *config);
 
 void config_errors_init(struct config_errors *errors);
 void config_errors_clear(struct config_errors *errors);
+/* Add one error (message is owned, and freed when beyond
+ * CONFIG_ERRORS_MAX: then it is only counted). */
+void config_errors_add(struct config_errors *errors, char *message);
+/* Are CONFIG_ERRORS_MAX errors held already (so a new one is only
+ * counted)? Lets a caller skip formatting one. */
+bool config_errors_full(const struct config_errors *errors);
 /* Log every error with log_error. */
 void config_errors_log(const struct config_errors *errors);
 

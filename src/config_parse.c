@@ -93,8 +93,50 @@ static const char *const config_exabgp_keys[] = { "neighbors", NULL };
 void
 config_errors_init(struct config_errors *errors)
 {
-	errors->messages = NULL;
-	errors->count = 0;
+	memset(errors, 0, sizeof(*errors));
+}
+
+/* Append a line, past the cap too (for the summary line). */
+static void
+config_errors_push(struct config_errors *errors, char *message)
+{
+	if (errors->count == errors->capacity) {
+		errors->capacity = errors->capacity > 0 ?
+		    errors->capacity * 2 : 16;
+		errors->messages = xrealloc(errors->messages,
+		    errors->capacity * sizeof(*errors->messages));
+	}
+	errors->messages[errors->count++] = message;
+}
+
+bool
+config_errors_full(const struct config_errors *errors)
+{
+	return errors->count >= CONFIG_ERRORS_MAX;
+}
+
+void
+config_errors_add(struct config_errors *errors, char *message)
+{
+	errors->total++;
+	if (config_errors_full(errors)) {
+		errors->omitted++;
+		free(message);
+		return;
+	}
+	config_errors_push(errors, message);
+}
+
+/* End of one load: say how many errors were only counted. */
+static void
+config_errors_finish(struct config_errors *errors, const char *file)
+{
+	if (errors->omitted == 0)
+		return;
+	config_errors_push(errors, xasprintf("%s: ... and %zu more error%s "
+	    "(only the first %d are reported)", file, errors->omitted,
+	    errors->omitted == 1 ? "" : "s", CONFIG_ERRORS_MAX));
+	errors->omitted = 0;
 }
 
 void
@@ -398,9 +440,9 @@ config_parse_check(struct config_parser *parser, json_t *object,
 	config_get_seconds(parser, object, "timeout", false,
 	    CONFIG_SECONDS_MIN, CONFIG_SECONDS_MAX, &check->timeout);
 	config_canonical_set(parser, "timeout", json_real(check->timeout));
-	errors_before = parser->errors->count;
+	errors_before = parser->errors->total;
 	if (ops->parse(check, object, parser) == -1 &&
-	    parser->errors->count == errors_before)
+	    parser->errors->total == errors_before)
 		config_error(parser, NULL, "invalid %s check", type);
 }
 
@@ -839,19 +881,18 @@ config_load_text(const char *file, const char *text, struct config **out,
 {
 	struct config_build build;
 	json_error_t json_error;
-	size_t errors_before = errors->count;
+	size_t errors_before = errors->total;
 	json_t *root, *globals;
 
 	*out = NULL;
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &json_error);
 	if (root == NULL) {
-		errors->messages = xrealloc(errors->messages,
-		    (errors->count + 1) * sizeof(*errors->messages));
 		/* jansson says column 0 at the end of an empty text. */
-		errors->messages[errors->count++] = xasprintf(
+		config_errors_add(errors, xasprintf(
 		    "%s:%d:%d: JSON syntax error: %s", file, json_error.line,
 		    json_error.column > 0 ? json_error.column : 1,
-		    json_error.text);
+		    json_error.text));
+		config_errors_finish(errors, file);
 		return -1;
 	}
 
@@ -859,6 +900,7 @@ config_load_text(const char *file, const char *text, struct config **out,
 	build.parser.file = file;
 	build.parser.text = text;
 	build.parser.errors = errors;
+	build.parser.positions = config_json_index_new(text);
 	build.parser.canonical = globals = json_object();
 	build.inherited = json_object();
 	name_index_init(&build.bird_protocols);
@@ -868,7 +910,9 @@ config_load_text(const char *file, const char *text, struct config **out,
 	json_decref(root);
 	json_decref(build.inherited);
 	name_index_cleanup(&build.bird_protocols);
-	if (errors->count != errors_before) {
+	config_json_index_free(build.parser.positions);
+	if (errors->total != errors_before) {
+		config_errors_finish(errors, file);
 		json_decref(globals);
 		config_free(build.config);
 		return -1;
@@ -915,10 +959,9 @@ config_load(const char *path, struct config **out,
 	fclose(file);
 	text[used] = '\0';
 	if (memchr(text, '\0', used) != NULL) {
-		errors->messages = xrealloc(errors->messages,
-		    (errors->count + 1) * sizeof(*errors->messages));
-		errors->messages[errors->count++] = xasprintf(
-		    "%s: cannot read: the file contains a NUL byte", path);
+		config_errors_add(errors, xasprintf(
+		    "%s: cannot read: the file contains a NUL byte", path));
+		config_errors_finish(errors, path);
 		free(text);
 		return -1;
 	}
@@ -927,10 +970,9 @@ config_load(const char *path, struct config **out,
 	return result;
 
 fail:
-	errors->messages = xrealloc(errors->messages,
-	    (errors->count + 1) * sizeof(*errors->messages));
-	errors->messages[errors->count++] = xasprintf("%s: cannot read: %s",
-	    path, strerror(errno));
+	config_errors_add(errors, xasprintf("%s: cannot read: %s", path,
+	    strerror(errno)));
+	config_errors_finish(errors, path);
 	if (file != NULL)
 		fclose(file);
 	free(text);

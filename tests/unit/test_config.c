@@ -1114,6 +1114,81 @@ START_TEST(test_service_equal_every_field)
 }
 END_TEST
 
+/* One service per line, each with "rise": 0 (one error), after "{" and
+ * "\"services\": [" on lines 1 and 2: services[i] is on line i + 3. */
+static char *
+many_bad_services(size_t count)
+{
+	char *text = xstrdup("{\n\"services\": [\n");
+
+	for (size_t i = 0; i < count; i++) {
+		char *next = xasprintf("%s%s{\"name\": \"s%zu\", "
+		    "\"prefixes\": [\"192.0.2.1/32\"], \"rise\": 0, "
+		    "\"checks\": [{\"type\": \"file\", \"path\": \"/x\"}]}\n",
+		    text, i > 0 ? "," : "", i);
+		free(text);
+		text = next;
+	}
+	char *next = xasprintf("%s]}\n", text);
+	free(text);
+	return next;
+}
+
+START_TEST(test_many_errors_are_capped)
+{
+	struct config_errors errors;
+	struct config *config = NULL;
+	char *text = many_bad_services(250);
+
+	config_errors_init(&errors);
+	ck_assert_int_eq(config_load_text("t.json", text, &config, &errors),
+	    -1);
+	ck_assert_ptr_null(config);
+	/* The first CONFIG_ERRORS_MAX with their positions, then a count. */
+	ck_assert_uint_eq(errors.total, 250);
+	ck_assert_uint_eq(errors.count, CONFIG_ERRORS_MAX + 1);
+	ck_assert_str_eq(errors.messages[0], "t.json:3:54: services[0].rise: "
+	    "must be an integer between 1 and 100");
+	ck_assert_str_eq(errors.messages[99], "t.json:102:56: services[99].rise: "
+	    "must be an integer between 1 and 100");
+	ck_assert_str_eq(errors.messages[100], "t.json: ... and 150 more errors "
+	    "(only the first 100 are reported)");
+	config_errors_clear(&errors);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_index_locates_every_value)
+{
+	char *text = many_bad_services(300);
+	struct config_json_index *index = config_json_index_new(text);
+	int line = 0, column = 0;
+
+	/* Every service, in any order, through the one index. */
+	for (size_t i = 300; i-- > 0;) {
+		char path[64];
+		snprintf(path, sizeof(path), "services[%zu].checks[0].path", i);
+		ck_assert_int_eq(config_json_index_locate(index, path, &line,
+		    &column), 0);
+		ck_assert_int_eq(line, (int)i + 3);
+		/* A comma before all but the first; the name's digits. */
+		ck_assert_int_eq(column, 93 + (i > 0) + (i >= 10) +
+		    (i >= 100));
+	}
+	/* Missing parts fall back to the closest ancestor. */
+	ck_assert_int_eq(config_json_index_locate(index, "services[300].x",
+	    &line, &column), 0);
+	ck_assert_int_eq(line, 2);
+	ck_assert_int_eq(column, 13);
+	ck_assert_int_eq(config_json_index_locate(index, "services[7].nope",
+	    &line, &column), 0);
+	ck_assert_int_eq(line, 10);
+	ck_assert_int_eq(column, 2);
+	config_json_index_free(index);
+	free(text);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -1152,6 +1227,8 @@ config_suite(void)
 	tcase_add_test(tcase, test_bird_include_file);
 	tcase_add_test(tcase, test_locate);
 	tcase_add_test(tcase, test_errors_are_appended);
+	tcase_add_test(tcase, test_many_errors_are_capped);
+	tcase_add_test(tcase, test_index_locates_every_value);
 	suite_add_tcase(suite, tcase);
 	return suite;
 }
