@@ -106,6 +106,7 @@ cli_load_config(const struct cli_options *options)
 
 	config_errors_init(&errors);
 	if (config_load(options->config_path, &config, &errors) != 0) {
+		config_warnings_log(&errors);
 		for (size_t i = 0; i < errors.count; i++)
 			fprintf(stderr, "%s\n", errors.messages[i]);
 		fprintf(stderr, "%s: %zu error%s in %s; nothing was started\n",
@@ -114,6 +115,7 @@ cli_load_config(const struct cli_options *options)
 		config_errors_clear(&errors);
 		exit(CLI_EXIT_CONFIG);
 	}
+	config_warnings_log(&errors);
 	config_errors_clear(&errors);
 	return config;
 }
@@ -127,10 +129,13 @@ cli_reload_config(const char *path)
 	log_info("reloading %s", path);
 	config_errors_init(&errors);
 	if (config_load(path, &config, &errors) != 0) {
+		config_warnings_log(&errors);
 		config_errors_log(&errors);
 		log_error("reload failed; still running the previous "
 		    "configuration");
 		config = NULL;
+	} else {
+		config_warnings_log(&errors);
 	}
 	config_errors_clear(&errors);
 	return config;

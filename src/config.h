@@ -167,6 +167,13 @@ struct config_errors {
 	size_t capacity;    /* allocated; grows by doubling */
 	size_t total;       /* errors found, those not kept included */
 	size_t omitted;     /* errors of the current load not kept */
+	/* Warnings: problems that do not fail the load (a maintenance file
+	 * in a world-writable directory, say), kept the same way up to
+	 * CONFIG_ERRORS_MAX and logged by config_warnings_log. */
+	char **warnings;
+	size_t warning_count;
+	size_t warning_capacity;
+	size_t warning_total;
 };
 
 /* Load and validate the file at path. On success *out owns a config and 0 is
@@ -189,6 +196,12 @@ void config_errors_add(struct config_errors *errors, char *message);
 bool config_errors_full(const struct config_errors *errors);
 /* Log every error with log_error. */
 void config_errors_log(const struct config_errors *errors);
+/* Add one warning (owned; beyond CONFIG_ERRORS_MAX only counted). */
+void config_warnings_add(struct config_errors *errors, char *message);
+/* Log every warning with log_warnx (and how many were not kept). The
+ * programs do this after every load, successful or not: at start (and
+ * with -n) and on each reload. */
+void config_warnings_log(const struct config_errors *errors);
 
 /* Are two services configured identically: the same canonical form, so
  * every value read for them (checks included, and the local_as rendered

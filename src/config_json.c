@@ -60,21 +60,15 @@ struct config_json_index {
 	uint32_t *block_characters;
 };
 
-void
-config_error(struct config_parser *parser, const char *key, const char *fmt,
-    ...)
+/* "FILE:LINE:COLUMN: path: what" for key (NULL: the current path). */
+static char *
+config_message(struct config_parser *parser, const char *key,
+    const char *fmt, va_list ap)
 {
 	char path[CONFIG_PATH_MAX * 2];
 	char *what, *message;
 	int line, column;
-	va_list ap;
 
-	/* Past the cap an error is only counted: formatting and locating
-	 * it would cost time for a line nobody sees. */
-	if (config_errors_full(parser->errors)) {
-		config_errors_add(parser->errors, NULL);
-		return;
-	}
 	if (key == NULL)
 		snprintf(path, sizeof(path), "%s", parser->path);
 	else if (parser->path[0] == '\0')
@@ -82,10 +76,8 @@ config_error(struct config_parser *parser, const char *key, const char *fmt,
 	else
 		snprintf(path, sizeof(path), "%s.%s", parser->path, key);
 
-	va_start(ap, fmt);
 	if (vasprintf(&what, fmt, ap) < 0)
 		fatalx("out of memory formatting a config error");
-	va_end(ap);
 
 	if ((parser->positions != NULL ?
 	    config_json_index_locate(parser->positions, path, &line,
@@ -97,7 +89,41 @@ config_error(struct config_parser *parser, const char *key, const char *fmt,
 		message = xasprintf("%s: %s%s%s", parser->file, path,
 		    path[0] != '\0' ? ": " : "", what);
 	free(what);
-	config_errors_add(parser->errors, message);
+	return message;
+}
+
+void
+config_error(struct config_parser *parser, const char *key, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	/* Past the cap an error is only counted: formatting and locating
+	 * it would cost time for a line nobody sees. */
+	if (config_errors_full(parser->errors)) {
+		config_errors_add(parser->errors, NULL);
+		return;
+	}
+	va_start(ap, fmt);
+	config_errors_add(parser->errors, config_message(parser, key, fmt,
+	    ap));
+	va_end(ap);
+}
+
+void
+config_warning(struct config_parser *parser, const char *key,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (parser->errors->warning_count >= CONFIG_ERRORS_MAX) {
+		config_warnings_add(parser->errors, NULL);
+		return;
+	}
+	va_start(ap, fmt);
+	config_warnings_add(parser->errors, config_message(parser, key, fmt,
+	    ap));
+	va_end(ap);
 }
 
 size_t

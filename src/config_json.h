@@ -56,6 +56,11 @@ struct config_scope {
 void config_error(struct config_parser *parser, const char *key,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The same for a problem that does not fail the load: it goes to the
+ * warnings of parser->errors. */
+void config_warning(struct config_parser *parser, const char *key,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Descend into a key or an index of the current path; restore with the
  * saved length returned. */
 size_t config_path_push_key(struct config_parser *parser, const char *key);

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bird_names.h"
 #include "check_api.h"
@@ -145,7 +146,37 @@ config_errors_clear(struct config_errors *errors)
 	for (size_t i = 0; i < errors->count; i++)
 		free(errors->messages[i]);
 	free(errors->messages);
+	for (size_t i = 0; i < errors->warning_count; i++)
+		free(errors->warnings[i]);
+	free(errors->warnings);
 	config_errors_init(errors);
+}
+
+void
+config_warnings_add(struct config_errors *errors, char *message)
+{
+	errors->warning_total++;
+	if (errors->warning_count >= CONFIG_ERRORS_MAX) {
+		free(message);
+		return;
+	}
+	if (errors->warning_count == errors->warning_capacity) {
+		errors->warning_capacity = errors->warning_capacity > 0 ?
+		    errors->warning_capacity * 2 : 16;
+		errors->warnings = xrealloc(errors->warnings,
+		    errors->warning_capacity * sizeof(*errors->warnings));
+	}
+	errors->warnings[errors->warning_count++] = message;
+}
+
+void
+config_warnings_log(const struct config_errors *errors)
+{
+	for (size_t i = 0; i < errors->warning_count; i++)
+		log_warnx("%s", errors->warnings[i]);
+	if (errors->warning_total > errors->warning_count)
+		log_warnx("... and %zu more config warnings",
+		    errors->warning_total - errors->warning_count);
 }
 
 void
@@ -714,6 +745,41 @@ config_get_on_exit(struct config_parser *parser, json_t *object,
 	return 1;
 }
 
+/* Warn (not fail) about a maintenance file no one can rely on: in a
+ * directory every local user can write to, anyone can withdraw the
+ * service; in a directory that does not exist (a typo, usually) it can
+ * never appear. The directory is looked at as it is now, at load. */
+static void
+config_check_maintenance_directory(struct config_parser *parser,
+    const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *directory = slash == path ? xstrdup("/") :
+	    xasprintf("%.*s", (int)(slash - path), path);
+	struct stat st;
+
+	if (stat(directory, &st) == -1) {
+		if (errno == ENOENT)
+			config_warning(parser, "maintenance_file",
+			    "the directory %s does not exist: the file can "
+			    "never appear there, so maintenance is impossible "
+			    "(a typo?)", directory);
+		else
+			config_warning(parser, "maintenance_file",
+			    "cannot look at the directory %s: %s", directory,
+			    strerror(errno));
+	} else if (!S_ISDIR(st.st_mode)) {
+		config_warning(parser, "maintenance_file", "%s is not a "
+		    "directory: maintenance is impossible", directory);
+	} else if ((st.st_mode & S_IWOTH) != 0) {
+		config_warning(parser, "maintenance_file", "the directory %s "
+		    "is world-writable: any local user can create the file "
+		    "and withdraw the service; use a directory only its "
+		    "operators can write to", directory);
+	}
+	free(directory);
+}
+
 static void config_parse_service_keys(struct config_build *build,
     json_t *object, struct service_config *service, size_t index);
 
@@ -761,11 +827,13 @@ config_parse_service_keys(struct config_build *build, json_t *object,
 	config_parse_require(parser, object, service);
 	if (config_get_string(parser, object, "maintenance_file", false,
 	    &path) == 1) {
-		if (path[0] != '/')
+		if (path[0] != '/') {
 			config_error(parser, "maintenance_file",
 			    "must be an absolute path");
-		else
+		} else {
 			service->maintenance_file = xstrdup(path);
+			config_check_maintenance_directory(parser, path);
+		}
 	}
 	config_parse_announce(build, object, service);
 	config_parse_state_announce(build, object, "down", service,

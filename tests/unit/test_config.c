@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check_api.h"
 #include "config.h"
@@ -1189,6 +1191,78 @@ START_TEST(test_index_locates_every_value)
 }
 END_TEST
 
+/* Load a service whose maintenance_file is path; return its warnings
+ * joined by '\n' ("" for none). The load must succeed. */
+static char *
+maintenance_warnings(const char *path)
+{
+	struct config_errors errors;
+	struct config *config = NULL;
+	char *text = xasprintf("{\"services\": [{\"name\": \"web\", "
+	    "\"prefixes\": [\"192.0.2.1/32\"], \"maintenance_file\": \"%s\", "
+	    "\"checks\": [{\"type\": \"file\", \"path\": \"/x\"}]}]}", path);
+	char *joined = xstrdup("");
+
+	config_errors_init(&errors);
+	ck_assert_int_eq(config_load_text("t.json", text, &config, &errors),
+	    0);
+	ck_assert_uint_eq(errors.count, 0);
+	ck_assert_uint_eq(errors.warning_total, errors.warning_count);
+	for (size_t i = 0; i < errors.warning_count; i++) {
+		char *next = xasprintf("%s%s%s", joined, i > 0 ? "\n" : "",
+		    errors.warnings[i]);
+		free(joined);
+		joined = next;
+	}
+	config_warnings_log(&errors);
+	config_errors_clear(&errors);
+	config_free(config);
+	free(text);
+	return joined;
+}
+
+START_TEST(test_maintenance_file_warnings)
+{
+	char directory[] = "/tmp/anycheck-maint-XXXXXX";
+	char *path, *warnings, *expected;
+
+	ck_assert_ptr_nonnull(mkdtemp(directory));
+	path = xasprintf("%s/web", directory);
+
+	/* Only its operators can write there: nothing to say. */
+	ck_assert_int_eq(chmod(directory, 0755), 0);
+	warnings = maintenance_warnings(path);
+	ck_assert_str_eq(warnings, "");
+	free(warnings);
+
+	/* World-writable, sticky or not: anyone can create the file. */
+	expected = xasprintf("t.json:1:81: services[0].maintenance_file: the "
+	    "directory %s is world-writable: any local user can create the "
+	    "file and withdraw the service; use a directory only its "
+	    "operators can write to", directory);
+	ck_assert_int_eq(chmod(directory, 0777), 0);
+	warnings = maintenance_warnings(path);
+	ck_assert_str_eq(warnings, expected);
+	free(warnings);
+	ck_assert_int_eq(chmod(directory, 01777), 0);
+	warnings = maintenance_warnings(path);
+	ck_assert_str_eq(warnings, expected);
+	free(warnings);
+	free(expected);
+
+	/* A directory that is not there: maintenance can never start. */
+	ck_assert_int_eq(rmdir(directory), 0);
+	expected = xasprintf("t.json:1:81: services[0].maintenance_file: the "
+	    "directory %s does not exist: the file can never appear there, "
+	    "so maintenance is impossible (a typo?)", directory);
+	warnings = maintenance_warnings(path);
+	ck_assert_str_eq(warnings, expected);
+	free(warnings);
+	free(expected);
+	free(path);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -1229,6 +1303,7 @@ config_suite(void)
 	tcase_add_test(tcase, test_errors_are_appended);
 	tcase_add_test(tcase, test_many_errors_are_capped);
 	tcase_add_test(tcase, test_index_locates_every_value);
+	tcase_add_test(tcase, test_maintenance_file_warnings);
 	suite_add_tcase(suite, tcase);
 	return suite;
 }
