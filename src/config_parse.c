@@ -383,10 +383,58 @@ config_parse_name(struct config_build *build, json_t *object, size_t index)
 	    &config->services[index]);
 }
 
+/* services[index]'s name for messages: "web", or its index when the name
+ * itself was broken. */
+static char *
+config_service_label(const struct config *config,
+    const struct service_config *service)
+{
+	if (service->name != NULL)
+		return xasprintf("\"%s\"", service->name);
+	return xasprintf("services[%zu]", (size_t)(service - config->services));
+}
+
+/* Is prefix (canonical) free? Each prefix belongs to one service: two
+ * services announcing it would overwrite each other's attributes (ExaBGP
+ * keeps one route per prefix). Reports the clash at the current path, the
+ * prefix's element. */
+static bool
+config_prefix_free(struct config_build *build,
+    struct service_config *service, const struct prefix *prefix,
+    const size_t *origin)
+{
+	struct config_parser *parser = &build->parser;
+	struct service_config *owner = name_index_get(&build->prefixes,
+	    prefix->text);
+	char *this_label, *owner_label;
+
+	if (owner == NULL)
+		return true;
+	if (owner == service) {
+		size_t i = 0;
+		while (strcmp(service->prefixes[i].text, prefix->text) != 0)
+			i++;
+		config_error(parser, NULL,
+		    "duplicate prefix \"%s\" (also prefixes[%zu])", prefix->text,
+		    origin[i]);
+		return false;
+	}
+	this_label = config_service_label(build->config, service);
+	owner_label = config_service_label(build->config, owner);
+	config_error(parser, NULL, "prefix \"%s\" is announced by service %s "
+	    "and by service %s (services[%zu]); a prefix can belong to only "
+	    "one service", prefix->text, this_label, owner_label,
+	    (size_t)(owner - build->config->services));
+	free(this_label);
+	free(owner_label);
+	return false;
+}
+
 static void
-config_parse_prefixes(struct config_parser *parser, json_t *object,
+config_parse_prefixes(struct config_build *build, json_t *object,
     struct service_config *service)
 {
+	struct config_parser *parser = &build->parser;
 	json_t *array = json_object_get(object, "prefixes"), *element, *recorded;
 	size_t index, saved, *origin;
 
@@ -404,37 +452,27 @@ config_parse_prefixes(struct config_parser *parser, json_t *object,
 	origin = xcalloc(json_array_size(array), sizeof(*origin));
 	saved = config_path_push_key(parser, "prefixes");
 	json_array_foreach(array, index, element) {
+		size_t at = config_path_push_index(parser, index);
 		struct prefix prefix;
 		const char *why;
-		size_t i;
 
 		if (!json_is_string(element)) {
-			size_t at = config_path_push_index(parser, index);
 			config_error(parser, NULL, "must be a string");
-			config_path_pop(parser, at);
-			continue;
-		}
-		if (prefix_parse(json_string_value(element), &prefix,
+		} else if (prefix_parse(json_string_value(element), &prefix,
 		    &why) == -1) {
-			size_t at = config_path_push_index(parser, index);
 			config_error(parser, NULL, "invalid prefix \"%s\": %s",
 			    json_string_value(element), why);
-			config_path_pop(parser, at);
-			continue;
+		} else if (config_prefix_free(build, service, &prefix,
+		    origin)) {
+			origin[service->prefix_count] = index;
+			service->prefixes[service->prefix_count] = prefix;
+			/* The key lives in service->prefixes, never moved. */
+			name_index_put(&build->prefixes,
+			    service->prefixes[service->prefix_count].text,
+			    service);
+			service->prefix_count++;
 		}
-		for (i = 0; i < service->prefix_count; i++)
-			if (strcmp(service->prefixes[i].text, prefix.text) == 0)
-				break;
-		if (i < service->prefix_count) {
-			size_t at = config_path_push_index(parser, index);
-			config_error(parser, NULL,
-			    "duplicate prefix \"%s\" (also prefixes[%zu])",
-			    prefix.text, origin[i]);
-			config_path_pop(parser, at);
-			continue;
-		}
-		origin[service->prefix_count] = index;
-		service->prefixes[service->prefix_count++] = prefix;
+		config_path_pop(parser, at);
 	}
 	config_path_pop(parser, saved);
 	free(origin);
@@ -821,7 +859,7 @@ config_parse_service_keys(struct config_build *build, json_t *object,
 	}
 	config_reject_unknown_keys(parser, object, config_service_keys);
 	config_parse_name(build, object, index);
-	config_parse_prefixes(parser, object, service);
+	config_parse_prefixes(build, object, service);
 	config_parse_timing(parser, object, &service->timing);
 	config_parse_checks(parser, object, service);
 	config_parse_require(parser, object, service);
@@ -972,12 +1010,14 @@ config_load_text(const char *file, const char *text, struct config **out,
 	build.parser.canonical = globals = json_object();
 	build.inherited = json_object();
 	name_index_init(&build.bird_protocols);
+	name_index_init(&build.prefixes);
 	build.config = xcalloc(1, sizeof(*build.config));
 	name_index_init(&build.config->service_index);
 	config_parse_root(&build, root);
 	json_decref(root);
 	json_decref(build.inherited);
 	name_index_cleanup(&build.bird_protocols);
+	name_index_cleanup(&build.prefixes);
 	config_json_index_free(build.parser.positions);
 	if (errors->total != errors_before) {
 		config_errors_finish(errors, file);

@@ -749,7 +749,7 @@ START_TEST(test_bird_names)
 	config = load_ok("{\"services\": [{\"name\": \"web-front-1\", "
 	    "\"prefixes\": [\"192.0.2.1/32\"], \"checks\": [{\"type\": "
 	    "\"file\", \"path\": \"/x\"}]}, {\"name\": \"dns\", \"prefixes\": "
-	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"file\", \"path\": "
+	    "[\"192.0.2.53/32\"], \"checks\": [{\"type\": \"file\", \"path\": "
 	    "\"/x\"}], \"bird\": {\"protocol_ipv4\": \"dns4\"}}]}");
 	ck_assert_str_eq(config->services[0].bird_protocol_ipv4,
 	    "anycheck_web_front_1_v4");
@@ -1124,10 +1124,11 @@ many_bad_services(size_t count)
 	char *text = xstrdup("{\n\"services\": [\n");
 
 	for (size_t i = 0; i < count; i++) {
+		/* Prefixes of one width: each service its own. */
 		char *next = xasprintf("%s%s{\"name\": \"s%zu\", "
-		    "\"prefixes\": [\"192.0.2.1/32\"], \"rise\": 0, "
+		    "\"prefixes\": [\"10.1.%zu.%zu/32\"], \"rise\": 0, "
 		    "\"checks\": [{\"type\": \"file\", \"path\": \"/x\"}]}\n",
-		    text, i > 0 ? "," : "", i);
+		    text, i > 0 ? "," : "", i, 100 + i / 100, 100 + i % 100);
 		free(text);
 		text = next;
 	}
@@ -1149,9 +1150,9 @@ START_TEST(test_many_errors_are_capped)
 	/* The first CONFIG_ERRORS_MAX with their positions, then a count. */
 	ck_assert_uint_eq(errors.total, 250);
 	ck_assert_uint_eq(errors.count, CONFIG_ERRORS_MAX + 1);
-	ck_assert_str_eq(errors.messages[0], "t.json:3:54: services[0].rise: "
+	ck_assert_str_eq(errors.messages[0], "t.json:3:57: services[0].rise: "
 	    "must be an integer between 1 and 100");
-	ck_assert_str_eq(errors.messages[99], "t.json:102:56: services[99].rise: "
+	ck_assert_str_eq(errors.messages[99], "t.json:102:59: services[99].rise: "
 	    "must be an integer between 1 and 100");
 	ck_assert_str_eq(errors.messages[100], "t.json: ... and 150 more errors "
 	    "(only the first 100 are reported)");
@@ -1174,7 +1175,7 @@ START_TEST(test_index_locates_every_value)
 		    &column), 0);
 		ck_assert_int_eq(line, (int)i + 3);
 		/* A comma before all but the first; the name's digits. */
-		ck_assert_int_eq(column, 93 + (i > 0) + (i >= 10) +
+		ck_assert_int_eq(column, 96 + (i > 0) + (i >= 10) +
 		    (i >= 100));
 	}
 	/* Missing parts fall back to the closest ancestor. */
@@ -1263,6 +1264,34 @@ START_TEST(test_maintenance_file_warnings)
 }
 END_TEST
 
+/* Two services announcing one prefix would overwrite each other's
+ * attributes under ExaBGP: the prefix is compared in canonical form. */
+START_TEST(test_prefix_in_two_services)
+{
+	ck_assert_errors("{\"services\": [\n"
+	    "{\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\", "
+	    "\"2001:db8::1/128\"], \"checks\": [{\"type\": \"file\", "
+	    "\"path\": \"/x\"}]},\n"
+	    "{\"name\": \"api\", \"prefixes\": [\"192.0.2.2/32\", "
+	    "\"2001:DB8:0:0::0001/128\"], \"checks\": [{\"type\": \"file\", "
+	    "\"path\": \"/x\"}]},\n"
+	    "{\"name\": \"dns\", \"prefixes\": [\"192.0.2.1/32\"], "
+	    "\"checks\": [{\"type\": \"file\", \"path\": \"/x\"}]}]}",
+	    "t.json:3:46: services[1].prefixes[1]: prefix \"2001:db8::1/128\" "
+	    "is announced by service \"api\" and by service \"web\" "
+	    "(services[0]); a prefix can belong to only one service\n"
+	    "t.json:4:30: services[2].prefixes[0]: prefix \"192.0.2.1/32\" "
+	    "is announced by service \"dns\" and by service \"web\" "
+	    "(services[0]); a prefix can belong to only one service");
+	/* The same address with another length is another prefix. */
+	config_free(load_ok("{\"services\": ["
+	    "{\"name\": \"a\", \"prefixes\": [\"192.0.2.0/24\"], "
+	    "\"checks\": [{\"type\": \"file\", \"path\": \"/x\"}]}, "
+	    "{\"name\": \"b\", \"prefixes\": [\"192.0.2.0/25\"], "
+	    "\"checks\": [{\"type\": \"file\", \"path\": \"/x\"}]}]}"));
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -1304,6 +1333,7 @@ config_suite(void)
 	tcase_add_test(tcase, test_many_errors_are_capped);
 	tcase_add_test(tcase, test_index_locates_every_value);
 	tcase_add_test(tcase, test_maintenance_file_warnings);
+	tcase_add_test(tcase, test_prefix_in_two_services);
 	suite_add_tcase(suite, tcase);
 	return suite;
 }

@@ -217,16 +217,19 @@ START_TEST(test_reload_removed_service_drains)
 }
 END_TEST
 
-/* keep's check passes while path does not exist. */
+/* keep's check passes while path does not exist. Each service gets a
+ * prefix of its own (a prefix belongs to one service). */
 static char *
 absent_service(const char *name, const char *path)
 {
+	static int prefixes_used;
 	char *text;
 
 	if (asprintf(&text, "{\"name\": \"%s\", \"prefixes\": "
-	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"file\", \"path\": "
-	    "\"%s\", \"absent\": true}], \"rise\": 1, \"fall\": 1, "
-	    "\"interval\": 0.05, \"fast_interval\": 0.05}", name, path) < 0)
+	    "[\"192.0.2.%d/32\"], \"checks\": [{\"type\": \"file\", "
+	    "\"path\": \"%s\", \"absent\": true}], \"rise\": 1, "
+	    "\"fall\": 1, \"interval\": 0.05, \"fast_interval\": 0.05}",
+	    name, ++prefixes_used, path) < 0)
 		ck_abort_msg("asprintf");
 	return text;
 }
