@@ -84,6 +84,7 @@ struct state_announce {
 /* The planned withdraw of a service (see README "Draining"). */
 struct drain_config {
 	double seconds;             /* longest drain; 0: withdraw at once */
+	double min_seconds;         /* shortest drain ended by connections */
 	bool has_med;
 	uint32_t med;
 	bool has_as_path_prepend;

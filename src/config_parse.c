@@ -49,6 +49,8 @@
 #define CONFIG_HOLD_DOWN_MAX 3600.0
 #define CONFIG_FLAP_WINDOW_MAX 86400.0
 #define CONFIG_DRAIN_SECONDS_DEFAULT 30.0
+/* Long enough for routers to act on 65535:0 before the withdraw. */
+#define CONFIG_DRAIN_MIN_SECONDS_DEFAULT 3.0
 #define CONFIG_DRAIN_SECONDS_MAX 86400.0
 #define CONFIG_CONNECTIONS_MAX 100000000
 
@@ -75,8 +77,8 @@ static const char *const config_defaults_keys[] = {
 	"flap_window", "hold_down_max", "drain", NULL,
 };
 static const char *const config_drain_keys[] = {
-	"seconds", "med", "as_path_prepend", "communities", "connections",
-	NULL,
+	"seconds", "min_seconds", "med", "as_path_prepend", "communities",
+	"connections", NULL,
 };
 static const char *const config_connections_keys[] = { "max", "ports",
 	NULL };
@@ -736,6 +738,10 @@ config_parse_drain(struct config_build *build, json_t *parent,
 	config_reject_unknown_keys(parser, object, config_drain_keys);
 	config_get_seconds(parser, object, "seconds", false, 0,
 	    CONFIG_DRAIN_SECONDS_MAX, &drain->seconds);
+	/* Above seconds it is harmless (the time bound ends the drain), so
+	 * an inherited default needs no adjusting. */
+	config_get_seconds(parser, object, "min_seconds", false, 0,
+	    CONFIG_DRAIN_SECONDS_MAX, &drain->min_seconds);
 	if (config_get_integer(parser, object, "med", false, 0, UINT32_MAX,
 	    &n) == 1) {
 		drain->has_med = true;
@@ -903,6 +909,7 @@ config_parse_root(struct config_build *build, json_t *root)
 
 	config->defaults = config_builtin_timing;
 	config->default_drain.seconds = CONFIG_DRAIN_SECONDS_DEFAULT;
+	config->default_drain.min_seconds = CONFIG_DRAIN_MIN_SECONDS_DEFAULT;
 	if (!json_is_object(root)) {
 		config_error(parser, NULL,
 		    "the configuration must be a JSON object");

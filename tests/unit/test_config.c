@@ -98,6 +98,7 @@ START_TEST(test_full_config_file)
 	ck_assert_double_eq(config->defaults.flap_window, 600);
 	ck_assert_double_eq(config->defaults.hold_down_max, 400);
 	ck_assert_double_eq(config->default_drain.seconds, 40);
+	ck_assert_double_eq(config->default_drain.min_seconds, 4);
 	ck_assert_double_eq(config->bird_verify_interval, 15);
 	ck_assert_str_eq(config->bird_include_file, "/tmp/anycheck-test.conf");
 	ck_assert_uint_eq(config->service_count, 3);
@@ -175,6 +176,7 @@ START_TEST(test_full_config_file)
 	ck_assert_double_eq(dns->timing.hold_down, 20);
 	ck_assert_double_eq(dns->timing.hold_down_max, 400);
 	ck_assert_double_eq(dns->drain.seconds, 40);
+	ck_assert_double_eq(dns->drain.min_seconds, 4);
 	ck_assert_uint_eq(dns->drain.port_count, 1);
 	ck_assert_uint_eq(dns->drain.ports[0], 443);
 	ck_assert_int_eq(dns->require, REQUIRE_ANY);
@@ -901,6 +903,7 @@ START_TEST(test_new_key_defaults)
 	ck_assert(!s->down.announced);
 	ck_assert(!s->disabled.announced);
 	ck_assert_double_eq(s->drain.seconds, 30);
+	ck_assert_double_eq(s->drain.min_seconds, 3);
 	ck_assert(!s->drain.has_connections);
 	ck_assert(!s->drain_on_exit);
 	ck_assert_int_eq(s->on_exit, ON_EXIT_WITHDRAW);
@@ -924,6 +927,7 @@ START_TEST(test_drain_attributes_and_inheritance)
 	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"file\", \"path\": "
 	    "\"/x\"}], \"announce\": {\"med\": 100, \"communities\": "
 	    "[\"65000:1\", \"65535:0\"]}, \"drain\": {\"as_path_prepend\": 3, "
+	    "\"min_seconds\": 0.5, "
 	    "\"communities\": [\"65000:99\"]}, \"down\": {\"med\": 1000}, "
 	    "\"disabled\": \"withdraw\", \"hold_down_max\": 7}]}");
 	const struct service_config *s = &config->services[0];
@@ -931,6 +935,7 @@ START_TEST(test_drain_attributes_and_inheritance)
 	ck_assert_double_eq(s->timing.hold_down, 5);
 	ck_assert_double_eq(s->timing.hold_down_max, 7);
 	ck_assert_double_eq(s->drain.seconds, 12);
+	ck_assert_double_eq(s->drain.min_seconds, 0.5);
 	ck_assert(s->drain.has_connections);
 	ck_assert_int_eq(s->drain.connections_max, 3);
 	ck_assert(s->drain_on_exit);
@@ -985,7 +990,7 @@ START_TEST(test_new_key_errors)
 	    "services[0].drain.seconds: must be a number of seconds");
 	ck_assert_error_has(ONE(", \"drain\": {\"grace\": 1}"),
 	    "services[0].drain.grace: unknown key \"grace\"; allowed: seconds, "
-	    "med, as_path_prepend, communities, connections");
+	    "min_seconds, med, as_path_prepend, communities, connections");
 	ck_assert_error_has(ONE(", \"drain\": {\"communities\": [\"1:2:3\"]}"),
 	    "services[0].drain.communities[0]: invalid community \"1:2:3\"");
 	ck_assert_error_has(ONE(", \"drain\": {\"connections\": {\"max\": -1}}"),

@@ -596,8 +596,8 @@ START_TEST(test_five_drains_counted_together)
 		ck_assert_int_ge(asprintf(&services[i], "{\"name\": \"s%d\", "
 		    "\"prefixes\": [\"192.0.2.%d/32\"], \"checks\": "
 		    "[{\"type\": \"file\", \"path\": \"%s\"}], \"rise\": 1, "
-		    "\"drain\": {\"seconds\": 60, \"connections\": "
-		    "{\"max\": 5}}}", i, i + 1, world.up), 0);
+		    "\"drain\": {\"seconds\": 60, \"min_seconds\": 0, "
+		    "\"connections\": {\"max\": 5}}}", i, i + 1, world.up), 0);
 	ck_assert_int_ge(asprintf(&text, "%s, %s, %s, %s, %s", services[0],
 	    services[1], services[2], services[3], services[4]), 0);
 	start("{\"services\": [%s]}", text);
