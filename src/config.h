@@ -154,7 +154,18 @@ struct config {
 	json_t *canonical_globals;
 };
 
-/* Limits of what a config may hold (README "Configuration reference"). */
+/* Limits of what a config may hold (README "Configuration reference",
+ * "Limits"): far above any real deployment, low enough that a runaway
+ * generator is refused with a clear error instead of costing gigabytes.
+ * The file size is checked before parsing; jansson's tree of a file costs
+ * some 20 to 50 times its size. */
+#define CONFIG_FILE_SIZE_MAX (16 * 1024 * 1024)
+#define CONFIG_SERVICES_MAX 20000
+#define CONFIG_CHECKS_MAX 64            /* per service */
+#define CONFIG_PREFIXES_MAX 1024        /* per service */
+/* Per list: communities, large_communities, extended_communities (of any
+ * attribute set) and drain.communities. */
+#define CONFIG_COMMUNITIES_MAX 256
 /* Errors kept with their text; the rest are only counted, and a last line
  * says how many ("... and N more errors"): a broken file must not cost
  * seconds of formatting that nobody reads. */

@@ -449,6 +449,12 @@ config_parse_prefixes(struct config_build *build, json_t *object,
 		    "must be a non-empty array of prefixes");
 		return;
 	}
+	if (json_array_size(array) > CONFIG_PREFIXES_MAX) {
+		config_error(parser, "prefixes", "at most %d prefixes per "
+		    "service (here %zu)", CONFIG_PREFIXES_MAX,
+		    json_array_size(array));
+		return;
+	}
 	service->prefixes = xcalloc(json_array_size(array),
 	    sizeof(*service->prefixes));
 	origin = xcalloc(json_array_size(array), sizeof(*origin));
@@ -532,6 +538,11 @@ config_parse_checks(struct config_parser *parser, json_t *object,
 	if (!json_is_array(array) || json_array_size(array) == 0) {
 		config_error(parser, "checks",
 		    "must be a non-empty array of checks");
+		return;
+	}
+	if (json_array_size(array) > CONFIG_CHECKS_MAX) {
+		config_error(parser, "checks", "at most %d checks per service "
+		    "(here %zu)", CONFIG_CHECKS_MAX, json_array_size(array));
 		return;
 	}
 	service->checks = xcalloc(json_array_size(array),
@@ -956,6 +967,11 @@ config_parse_root(struct config_build *build, json_t *root)
 		    "must be a non-empty array of services");
 		return;
 	}
+	if (json_array_size(services) > CONFIG_SERVICES_MAX) {
+		config_error(parser, "services", "at most %d services (here "
+		    "%zu)", CONFIG_SERVICES_MAX, json_array_size(services));
+		return;
+	}
 	config->service_count = json_array_size(services);
 	config->services = xcalloc(config->service_count,
 	    sizeof(*config->services));
@@ -1046,6 +1062,7 @@ config_load(const char *path, struct config **out,
 {
 	char *text = NULL;
 	size_t size = 0, used = 0;
+	struct stat st;
 	FILE *file;
 	int result;
 
@@ -1053,6 +1070,12 @@ config_load(const char *path, struct config **out,
 	file = fopen(path, "r");
 	if (file == NULL)
 		goto fail;
+	/* Refused before parsing: a huge file costs many times its size in
+	 * jansson's tree. Checked while reading too (a pipe, a file that
+	 * grows). */
+	if (fstat(fileno(file), &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > CONFIG_FILE_SIZE_MAX)
+		goto too_large;
 	errno = 0;
 	for (;;) {
 		size_t n;
@@ -1062,6 +1085,8 @@ config_load(const char *path, struct config **out,
 		}
 		n = fread(text + used, 1, size - used - 1, file);
 		used += n;
+		if (used > CONFIG_FILE_SIZE_MAX)
+			goto too_large;
 		if (n == 0)
 			break;
 	}
@@ -1083,6 +1108,14 @@ config_load(const char *path, struct config **out,
 	result = config_load_text(path, text, out, errors);
 	free(text);
 	return result;
+
+too_large:
+	config_errors_add(errors, xasprintf("%s: the file is larger than "
+	    "%d MiB, the most a config may be", path,
+	    CONFIG_FILE_SIZE_MAX / (1024 * 1024)));
+	fclose(file);
+	free(text);
+	return -1;
 
 fail:
 	config_errors_add(errors, xasprintf("%s: cannot read: %s", path,

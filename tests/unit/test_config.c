@@ -1297,6 +1297,121 @@ START_TEST(test_prefix_in_two_services)
 }
 END_TEST
 
+/* A JSON array of count copies of item. */
+static char *
+repeated(const char *item, size_t count)
+{
+	size_t length = strlen(item);
+	char *text = xmalloc(count * (length + 1) + 3), *p = text;
+
+	*p++ = '[';
+	for (size_t i = 0; i < count; i++) {
+		if (i > 0)
+			*p++ = ',';
+		memcpy(p, item, length);
+		p += length;
+	}
+	*p++ = ']';
+	*p = '\0';
+	return text;
+}
+
+/* Every list the config holds has a documented bound, with a clear error:
+ * a million checks used to be accepted (737 MB). */
+START_TEST(test_limits)
+{
+	char *list, *text;
+
+	list = repeated("{}", CONFIG_SERVICES_MAX + 1);
+	text = xasprintf("{\"services\": %s}", list);
+	ck_assert_errors(text, "t.json:1:14: services: at most "
+	    "20000 services (here 20001)");
+	free(text);
+	free(list);
+
+	list = repeated("{\"type\": \"file\", \"path\": \"/x\"}",
+	    CONFIG_CHECKS_MAX + 1);
+	text = xasprintf("{\"services\": [{\"name\": \"web\", \"prefixes\": "
+	    "[\"192.0.2.1/32\"], \"checks\": %s}]}", list);
+	ck_assert_errors(text, "t.json:1:71: services[0].checks: at most 64 "
+	    "checks per service (here 65)");
+	free(text);
+	free(list);
+	/* At the limit: fine. */
+	list = repeated("{\"type\": \"file\", \"path\": \"/x\"}",
+	    CONFIG_CHECKS_MAX);
+	text = xasprintf("{\"services\": [{\"name\": \"web\", \"prefixes\": "
+	    "[\"192.0.2.1/32\"], \"checks\": %s}]}", list);
+	config_free(load_ok(text));
+	free(text);
+	free(list);
+
+	list = repeated("\"192.0.2.1/32\"", CONFIG_PREFIXES_MAX + 1);
+	text = xasprintf("{\"services\": [{\"name\": \"web\", \"prefixes\": "
+	    "%s, \"checks\": [{\"type\": \"file\", \"path\": \"/x\"}]}]}",
+	    list);
+	ck_assert_errors(text, "t.json:1:43: services[0].prefixes: at most "
+	    "1024 prefixes per service (here 1025)");
+	free(text);
+	free(list);
+
+	list = repeated("\"65000:1\"", CONFIG_COMMUNITIES_MAX + 1);
+	text = xasprintf(ONE(", \"drain\": {\"communities\": %s}"), list);
+	ck_assert_error_has(text, "services[0].drain.communities: at most 256 "
+	    "per list (here 257)");
+	free(text);
+	free(list);
+	list = repeated("\"1:2:3\"", CONFIG_COMMUNITIES_MAX + 1);
+	text = xasprintf("{\"services\": [{\"name\": \"web\", \"prefixes\": "
+	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"file\", "
+	    "\"path\": \"/x\"}], \"announce\": {\"large_communities\": "
+	    "%s}}]}", list);
+	ck_assert_error_has(text, "services[0].announce.large_communities: "
+	    "at most 256 per list (here 257)");
+	free(text);
+	free(list);
+}
+END_TEST
+
+START_TEST(test_file_size_limit)
+{
+	char path[] = "/tmp/anycheck-big-XXXXXX";
+	struct config_errors errors;
+	struct config *config = NULL;
+	char *expected;
+	int fd = mkstemp(path);
+
+	/* Sparse: refused from its size, before a byte is read. */
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(ftruncate(fd, CONFIG_FILE_SIZE_MAX + 1), 0);
+	close(fd);
+	config_errors_init(&errors);
+	ck_assert_int_eq(config_load(path, &config, &errors), -1);
+	ck_assert_uint_eq(errors.count, 1);
+	expected = xasprintf("%s: the file is larger than 16 MiB, the most a "
+	    "config may be", path);
+	ck_assert_str_eq(errors.messages[0], expected);
+	free(expected);
+	config_errors_clear(&errors);
+	unlink(path);
+}
+END_TEST
+
+/* Numbers written as text take no leading zeros, and the error says so. */
+START_TEST(test_leading_zeros_refused)
+{
+	ck_assert_error_has(ONE(", \"drain\": {\"communities\": "
+	    "[\"65000:0100\"]}"), "services[0].drain.communities[0]: invalid "
+	    "community \"65000:0100\": numbers are written without leading "
+	    "zeros");
+	ck_assert_errors("{\"services\": [{\"name\": \"web\", \"prefixes\": "
+	    "[\"192.0.2.01/32\"], \"checks\": [{\"type\": \"file\", "
+	    "\"path\": \"/x\"}]}]}", "t.json:1:44: services[0].prefixes[0]: "
+	    "invalid prefix \"192.0.2.01/32\": invalid address: numbers are "
+	    "written without leading zeros");
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -1339,6 +1454,9 @@ config_suite(void)
 	tcase_add_test(tcase, test_index_locates_every_value);
 	tcase_add_test(tcase, test_maintenance_file_warnings);
 	tcase_add_test(tcase, test_prefix_in_two_services);
+	tcase_add_test(tcase, test_limits);
+	tcase_add_test(tcase, test_file_size_limit);
+	tcase_add_test(tcase, test_leading_zeros_refused);
 	suite_add_tcase(suite, tcase);
 	return suite;
 }
