@@ -552,9 +552,10 @@ config_json_index_value(struct config_json_index *index, size_t *pos,
 			config_json_reserve((void **)&index->children,
 			    &index->child_capacity, index->child_capacity,
 			    sizeof(*index->children));
-		memcpy(index->children + index->child_count,
-		    index->pending + first_pending,
-		    count * sizeof(*index->children));
+		if (count > 0)
+			memcpy(index->children + index->child_count,
+			    index->pending + first_pending,
+			    count * sizeof(*index->children));
 		index->nodes[node].first_child = (uint32_t)index->child_count;
 		index->nodes[node].child_count = count;
 		index->child_count += count;
