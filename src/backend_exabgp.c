@@ -319,7 +319,7 @@ backend_exabgp_save_state(struct backend_exabgp *backend)
 	}
 	if (exabgp_state_save(backend->state_path, keys, count) != 0) {
 		if (errno != backend->state_errno)
-			log_warn("cannot write the state file %s; a crash now "
+			log_warnx("without the state file %s, a crash now "
 			    "could leave routes of removed services announced",
 			    backend->state_path);
 		backend->state_errno = errno;

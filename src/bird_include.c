@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "bird_include.h"
+#include "file_write.h"
 #include "name_index.h"
 #include "log.h"
 
@@ -402,41 +403,26 @@ bird_include_write_file(const struct config *config, const char *path)
 	return bird_include_write_file_options(config, NULL, path);
 }
 
+struct bird_include_job {
+	const struct config *config;
+	const struct bird_include_options *options;
+};
+
+static int
+bird_include_render_job(FILE *out, void *arg)
+{
+	const struct bird_include_job *job = arg;
+
+	return bird_include_render_options(job->config, job->options, out);
+}
+
 int
 bird_include_write_file_options(const struct config *config,
     const struct bird_include_options *options, const char *path)
 {
-	char *temporary = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	FILE *out = NULL;
+	struct bird_include_job job = { .config = config, .options = options };
 
-	out = fopen(temporary, "w");
-	if (out == NULL) {
-		log_warn("%s", temporary);
-		goto fail;
-	}
-	if (bird_include_render_options(config, options, out) == -1)
-		goto fail;
-	if (fsync(fileno(out)) == -1) {
-		log_warn("fsync %s", temporary);
-		goto fail;
-	}
-	if (fclose(out) != 0) {
-		out = NULL;
-		log_warn("%s", temporary);
-		goto fail;
-	}
-	out = NULL;
-	if (rename(temporary, path) == -1) {
-		log_warn("rename %s to %s", temporary, path);
-		goto fail;
-	}
-	free(temporary);
-	return 0;
-
-fail:
-	if (out != NULL)
-		fclose(out);
-	unlink(temporary);
-	free(temporary);
-	return -1;
+	/* BIRD may run as another user: the file is readable by all. */
+	return file_write_atomic_stream(path, BIRD_INCLUDE_FILE_MODE,
+	    bird_include_render_job, &job);
 }

@@ -79,7 +79,12 @@ int bird_include_render(const struct config *config, FILE *out);
 int bird_include_render_options(const struct config *config,
     const struct bird_include_options *options, FILE *out);
 
-/* Render into path atomically (a temporary file renamed over it). */
+/* The include file's permissions. */
+#define BIRD_INCLUDE_FILE_MODE 0644
+
+/* Render into path atomically and safely (file_write_atomic_stream: a new
+ * file under an unpredictable name in path's directory, renamed over it;
+ * a world-writable directory without the sticky bit is refused). */
 int bird_include_write_file(const struct config *config, const char *path);
 int bird_include_write_file_options(const struct config *config,
     const struct bird_include_options *options, const char *path);

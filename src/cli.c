@@ -106,14 +106,16 @@ cli_load_config(const struct cli_options *options)
 
 	config_errors_init(&errors);
 	if (config_load(options->config_path, &config, &errors) != 0) {
+		config_warnings_log(&errors);
 		for (size_t i = 0; i < errors.count; i++)
 			fprintf(stderr, "%s\n", errors.messages[i]);
 		fprintf(stderr, "%s: %zu error%s in %s; nothing was started\n",
-		    options->program, errors.count,
-		    errors.count == 1 ? "" : "s", options->config_path);
+		    options->program, errors.total,
+		    errors.total == 1 ? "" : "s", options->config_path);
 		config_errors_clear(&errors);
 		exit(CLI_EXIT_CONFIG);
 	}
+	config_warnings_log(&errors);
 	config_errors_clear(&errors);
 	return config;
 }

@@ -84,6 +84,7 @@ struct state_announce {
 /* The planned withdraw of a service (see README "Draining"). */
 struct drain_config {
 	double seconds;             /* longest drain; 0: withdraw at once */
+	double min_seconds;         /* shortest drain ended by connections */
 	bool has_med;
 	uint32_t med;
 	bool has_as_path_prepend;
@@ -154,10 +155,38 @@ struct config {
 	json_t *canonical_globals;
 };
 
+/* Limits of what a config may hold (README "Configuration reference",
+ * "Limits"): far above any real deployment, low enough that a runaway
+ * generator is refused with a clear error instead of costing gigabytes.
+ * The file size is checked before parsing; jansson's tree of a file costs
+ * some 20 to 50 times its size. */
+#define CONFIG_FILE_SIZE_MAX (16 * 1024 * 1024)
+#define CONFIG_SERVICES_MAX 20000
+#define CONFIG_CHECKS_MAX 64            /* per service */
+#define CONFIG_PREFIXES_MAX 1024        /* per service */
+/* Per list: communities, large_communities, extended_communities (of any
+ * attribute set) and drain.communities. */
+#define CONFIG_COMMUNITIES_MAX 256
+/* Errors kept with their text; the rest are only counted, and a last line
+ * says how many ("... and N more errors"): a broken file must not cost
+ * seconds of formatting that nobody reads. */
+#define CONFIG_ERRORS_MAX 100
+
 /* All problems found while loading one file, in order. */
 struct config_errors {
-	char **messages;
-	size_t count;
+	char **messages;    /* the lines to show, at most CONFIG_ERRORS_MAX
+	                     * errors plus one summary line per load */
+	size_t count;       /* lines in messages */
+	size_t capacity;    /* allocated; grows by doubling */
+	size_t total;       /* errors found, those not kept included */
+	size_t omitted;     /* errors of the current load not kept */
+	/* Warnings: problems that do not fail the load (a maintenance file
+	 * in a world-writable directory, say), kept the same way up to
+	 * CONFIG_ERRORS_MAX and logged by config_warnings_log. */
+	char **warnings;
+	size_t warning_count;
+	size_t warning_capacity;
+	size_t warning_total;
 };
 
 /* Load and validate the file at path. On success *out owns a config and 0 is
@@ -172,8 +201,20 @@ void config_free(struct config *config);
 
 void config_errors_init(struct config_errors *errors);
 void config_errors_clear(struct config_errors *errors);
+/* Add one error (message is owned, and freed when beyond
+ * CONFIG_ERRORS_MAX: then it is only counted). */
+void config_errors_add(struct config_errors *errors, char *message);
+/* Are CONFIG_ERRORS_MAX errors held already (so a new one is only
+ * counted)? Lets a caller skip formatting one. */
+bool config_errors_full(const struct config_errors *errors);
 /* Log every error with log_error. */
 void config_errors_log(const struct config_errors *errors);
+/* Add one warning (owned; beyond CONFIG_ERRORS_MAX only counted). */
+void config_warnings_add(struct config_errors *errors, char *message);
+/* Log every warning with log_warnx (and how many were not kept). The
+ * programs do this after every load, successful or not: at start (and
+ * with -n) and on each reload. */
+void config_warnings_log(const struct config_errors *errors);
 
 /* Are two services configured identically: the same canonical form, so
  * every value read for them (checks included, and the local_as rendered

@@ -166,6 +166,12 @@ config_parse_attribute_list(struct config_parser *parser, json_t *object,
 	if (config_get_string_array(parser, object, key, false, &strings,
 	    &n) != 1)
 		return NULL;
+	if (n > CONFIG_COMMUNITIES_MAX) {
+		config_error(parser, key, "at most %d per list (here %zu)",
+		    CONFIG_COMMUNITIES_MAX, n);
+		config_free_strings(strings);
+		return NULL;
+	}
 	items = xcalloc(n, item_size);
 	saved = config_path_push_key(parser, key);
 	for (size_t i = 0; i < n; i++) {
@@ -174,8 +180,14 @@ config_parse_attribute_list(struct config_parser *parser, json_t *object,
 			continue;
 		}
 		size_t at = config_path_push_index(parser, i);
-		config_error(parser, NULL, "invalid %s \"%s\" (expected %s)",
-		    noun, strings[i], expected);
+		if (decimal_has_leading_zero(strings[i]))
+			config_error(parser, NULL, "invalid %s \"%s\": numbers "
+			    "are written without leading zeros", noun,
+			    strings[i]);
+		else
+			config_error(parser, NULL,
+			    "invalid %s \"%s\" (expected %s)", noun, strings[i],
+			    expected);
 		config_path_pop(parser, at);
 	}
 	config_path_pop(parser, saved);

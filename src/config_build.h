@@ -30,6 +30,9 @@ struct config_build {
 	json_t *inherited;
 	/* BIRD protocol names taken so far (bird_names.c). */
 	struct name_index bird_protocols;
+	/* Canonical prefix text -> the struct service_config announcing it:
+	 * a prefix belongs to one service. */
+	struct name_index prefixes;
 };
 
 /* The object at key of parent, or NULL when absent; reported (NULL) when

@@ -4,10 +4,14 @@
  *
  * jansson gives us values but not where they were in the file. Rather than
  * write a second JSON parser, errors carry the dotted path of the value
- * ("services[0].checks[1].port") and config_json_locate() re-scans the
- * source text along that path to turn it into a line and column. The scan
- * only runs when there is an error to report, and it only has to handle text
- * jansson already accepted.
+ * ("services[0].checks[1].port") and a small scanner turns that path into a
+ * line and column. At the first error of a load the scanner indexes the
+ * text once: where each value starts, each container's children in order,
+ * where each line starts and how many characters precede every 4 KiB
+ * block. Each error is then a walk down its path and a binary search, so a
+ * file with thousands of errors costs one pass, not one pass per error
+ * (and only the first CONFIG_ERRORS_MAX are located at all). A valid file
+ * pays nothing. The scanner only has to handle text jansson accepted.
  *
  * The getters also record each value they accept into parser->canonical,
  * the canonical form a reload compares (config_diff.c): recording lives in
@@ -25,23 +29,45 @@
 
 /* Longest key the locator compares; longer keys never match. */
 #define CONFIG_JSON_KEY_MAX 256
+/* Characters are counted once per block of this many bytes; a column costs
+ * at most one block's scan. */
+#define CONFIG_JSON_BLOCK 4096
+#define CONFIG_JSON_NO_KEY UINT32_MAX
 
-static void
-config_errors_append(struct config_errors *errors, char *message)
-{
-	errors->messages = xrealloc(errors->messages,
-	    (errors->count + 1) * sizeof(*errors->messages));
-	errors->messages[errors->count++] = message;
-}
+/* One value of the text. Offsets are 32-bit: a config is far smaller. */
+struct config_json_node {
+	uint32_t offset;        /* its first byte */
+	uint32_t key_offset;    /* its key's '"' in an object, or NO_KEY */
+	uint32_t first_child;   /* into children */
+	uint32_t child_count;
+};
 
-void
-config_error(struct config_parser *parser, const char *key, const char *fmt,
-    ...)
+struct config_json_index {
+	const char *text;
+	bool built;
+	bool valid;             /* the text scanned */
+	struct config_json_node *nodes;
+	size_t node_count, node_capacity;
+	/* The children of every container, each container's contiguous. */
+	uint32_t *children;
+	size_t child_count, child_capacity;
+	/* Children of the containers being scanned (a stack). */
+	uint32_t *pending;
+	size_t pending_count, pending_capacity;
+	uint32_t *line_starts;
+	size_t line_count;
+	/* Characters (not UTF-8 continuation bytes) before each block. */
+	uint32_t *block_characters;
+};
+
+/* "FILE:LINE:COLUMN: path: what" for key (NULL: the current path). */
+static char *
+config_message(struct config_parser *parser, const char *key,
+    const char *fmt, va_list ap)
 {
 	char path[CONFIG_PATH_MAX * 2];
 	char *what, *message;
 	int line, column;
-	va_list ap;
 
 	if (key == NULL)
 		snprintf(path, sizeof(path), "%s", parser->path);
@@ -50,19 +76,54 @@ config_error(struct config_parser *parser, const char *key, const char *fmt,
 	else
 		snprintf(path, sizeof(path), "%s.%s", parser->path, key);
 
-	va_start(ap, fmt);
 	if (vasprintf(&what, fmt, ap) < 0)
 		fatalx("out of memory formatting a config error");
-	va_end(ap);
 
-	if (config_json_locate(parser->text, path, &line, &column) == 0)
+	if ((parser->positions != NULL ?
+	    config_json_index_locate(parser->positions, path, &line,
+	    &column) : config_json_locate(parser->text, path, &line,
+	    &column)) == 0)
 		message = xasprintf("%s:%d:%d: %s%s%s", parser->file, line,
 		    column, path, path[0] != '\0' ? ": " : "", what);
 	else
 		message = xasprintf("%s: %s%s%s", parser->file, path,
 		    path[0] != '\0' ? ": " : "", what);
 	free(what);
-	config_errors_append(parser->errors, message);
+	return message;
+}
+
+void
+config_error(struct config_parser *parser, const char *key, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	/* Past the cap an error is only counted: formatting and locating
+	 * it would cost time for a line nobody sees. */
+	if (config_errors_full(parser->errors)) {
+		config_errors_add(parser->errors, NULL);
+		return;
+	}
+	va_start(ap, fmt);
+	config_errors_add(parser->errors, config_message(parser, key, fmt,
+	    ap));
+	va_end(ap);
+}
+
+void
+config_warning(struct config_parser *parser, const char *key,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (parser->errors->warning_count >= CONFIG_ERRORS_MAX) {
+		config_warnings_add(parser->errors, NULL);
+		return;
+	}
+	va_start(ap, fmt);
+	config_warnings_add(parser->errors, config_message(parser, key, fmt,
+	    ap));
+	va_end(ap);
 }
 
 size_t
@@ -410,26 +471,58 @@ config_json_scan_string(const char *text, size_t *pos, char *out,
 	return 0;
 }
 
-/* Skip the value at text[*pos] (no leading space), leaving *pos after it. */
-static int
-config_json_skip_value(const char *text, size_t *pos)
+/* Make room for one more item in a growing array. */
+static void
+config_json_reserve(void **items, size_t *capacity, size_t count,
+    size_t size)
 {
-	size_t p = *pos;
+	if (count < *capacity)
+		return;
+	*capacity = *capacity > 0 ? *capacity * 2 : 64;
+	*items = xrealloc(*items, *capacity * size);
+}
+
+static uint32_t
+config_json_add_node(struct config_json_index *index, size_t offset,
+    uint32_t key_offset)
+{
+	config_json_reserve((void **)&index->nodes, &index->node_capacity,
+	    index->node_count, sizeof(*index->nodes));
+	index->nodes[index->node_count] = (struct config_json_node){
+		.offset = (uint32_t)offset,
+		.key_offset = key_offset,
+	};
+	return (uint32_t)index->node_count++;
+}
+
+/* Index the value at text[*pos] (no leading space) and everything in it,
+ * leaving *pos after it; its node in *id. -1 on malformed text. Recursion
+ * is bounded by jansson's nesting limit (the text passed jansson). */
+static int
+config_json_index_value(struct config_json_index *index, size_t *pos,
+    uint32_t key_offset, uint32_t *id)
+{
+	const char *text = index->text;
+	size_t p = *pos, first_pending;
+	uint32_t node = config_json_add_node(index, p, key_offset);
+	uint32_t count;
 	char close;
 
 	switch (text[p]) {
 	case '"':
-		return config_json_scan_string(text, pos, NULL, 0, NULL);
+		if (config_json_scan_string(text, &p, NULL, 0, NULL) == -1)
+			return -1;
+		break;
 	case '{':
 	case '[':
 		close = text[p] == '{' ? '}' : ']';
+		first_pending = index->pending_count;
 		p = config_json_skip_space(text, p + 1);
-		if (text[p] == close) {
-			*pos = p + 1;
-			return 0;
-		}
-		for (;;) {
+		while (text[p] != close) {
+			uint32_t key = CONFIG_JSON_NO_KEY, child;
+
 			if (close == '}') {
+				key = (uint32_t)p;
 				if (text[p] != '"' ||
 				    config_json_scan_string(text, &p, NULL, 0,
 				    NULL) == -1)
@@ -439,17 +532,35 @@ config_json_skip_value(const char *text, size_t *pos)
 					return -1;
 				p = config_json_skip_space(text, p + 1);
 			}
-			if (config_json_skip_value(text, &p) == -1)
+			if (config_json_index_value(index, &p, key,
+			    &child) == -1)
 				return -1;
+			config_json_reserve((void **)&index->pending,
+			    &index->pending_capacity, index->pending_count,
+			    sizeof(*index->pending));
+			index->pending[index->pending_count++] = child;
 			p = config_json_skip_space(text, p);
-			if (text[p] == close) {
-				*pos = p + 1;
-				return 0;
-			}
-			if (text[p] != ',')
+			if (text[p] == ',')
+				p = config_json_skip_space(text, p + 1);
+			else if (text[p] != close)
 				return -1;
-			p = config_json_skip_space(text, p + 1);
 		}
+		p++;
+		/* The children scanned above are the top of the stack. */
+		count = (uint32_t)(index->pending_count - first_pending);
+		while (index->child_count + count > index->child_capacity)
+			config_json_reserve((void **)&index->children,
+			    &index->child_capacity, index->child_capacity,
+			    sizeof(*index->children));
+		if (count > 0)
+			memcpy(index->children + index->child_count,
+			    index->pending + first_pending,
+			    count * sizeof(*index->children));
+		index->nodes[node].first_child = (uint32_t)index->child_count;
+		index->nodes[node].child_count = count;
+		index->child_count += count;
+		index->pending_count = first_pending;
+		break;
 	case '\0':
 		return -1;
 	default:
@@ -460,95 +571,143 @@ config_json_skip_value(const char *text, size_t *pos)
 			p++;
 		if (p == *pos)
 			return -1;
-		*pos = p;
-		return 0;
+		break;
+	}
+	*pos = p;
+	*id = node;
+	return 0;
+}
+
+/* Line starts and characters per block, in one pass over the text. */
+static void
+config_json_index_lines(struct config_json_index *index, size_t length)
+{
+	size_t capacity = 0, characters = 0;
+
+	index->block_characters = xcalloc(length / CONFIG_JSON_BLOCK + 1,
+	    sizeof(*index->block_characters));
+	config_json_reserve((void **)&index->line_starts, &capacity, 0,
+	    sizeof(*index->line_starts));
+	index->line_starts[index->line_count++] = 0;
+	for (size_t i = 0; i < length; i++) {
+		if (i % CONFIG_JSON_BLOCK == 0)
+			index->block_characters[i / CONFIG_JSON_BLOCK] =
+			    (uint32_t)characters;
+		if (((unsigned char)index->text[i] & 0xc0) != 0x80)
+			characters++;
+		if (index->text[i] == '\n') {
+			config_json_reserve((void **)&index->line_starts,
+			    &capacity, index->line_count,
+			    sizeof(*index->line_starts));
+			index->line_starts[index->line_count++] =
+			    (uint32_t)(i + 1);
+		}
 	}
 }
 
-/* Find member key of the object at text[pos]; 1 found (*value_pos set),
- * 0 not found, -1 malformed. */
-static int
-config_json_find_member(const char *text, size_t pos, const char *key,
-    size_t *value_pos)
+static void
+config_json_index_build(struct config_json_index *index)
+{
+	size_t length = strlen(index->text), pos;
+	uint32_t root;
+
+	index->built = true;
+	if (length >= UINT32_MAX)
+		return;
+	pos = config_json_skip_space(index->text, 0);
+	if (config_json_index_value(index, &pos, CONFIG_JSON_NO_KEY,
+	    &root) == -1)
+		return;
+	free(index->pending);
+	index->pending = NULL;
+	index->pending_capacity = 0;
+	config_json_index_lines(index, length);
+	index->valid = true;
+}
+
+struct config_json_index *
+config_json_index_new(const char *text)
+{
+	struct config_json_index *index = xcalloc(1, sizeof(*index));
+
+	index->text = text;
+	return index;
+}
+
+void
+config_json_index_free(struct config_json_index *index)
+{
+	if (index == NULL)
+		return;
+	free(index->nodes);
+	free(index->children);
+	free(index->pending);
+	free(index->line_starts);
+	free(index->block_characters);
+	free(index);
+}
+
+/* Characters (not bytes) before text[offset]. */
+static size_t
+config_json_characters_before(const struct config_json_index *index,
+    size_t offset)
+{
+	size_t block = offset / CONFIG_JSON_BLOCK;
+	size_t characters = index->block_characters[block];
+
+	for (size_t i = block * CONFIG_JSON_BLOCK; i < offset; i++)
+		if (((unsigned char)index->text[i] & 0xc0) != 0x80)
+			characters++;
+	return characters;
+}
+
+/* The child of object node with key, or NULL. */
+static const struct config_json_node *
+config_json_index_member(const struct config_json_index *index,
+    const struct config_json_node *node, const char *key)
 {
 	char name[CONFIG_JSON_KEY_MAX];
-	bool fits;
-	size_t p = config_json_skip_space(text, pos + 1);
 
-	if (text[p] == '}')
-		return 0;
-	for (;;) {
-		if (text[p] != '"' || config_json_scan_string(text, &p, name,
-		    sizeof(name), &fits) == -1)
-			return -1;
-		p = config_json_skip_space(text, p);
-		if (text[p] != ':')
-			return -1;
-		p = config_json_skip_space(text, p + 1);
-		if (fits && strcmp(name, key) == 0) {
-			*value_pos = p;
-			return 1;
-		}
-		if (config_json_skip_value(text, &p) == -1)
-			return -1;
-		p = config_json_skip_space(text, p);
-		if (text[p] == '}')
-			return 0;
-		if (text[p] != ',')
-			return -1;
-		p = config_json_skip_space(text, p + 1);
+	for (uint32_t i = 0; i < node->child_count; i++) {
+		const struct config_json_node *child =
+		    &index->nodes[index->children[node->first_child + i]];
+		size_t p = child->key_offset;
+		bool fits;
+
+		if (config_json_scan_string(index->text, &p, name,
+		    sizeof(name), &fits) == 0 && fits &&
+		    strcmp(name, key) == 0)
+			return child;
 	}
-}
-
-/* Find element index of the array at text[pos]; like find_member. */
-static int
-config_json_find_element(const char *text, size_t pos, size_t index,
-    size_t *value_pos)
-{
-	size_t p = config_json_skip_space(text, pos + 1);
-
-	if (text[p] == ']')
-		return 0;
-	for (size_t i = 0;; i++) {
-		if (i == index) {
-			*value_pos = p;
-			return 1;
-		}
-		if (config_json_skip_value(text, &p) == -1)
-			return -1;
-		p = config_json_skip_space(text, p);
-		if (text[p] == ']')
-			return 0;
-		if (text[p] != ',')
-			return -1;
-		p = config_json_skip_space(text, p + 1);
-	}
+	return NULL;
 }
 
 int
-config_json_locate(const char *text, const char *path, int *line,
-    int *column)
+config_json_index_locate(struct config_json_index *index, const char *path,
+    int *line, int *column)
 {
-	size_t pos, next;
+	const struct config_json_node *node, *next;
 	const char *p = path;
-	int found;
+	size_t low, high;
 
-	if (text == NULL)
+	if (!index->built)
+		config_json_index_build(index);
+	if (!index->valid)
 		return -1;
-	pos = config_json_skip_space(text, 0);
-	if (text[pos] == '\0')
-		return -1;
+	node = &index->nodes[0];
 	while (*p != '\0') {
+		char opener = index->text[node->offset];
+
 		if (*p == '[') {
 			char *end;
-			unsigned long long index = strtoull(p + 1, &end, 10);
+			unsigned long long element = strtoull(p + 1, &end, 10);
 			if (end == p + 1 || *end != ']')
 				return -1;
 			p = end + 1;
-			if (text[pos] != '[')
+			if (opener != '[' || element >= node->child_count)
 				break;
-			found = config_json_find_element(text, pos,
-			    (size_t)index, &next);
+			next = &index->nodes[index->children[
+			    node->first_child + element]];
 		} else {
 			char key[CONFIG_JSON_KEY_MAX];
 			size_t length = strcspn(p, ".[");
@@ -557,29 +716,44 @@ config_json_locate(const char *text, const char *path, int *line,
 			memcpy(key, p, length);
 			key[length] = '\0';
 			p += length;
-			if (text[pos] != '{')
+			if (opener != '{')
 				break;
-			found = config_json_find_member(text, pos, key, &next);
+			next = config_json_index_member(index, node, key);
+			if (next == NULL)
+				break;
 		}
-		if (found == -1)
-			return -1;
-		if (found == 0)
-			break;
-		pos = next;
+		node = next;
 		if (*p == '.')
 			p++;
 	}
 
-	*line = 1;
-	*column = 1;
-	for (size_t i = 0; i < pos; i++) {
-		if (text[i] == '\n') {
-			(*line)++;
-			*column = 1;
-		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
-			/* Count characters, not UTF-8 continuation bytes. */
-			(*column)++;
-		}
+	/* The last line starting at or before the value. */
+	low = 0;
+	high = index->line_count;
+	while (high - low > 1) {
+		size_t middle = low + (high - low) / 2;
+		if (index->line_starts[middle] <= node->offset)
+			low = middle;
+		else
+			high = middle;
 	}
+	*line = (int)(low + 1);
+	*column = (int)(config_json_characters_before(index, node->offset) -
+	    config_json_characters_before(index, index->line_starts[low]) + 1);
 	return 0;
+}
+
+int
+config_json_locate(const char *text, const char *path, int *line,
+    int *column)
+{
+	struct config_json_index *index;
+	int result;
+
+	if (text == NULL)
+		return -1;
+	index = config_json_index_new(text);
+	result = config_json_index_locate(index, path, line, column);
+	config_json_index_free(index);
+	return result;
 }

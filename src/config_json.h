@@ -3,8 +3,9 @@
  * DOC: typed access to config JSON with precise error locations
  *
  * jansson does not keep the position of each value, so the parser keeps the
- * source text and, when it reports a problem, re-scans the text to find the
- * line and column of the value at the current path. Check types use these
+ * source text and, at the first problem it reports, indexes the text once
+ * (where every value starts, where every line starts) to turn the path of
+ * each problem into a line and column. Check types use these
  * helpers in their parse functions so every error reads the same way:
  * "FILE:LINE:COLUMN: services[0].checks[1].port: must be an integer between
  * 1 and 65535".
@@ -26,10 +27,17 @@
 
 #define CONFIG_PATH_MAX 512
 
+/* Where the values of one JSON text are (config_json.c). */
+struct config_json_index;
+
 struct config_parser {
 	const char *file;
 	const char *text;
 	struct config_errors *errors;
+	/* The positions of text, built at the first error; owned by whoever
+	 * set it. NULL: each error scans the text on its own (fine for a few
+	 * errors, as in a check type parsed outside a config). */
+	struct config_json_index *positions;
 	char path[CONFIG_PATH_MAX]; /* e.g. "services[0].checks[1]" */
 	/* The canonical object of the JSON object being read: every getter
 	 * that accepts a value records it here under its key. NULL: record
@@ -46,6 +54,11 @@ struct config_scope {
 /* Report a problem with key (NULL: the current object itself) under the
  * current path. Never fails; the message is appended to parser->errors. */
 void config_error(struct config_parser *parser, const char *key,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The same for a problem that does not fail the load: it goes to the
+ * warnings of parser->errors. */
+void config_warning(struct config_parser *parser, const char *key,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Descend into a key or an index of the current path; restore with the
@@ -95,8 +108,18 @@ void config_free_strings(char **strings);
 
 /* Position of the value at a path like "services[0].checks[1].port" in a
  * JSON text (1-based line and column). Falls back to the closest existing
- * ancestor. Returns 0 on success, -1 if the text does not scan. */
+ * ancestor. Returns 0 on success, -1 if the text does not scan. One call
+ * scans the whole text; for many, use an index. */
 int config_json_locate(const char *text, const char *path, int *line,
     int *column);
+
+/* An index of text (which must outlive it), built at the first
+ * config_json_index_locate: then each lookup costs the depth of the path
+ * (times the keys of the objects on it), not the size of the text. */
+struct config_json_index *config_json_index_new(const char *text);
+void config_json_index_free(struct config_json_index *index);
+/* config_json_locate over the index. */
+int config_json_index_locate(struct config_json_index *index,
+    const char *path, int *line, int *column);
 
 #endif

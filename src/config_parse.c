@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bird_names.h"
 #include "check_api.h"
@@ -49,6 +50,8 @@
 #define CONFIG_HOLD_DOWN_MAX 3600.0
 #define CONFIG_FLAP_WINDOW_MAX 86400.0
 #define CONFIG_DRAIN_SECONDS_DEFAULT 30.0
+/* Long enough for routers to act on 65535:0 before the withdraw. */
+#define CONFIG_DRAIN_MIN_SECONDS_DEFAULT 3.0
 #define CONFIG_DRAIN_SECONDS_MAX 86400.0
 #define CONFIG_CONNECTIONS_MAX 100000000
 
@@ -75,8 +78,8 @@ static const char *const config_defaults_keys[] = {
 	"flap_window", "hold_down_max", "drain", NULL,
 };
 static const char *const config_drain_keys[] = {
-	"seconds", "med", "as_path_prepend", "communities", "connections",
-	NULL,
+	"seconds", "min_seconds", "med", "as_path_prepend", "communities",
+	"connections", NULL,
 };
 static const char *const config_connections_keys[] = { "max", "ports",
 	NULL };
@@ -94,8 +97,50 @@ static const char *const config_exabgp_keys[] = { "neighbors", NULL };
 void
 config_errors_init(struct config_errors *errors)
 {
-	errors->messages = NULL;
-	errors->count = 0;
+	memset(errors, 0, sizeof(*errors));
+}
+
+/* Append a line, past the cap too (for the summary line). */
+static void
+config_errors_push(struct config_errors *errors, char *message)
+{
+	if (errors->count == errors->capacity) {
+		errors->capacity = errors->capacity > 0 ?
+		    errors->capacity * 2 : 16;
+		errors->messages = xrealloc(errors->messages,
+		    errors->capacity * sizeof(*errors->messages));
+	}
+	errors->messages[errors->count++] = message;
+}
+
+bool
+config_errors_full(const struct config_errors *errors)
+{
+	return errors->count >= CONFIG_ERRORS_MAX;
+}
+
+void
+config_errors_add(struct config_errors *errors, char *message)
+{
+	errors->total++;
+	if (config_errors_full(errors)) {
+		errors->omitted++;
+		free(message);
+		return;
+	}
+	config_errors_push(errors, message);
+}
+
+/* End of one load: say how many errors were only counted. */
+static void
+config_errors_finish(struct config_errors *errors, const char *file)
+{
+	if (errors->omitted == 0)
+		return;
+	config_errors_push(errors, xasprintf("%s: ... and %zu more error%s "
+	    "(only the first %d are reported)", file, errors->omitted,
+	    errors->omitted == 1 ? "" : "s", CONFIG_ERRORS_MAX));
+	errors->omitted = 0;
 }
 
 void
@@ -104,7 +149,37 @@ config_errors_clear(struct config_errors *errors)
 	for (size_t i = 0; i < errors->count; i++)
 		free(errors->messages[i]);
 	free(errors->messages);
+	for (size_t i = 0; i < errors->warning_count; i++)
+		free(errors->warnings[i]);
+	free(errors->warnings);
 	config_errors_init(errors);
+}
+
+void
+config_warnings_add(struct config_errors *errors, char *message)
+{
+	errors->warning_total++;
+	if (errors->warning_count >= CONFIG_ERRORS_MAX) {
+		free(message);
+		return;
+	}
+	if (errors->warning_count == errors->warning_capacity) {
+		errors->warning_capacity = errors->warning_capacity > 0 ?
+		    errors->warning_capacity * 2 : 16;
+		errors->warnings = xrealloc(errors->warnings,
+		    errors->warning_capacity * sizeof(*errors->warnings));
+	}
+	errors->warnings[errors->warning_count++] = message;
+}
+
+void
+config_warnings_log(const struct config_errors *errors)
+{
+	for (size_t i = 0; i < errors->warning_count; i++)
+		log_warnx("%s", errors->warnings[i]);
+	if (errors->warning_total > errors->warning_count)
+		log_warnx("... and %zu more config warnings",
+		    errors->warning_total - errors->warning_count);
 }
 
 void
@@ -331,10 +406,58 @@ config_parse_name(struct config_build *build, json_t *object, size_t index)
 	    &config->services[index]);
 }
 
+/* services[index]'s name for messages: "web", or its index when the name
+ * itself was broken. */
+static char *
+config_service_label(const struct config *config,
+    const struct service_config *service)
+{
+	if (service->name != NULL)
+		return xasprintf("\"%s\"", service->name);
+	return xasprintf("services[%zu]", (size_t)(service - config->services));
+}
+
+/* Is prefix (canonical) free? Each prefix belongs to one service: two
+ * services announcing it would overwrite each other's attributes (ExaBGP
+ * keeps one route per prefix). Reports the clash at the current path, the
+ * prefix's element. */
+static bool
+config_prefix_free(struct config_build *build,
+    struct service_config *service, const struct prefix *prefix,
+    const size_t *origin)
+{
+	struct config_parser *parser = &build->parser;
+	struct service_config *owner = name_index_get(&build->prefixes,
+	    prefix->text);
+	char *this_label, *owner_label;
+
+	if (owner == NULL)
+		return true;
+	if (owner == service) {
+		size_t i = 0;
+		while (strcmp(service->prefixes[i].text, prefix->text) != 0)
+			i++;
+		config_error(parser, NULL,
+		    "duplicate prefix \"%s\" (also prefixes[%zu])", prefix->text,
+		    origin[i]);
+		return false;
+	}
+	this_label = config_service_label(build->config, service);
+	owner_label = config_service_label(build->config, owner);
+	config_error(parser, NULL, "prefix \"%s\" is announced by service %s "
+	    "and by service %s (services[%zu]); a prefix can belong to only "
+	    "one service", prefix->text, this_label, owner_label,
+	    (size_t)(owner - build->config->services));
+	free(this_label);
+	free(owner_label);
+	return false;
+}
+
 static void
-config_parse_prefixes(struct config_parser *parser, json_t *object,
+config_parse_prefixes(struct config_build *build, json_t *object,
     struct service_config *service)
 {
+	struct config_parser *parser = &build->parser;
 	json_t *array = json_object_get(object, "prefixes"), *element, *recorded;
 	size_t index, saved, *origin;
 
@@ -347,42 +470,38 @@ config_parse_prefixes(struct config_parser *parser, json_t *object,
 		    "must be a non-empty array of prefixes");
 		return;
 	}
+	if (json_array_size(array) > CONFIG_PREFIXES_MAX) {
+		config_error(parser, "prefixes", "at most %d prefixes per "
+		    "service (here %zu)", CONFIG_PREFIXES_MAX,
+		    json_array_size(array));
+		return;
+	}
 	service->prefixes = xcalloc(json_array_size(array),
 	    sizeof(*service->prefixes));
 	origin = xcalloc(json_array_size(array), sizeof(*origin));
 	saved = config_path_push_key(parser, "prefixes");
 	json_array_foreach(array, index, element) {
+		size_t at = config_path_push_index(parser, index);
 		struct prefix prefix;
 		const char *why;
-		size_t i;
 
 		if (!json_is_string(element)) {
-			size_t at = config_path_push_index(parser, index);
 			config_error(parser, NULL, "must be a string");
-			config_path_pop(parser, at);
-			continue;
-		}
-		if (prefix_parse(json_string_value(element), &prefix,
+		} else if (prefix_parse(json_string_value(element), &prefix,
 		    &why) == -1) {
-			size_t at = config_path_push_index(parser, index);
 			config_error(parser, NULL, "invalid prefix \"%s\": %s",
 			    json_string_value(element), why);
-			config_path_pop(parser, at);
-			continue;
+		} else if (config_prefix_free(build, service, &prefix,
+		    origin)) {
+			origin[service->prefix_count] = index;
+			service->prefixes[service->prefix_count] = prefix;
+			/* The key lives in service->prefixes, never moved. */
+			name_index_put(&build->prefixes,
+			    service->prefixes[service->prefix_count].text,
+			    service);
+			service->prefix_count++;
 		}
-		for (i = 0; i < service->prefix_count; i++)
-			if (strcmp(service->prefixes[i].text, prefix.text) == 0)
-				break;
-		if (i < service->prefix_count) {
-			size_t at = config_path_push_index(parser, index);
-			config_error(parser, NULL,
-			    "duplicate prefix \"%s\" (also prefixes[%zu])",
-			    prefix.text, origin[i]);
-			config_path_pop(parser, at);
-			continue;
-		}
-		origin[service->prefix_count] = index;
-		service->prefixes[service->prefix_count++] = prefix;
+		config_path_pop(parser, at);
 	}
 	config_path_pop(parser, saved);
 	free(origin);
@@ -419,9 +538,9 @@ config_parse_check(struct config_parser *parser, json_t *object,
 	config_get_seconds(parser, object, "timeout", false,
 	    CONFIG_SECONDS_MIN, CONFIG_SECONDS_MAX, &check->timeout);
 	config_canonical_set(parser, "timeout", json_real(check->timeout));
-	errors_before = parser->errors->count;
+	errors_before = parser->errors->total;
 	if (ops->parse(check, object, parser) == -1 &&
-	    parser->errors->count == errors_before)
+	    parser->errors->total == errors_before)
 		config_error(parser, NULL, "invalid %s check", type);
 }
 
@@ -440,6 +559,11 @@ config_parse_checks(struct config_parser *parser, json_t *object,
 	if (!json_is_array(array) || json_array_size(array) == 0) {
 		config_error(parser, "checks",
 		    "must be a non-empty array of checks");
+		return;
+	}
+	if (json_array_size(array) > CONFIG_CHECKS_MAX) {
+		config_error(parser, "checks", "at most %d checks per service "
+		    "(here %zu)", CONFIG_CHECKS_MAX, json_array_size(array));
 		return;
 	}
 	service->checks = xcalloc(json_array_size(array),
@@ -646,6 +770,10 @@ config_parse_drain(struct config_build *build, json_t *parent,
 	config_reject_unknown_keys(parser, object, config_drain_keys);
 	config_get_seconds(parser, object, "seconds", false, 0,
 	    CONFIG_DRAIN_SECONDS_MAX, &drain->seconds);
+	/* Above seconds it is harmless (the time bound ends the drain), so
+	 * an inherited default needs no adjusting. */
+	config_get_seconds(parser, object, "min_seconds", false, 0,
+	    CONFIG_DRAIN_SECONDS_MAX, &drain->min_seconds);
 	if (config_get_integer(parser, object, "med", false, 0, UINT32_MAX,
 	    &n) == 1) {
 		drain->has_med = true;
@@ -693,6 +821,41 @@ config_get_on_exit(struct config_parser *parser, json_t *object,
 	return 1;
 }
 
+/* Warn (not fail) about a maintenance file no one can rely on: in a
+ * directory every local user can write to, anyone can withdraw the
+ * service; in a directory that does not exist (a typo, usually) it can
+ * never appear. The directory is looked at as it is now, at load. */
+static void
+config_check_maintenance_directory(struct config_parser *parser,
+    const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *directory = slash == path ? xstrdup("/") :
+	    xasprintf("%.*s", (int)(slash - path), path);
+	struct stat st;
+
+	if (stat(directory, &st) == -1) {
+		if (errno == ENOENT)
+			config_warning(parser, "maintenance_file",
+			    "the directory %s does not exist: the file can "
+			    "never appear there, so maintenance is impossible "
+			    "(a typo?)", directory);
+		else
+			config_warning(parser, "maintenance_file",
+			    "cannot look at the directory %s: %s", directory,
+			    strerror(errno));
+	} else if (!S_ISDIR(st.st_mode)) {
+		config_warning(parser, "maintenance_file", "%s is not a "
+		    "directory: maintenance is impossible", directory);
+	} else if ((st.st_mode & S_IWOTH) != 0) {
+		config_warning(parser, "maintenance_file", "the directory %s "
+		    "is world-writable: any local user can create the file "
+		    "and withdraw the service; use a directory only its "
+		    "operators can write to", directory);
+	}
+	free(directory);
+}
+
 static void config_parse_service_keys(struct config_build *build,
     json_t *object, struct service_config *service, size_t index);
 
@@ -734,17 +897,19 @@ config_parse_service_keys(struct config_build *build, json_t *object,
 	}
 	config_reject_unknown_keys(parser, object, config_service_keys);
 	config_parse_name(build, object, index);
-	config_parse_prefixes(parser, object, service);
+	config_parse_prefixes(build, object, service);
 	config_parse_timing(parser, object, &service->timing);
 	config_parse_checks(parser, object, service);
 	config_parse_require(parser, object, service);
 	if (config_get_string(parser, object, "maintenance_file", false,
 	    &path) == 1) {
-		if (path[0] != '/')
+		if (path[0] != '/') {
 			config_error(parser, "maintenance_file",
 			    "must be an absolute path");
-		else
+		} else {
 			service->maintenance_file = xstrdup(path);
+			config_check_maintenance_directory(parser, path);
+		}
 	}
 	config_parse_announce(build, object, service);
 	config_parse_state_announce(build, object, "down", service,
@@ -776,6 +941,7 @@ config_parse_root(struct config_build *build, json_t *root)
 
 	config->defaults = config_builtin_timing;
 	config->default_drain.seconds = CONFIG_DRAIN_SECONDS_DEFAULT;
+	config->default_drain.min_seconds = CONFIG_DRAIN_MIN_SECONDS_DEFAULT;
 	if (!json_is_object(root)) {
 		config_error(parser, NULL,
 		    "the configuration must be a JSON object");
@@ -823,6 +989,11 @@ config_parse_root(struct config_build *build, json_t *root)
 		    "must be a non-empty array of services");
 		return;
 	}
+	if (json_array_size(services) > CONFIG_SERVICES_MAX) {
+		config_error(parser, "services", "at most %d services (here "
+		    "%zu)", CONFIG_SERVICES_MAX, json_array_size(services));
+		return;
+	}
 	config->service_count = json_array_size(services);
 	config->services = xcalloc(config->service_count,
 	    sizeof(*config->services));
@@ -861,19 +1032,18 @@ config_load_text(const char *file, const char *text, struct config **out,
 {
 	struct config_build build;
 	json_error_t json_error;
-	size_t errors_before = errors->count;
+	size_t errors_before = errors->total;
 	json_t *root, *globals;
 
 	*out = NULL;
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &json_error);
 	if (root == NULL) {
-		errors->messages = xrealloc(errors->messages,
-		    (errors->count + 1) * sizeof(*errors->messages));
 		/* jansson says column 0 at the end of an empty text. */
-		errors->messages[errors->count++] = xasprintf(
+		config_errors_add(errors, xasprintf(
 		    "%s:%d:%d: JSON syntax error: %s", file, json_error.line,
 		    json_error.column > 0 ? json_error.column : 1,
-		    json_error.text);
+		    json_error.text));
+		config_errors_finish(errors, file);
 		return -1;
 	}
 
@@ -881,16 +1051,21 @@ config_load_text(const char *file, const char *text, struct config **out,
 	build.parser.file = file;
 	build.parser.text = text;
 	build.parser.errors = errors;
+	build.parser.positions = config_json_index_new(text);
 	build.parser.canonical = globals = json_object();
 	build.inherited = json_object();
 	name_index_init(&build.bird_protocols);
+	name_index_init(&build.prefixes);
 	build.config = xcalloc(1, sizeof(*build.config));
 	name_index_init(&build.config->service_index);
 	config_parse_root(&build, root);
 	json_decref(root);
 	json_decref(build.inherited);
 	name_index_cleanup(&build.bird_protocols);
-	if (errors->count != errors_before) {
+	name_index_cleanup(&build.prefixes);
+	config_json_index_free(build.parser.positions);
+	if (errors->total != errors_before) {
+		config_errors_finish(errors, file);
 		json_decref(globals);
 		config_free(build.config);
 		return -1;
@@ -909,6 +1084,7 @@ config_load(const char *path, struct config **out,
 {
 	char *text = NULL;
 	size_t size = 0, used = 0;
+	struct stat st;
 	FILE *file;
 	int result;
 
@@ -916,6 +1092,12 @@ config_load(const char *path, struct config **out,
 	file = fopen(path, "r");
 	if (file == NULL)
 		goto fail;
+	/* Refused before parsing: a huge file costs many times its size in
+	 * jansson's tree. Checked while reading too (a pipe, a file that
+	 * grows). */
+	if (fstat(fileno(file), &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > CONFIG_FILE_SIZE_MAX)
+		goto too_large;
 	errno = 0;
 	for (;;) {
 		size_t n;
@@ -925,6 +1107,8 @@ config_load(const char *path, struct config **out,
 		}
 		n = fread(text + used, 1, size - used - 1, file);
 		used += n;
+		if (used > CONFIG_FILE_SIZE_MAX)
+			goto too_large;
 		if (n == 0)
 			break;
 	}
@@ -937,10 +1121,9 @@ config_load(const char *path, struct config **out,
 	fclose(file);
 	text[used] = '\0';
 	if (memchr(text, '\0', used) != NULL) {
-		errors->messages = xrealloc(errors->messages,
-		    (errors->count + 1) * sizeof(*errors->messages));
-		errors->messages[errors->count++] = xasprintf(
-		    "%s: cannot read: the file contains a NUL byte", path);
+		config_errors_add(errors, xasprintf(
+		    "%s: cannot read: the file contains a NUL byte", path));
+		config_errors_finish(errors, path);
 		free(text);
 		return -1;
 	}
@@ -948,11 +1131,18 @@ config_load(const char *path, struct config **out,
 	free(text);
 	return result;
 
+too_large:
+	config_errors_add(errors, xasprintf("%s: the file is larger than "
+	    "%d MiB, the most a config may be", path,
+	    CONFIG_FILE_SIZE_MAX / (1024 * 1024)));
+	fclose(file);
+	free(text);
+	return -1;
+
 fail:
-	errors->messages = xrealloc(errors->messages,
-	    (errors->count + 1) * sizeof(*errors->messages));
-	errors->messages[errors->count++] = xasprintf("%s: cannot read: %s",
-	    path, strerror(errno));
+	config_errors_add(errors, xasprintf("%s: cannot read: %s", path,
+	    strerror(errno)));
+	config_errors_finish(errors, path);
 	if (file != NULL)
 		fclose(file);
 	free(text);

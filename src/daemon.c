@@ -145,6 +145,7 @@ daemon_reload_apply(struct daemon *daemon, struct config *config,
 	struct daemon_reload_report report;
 
 	memset(&report, 0, sizeof(report));
+	config_warnings_log(errors);
 	if (config == NULL) {
 		config_errors_log(errors);
 		snprintf(report.summary, sizeof(report.summary), "reload failed; "

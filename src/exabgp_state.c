@@ -7,17 +7,13 @@
  * behaviour without a state file, never a wrong withdraw of a route the
  * config owns.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <libgen.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "exabgp_state.h"
+#include "file_write.h"
 #include "log.h"
 
 #define EXABGP_STATE_VERSION 1
@@ -67,10 +63,8 @@ int
 exabgp_state_save(const char *path, const char *const *keys, size_t count)
 {
 	json_t *root = json_object(), *routes = json_array();
-	char *copy = xstrdup(path), *temporary = NULL, *text = NULL;
-	const char *directory = dirname(copy);
-	int fd = -1, directory_fd = -1, saved_errno = 0;
-	size_t length, done = 0;
+	char *text;
+	int rc;
 
 	for (size_t i = 0; i < count; i++)
 		json_array_append_new(routes, json_string(keys[i]));
@@ -81,45 +75,7 @@ exabgp_state_save(const char *path, const char *const *keys, size_t count)
 	json_decref(root);
 	if (text == NULL)
 		fatalx("out of memory");
-	length = strlen(text);
-	if (asprintf(&temporary, "%s/.anycheck-state.XXXXXX", directory) < 0)
-		fatalx("out of memory");
-	fd = mkostemp(temporary, O_CLOEXEC);
-	if (fd == -1)
-		goto fail;
-	while (done < length) {
-		ssize_t n = write(fd, text + done, length - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		done += (size_t)n;
-	}
-	if (fchmod(fd, 0640) != 0 || fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(temporary, path) != 0)
-		goto fail;
-	directory_fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (directory_fd != -1) {
-		fsync(directory_fd);
-		close(directory_fd);
-	}
-	free(temporary);
+	rc = file_write_atomic(path, text, strlen(text), 0640);
 	free(text);
-	free(copy);
-	return 0;
-fail:
-	saved_errno = errno;
-	if (fd != -1)
-		close(fd);
-	if (temporary != NULL)
-		unlink(temporary);     /* nothing there if mkostemp failed */
-	free(temporary);
-	free(text);
-	free(copy);
-	errno = saved_errno;
-	return -1;
+	return rc;
 }

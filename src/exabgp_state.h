@@ -22,8 +22,9 @@
 char **exabgp_state_load(const char *path, size_t *count);
 void exabgp_state_free(char **keys, size_t count);
 
-/* Replace the state file at path with keys, atomically (a temporary file
- * in the same directory, fsync, rename). 0, or -1 with errno set. */
+/* Replace the state file at path with keys, atomically (file_write.h:
+ * a temporary file in the same directory, fsync, rename). 0, or -1
+ * (logged) with errno set. */
 int exabgp_state_save(const char *path, const char *const *keys,
     size_t count);
 

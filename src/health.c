@@ -159,6 +159,7 @@ health_start_drain(struct health *health, enum health_drain_reason reason,
 	health->state = HEALTH_DRAINING;
 	health->drain_started_ns = now_ns;
 	health->drain_deadline_ns = now_ns + drain_ns;
+	health->drain_connections_low = false;
 	health->events |= HEALTH_EVENT_DRAIN_STARTED;
 }
 
@@ -249,6 +250,10 @@ health_tick(struct health *health, uint64_t now_ns)
 	else if (health->state == HEALTH_DRAINING &&
 	    now_ns >= health->drain_deadline_ns)
 		health_end_drain(health, HEALTH_DRAIN_END_TIME);
+	else if (health->state == HEALTH_DRAINING &&
+	    health->drain_connections_low &&
+	    now_ns >= health_drain_min_end_ns(health))
+		health_end_drain(health, HEALTH_DRAIN_END_CONNECTIONS);
 	return health->state != previous;
 }
 
@@ -258,6 +263,10 @@ health_next_wake_ns(const struct health *health)
 {
 	if (health_held_down(health))
 		return health_hold_end_ns(health);
+	if (health->state == HEALTH_DRAINING &&
+	    health->drain_connections_low &&
+	    health_drain_min_end_ns(health) < health->drain_deadline_ns)
+		return health_drain_min_end_ns(health);
 	if (health->state == HEALTH_DRAINING)
 		return health->drain_deadline_ns;
 	return 0;
@@ -338,12 +347,26 @@ health_stop(struct health *health, enum health_drain_reason reason,
 	return health->state != previous;
 }
 
-/* A connection count while draining: at most max ends the drain. */
+uint64_t
+health_drain_min_end_ns(const struct health *health)
+{
+	return health->drain_started_ns + health->params.drain_min_ns;
+}
+
+/* A connection count while draining: at most max ends the drain, but not
+ * before drain_min_ns. Without it a drain with no connections (always, for
+ * UDP) would send 65535:0 and the withdraw in the same millisecond, and
+ * GRACEFUL_SHUTDOWN would move nothing. */
 bool
-health_drain_connections(struct health *health, long count, long max)
+health_drain_connections(struct health *health, long count, long max,
+    uint64_t now_ns)
 {
 	health->events = 0;
-	if (health->state != HEALTH_DRAINING || count < 0 || count > max)
+	if (health->state != HEALTH_DRAINING || count < 0)
+		return false;
+	health->drain_connections_low = count <= max;
+	if (!health->drain_connections_low ||
+	    now_ns < health_drain_min_end_ns(health))
 		return false;
 	health_end_drain(health, HEALTH_DRAIN_END_CONNECTIONS);
 	return true;

@@ -85,6 +85,11 @@ struct health_params {
 	uint64_t hold_down_ns;
 	uint64_t flap_window_ns;
 	uint64_t hold_down_max_ns;
+	/* A drain lasts at least this long even when the connections are
+	 * gone: routers need time to act on 65535:0 before the withdraw
+	 * (and a UDP service never has connections). Above the drain's
+	 * length it has no effect: the time bound ends the drain. */
+	uint64_t drain_min_ns;
 };
 
 struct health {
@@ -105,6 +110,9 @@ struct health {
 	enum health_drain_reason drain_reason;
 	uint64_t drain_started_ns;
 	uint64_t drain_deadline_ns;
+	/* The last connection count was at most the maximum: the drain ends
+	 * as soon as drain_min_ns has passed. */
+	bool drain_connections_low;
 	enum health_drain_end drain_end;
 	unsigned events;                /* HEALTH_EVENT_* of the last call */
 };
@@ -134,9 +142,14 @@ bool health_set_maintenance(struct health *health, bool on, uint64_t now_ns,
  * unless drain_ns is 0, which ends it now. Returns true on a change. */
 bool health_stop(struct health *health, enum health_drain_reason reason,
     uint64_t now_ns, uint64_t drain_ns);
-/* A connection count arrived while draining: at most max ends the drain.
- * A negative count (counting failed) changes nothing. */
-bool health_drain_connections(struct health *health, long count, long max);
+/* A connection count arrived at now_ns while draining: at most max ends
+ * the drain, once it has lasted params.drain_min_ns (before that, at that
+ * time: see health_next_wake_ns; a later count above max cancels it). A
+ * negative count (counting failed) changes nothing. */
+bool health_drain_connections(struct health *health, long count, long max,
+    uint64_t now_ns);
+/* When a drain's connection-count end may apply at the earliest. */
+uint64_t health_drain_min_end_ns(const struct health *health);
 
 /* The hold-down the n-th DOWN within the window requires. */
 uint64_t health_hold_down_for(const struct health_params *params,

@@ -9,6 +9,7 @@
  * decimal: no signs, no spaces, no hex, no overflow.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,9 @@ prefix_parse_decimal(const char **p, uint64_t max, uint64_t *out)
 	uint64_t value = 0;
 
 	if (*s < '0' || *s > '9')
+		return -1;
+	/* No leading zeros (decimal_has_leading_zero). */
+	if (s[0] == '0' && s[1] >= '0' && s[1] <= '9')
 		return -1;
 	for (; *s >= '0' && *s <= '9'; s++) {
 		value = value * 10 + (uint64_t)(*s - '0');
@@ -47,6 +51,16 @@ prefix_parse_fields(const char *text, size_t count, uint64_t max,
 			return -1;
 	}
 	return *p == '\0' ? 0 : -1;
+}
+
+bool
+decimal_has_leading_zero(const char *text)
+{
+	for (const char *p = text; *p != '\0'; p++)
+		if (p[0] == '0' && p[1] >= '0' && p[1] <= '9' &&
+		    (p == text || !isalnum((unsigned char)p[-1])))
+			return true;
+	return false;
 }
 
 int
@@ -87,14 +101,19 @@ prefix_parse(const char *text, struct prefix *out, const char **why)
 	memcpy(address_text, text, (size_t)(slash - text));
 	address_text[slash - text] = '\0';
 	if (address_parse(address_text, &prefix.family, prefix.address) == -1) {
-		*why = "invalid address";
+		/* IPv6 groups are hex, where leading zeros are usual. */
+		*why = strchr(address_text, ':') == NULL &&
+		    decimal_has_leading_zero(address_text) ?
+		    "invalid address: numbers are written without leading "
+		    "zeros" : "invalid address";
 		return -1;
 	}
 	max_length = prefix.family == AF_INET ? 32 : 128;
 	p = slash + 1;
-	if (prefix_parse_decimal(&p, 255, &length) == -1 || *p != '\0' ||
-	    (p - slash > 2 && slash[1] == '0')) {
-		*why = "invalid length";
+	if (prefix_parse_decimal(&p, 255, &length) == -1 || *p != '\0') {
+		*why = decimal_has_leading_zero(slash + 1) ? "invalid length: "
+		    "numbers are written without leading zeros" :
+		    "invalid length";
 		return -1;
 	}
 	if (length > (uint64_t)max_length) {

@@ -26,6 +26,12 @@ struct prefix {
  * reason in *why ("host bits set", "length out of range", ...). */
 int prefix_parse(const char *text, struct prefix *out, const char **why);
 
+/* Does text hold a decimal number written with a leading zero ("0100",
+ * fields separated by any non-alphanumeric character)? Numbers written as
+ * text never have one (the parsers here refuse them, as inet_pton does for
+ * IPv4): "010" would be 8 to some readers and 10 to others. */
+bool decimal_has_leading_zero(const char *text);
+
 /* Parse a bare IPv4 or IPv6 address into family and 16 bytes. */
 int address_parse(const char *text, int *family, uint8_t address[16]);
 

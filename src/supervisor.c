@@ -79,6 +79,7 @@ service_health_params(const struct service_config *config,
 	params->flap_window_ns = clock_seconds_to_ns(config->timing.flap_window);
 	params->hold_down_max_ns =
 	    clock_seconds_to_ns(config->timing.hold_down_max);
+	params->drain_min_ns = clock_seconds_to_ns(config->drain.min_seconds);
 }
 
 uint64_t
@@ -513,7 +514,7 @@ service_count_done(struct service *service, long count)
 	    "%ld connection%s left, at most %ld wanted", count,
 	    count == 1 ? "" : "s", drain->connections_max);
 	health_drain_connections(&service->health, count,
-	    drain->connections_max);
+	    drain->connections_max, now);
 	service_settle(service, &before, false);
 }
 

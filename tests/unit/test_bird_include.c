@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -526,6 +527,42 @@ START_TEST(test_bird_accepts)
 }
 END_TEST
 
+/* The include file used to be written through PATH.tmp.PID: a symlink
+ * planted there made root write the include file into any file. */
+START_TEST(test_write_file_ignores_planted_symlink)
+{
+	char directory[] = "/tmp/anycheck-include-XXXXXX";
+	char path[128], planted[160], victim[128], text[64] = "";
+	char command[128];
+	struct stat st;
+	FILE *file;
+
+	ck_assert_ptr_nonnull(mkdtemp(directory));
+	snprintf(path, sizeof(path), "%s/anycheck.conf", directory);
+	snprintf(victim, sizeof(victim), "%s/victim", directory);
+	snprintf(planted, sizeof(planted), "%s.tmp.%ld", path,
+	    (long)getpid());
+	file = fopen(victim, "w");
+	ck_assert_ptr_nonnull(file);
+	fputs("precious\n", file);
+	fclose(file);
+	ck_assert_int_eq(symlink(victim, planted), 0);
+
+	ck_assert_int_eq(bird_include_write_file(&config, path), 0);
+
+	file = fopen(victim, "r");
+	ck_assert_ptr_nonnull(file);
+	ck_assert_ptr_nonnull(fgets(text, sizeof(text), file));
+	fclose(file);
+	ck_assert_str_eq(text, "precious\n");
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 07777, BIRD_INCLUDE_FILE_MODE);
+	snprintf(command, sizeof(command), "rm -rf %s", directory);
+	ck_assert_int_eq(system(command), 0);
+}
+END_TEST
+
 static Suite *
 bird_include_suite(void)
 {
@@ -541,6 +578,7 @@ bird_include_suite(void)
 	tcase_add_test(tc, test_variant_mapping);
 	tcase_add_test(tc, test_variant_names_rejected);
 	tcase_add_test(tc, test_bird_accepts);
+	tcase_add_test(tc, test_write_file_ignores_planted_symlink);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;

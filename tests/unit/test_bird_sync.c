@@ -12,6 +12,7 @@
  */
 #include <check.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "fake_bird.h"
 #include "log.h"
 #include "loop.h"
+#include "name_index.h"
 
 #define ROUNDS 400                  /* of at most 10 ms each */
 
@@ -54,12 +56,34 @@ load(const char *socket, double verify, const char *services)
 	return config;
 }
 
+/* Each service name gets its own prefix, the same one every time (a
+ * prefix belongs to one service only). */
+static unsigned
+prefix_number(const char *name)
+{
+	static struct name_index numbers;
+	static unsigned next;
+	uintptr_t number = (uintptr_t)name_index_get(&numbers, name);
+
+	if (number == 0) {
+		number = ++next;
+		name_index_put(&numbers, xstrdup(name), (void *)number);
+	}
+	return (unsigned)number;
+}
+
 static char *
 service_json(const char *name, bool with_down)
 {
-	return xasprintf("{ \"name\": \"%s\", \"prefixes\": [\"192.0.2.%u/32\"],"
-	    " \"checks\": [ { \"type\": \"file\", \"path\": \"/nonexistent\" } ]"
-	    "%s }", name, (unsigned)(strlen(name) % 200 + 1),
+	static const char *const networks[] = { "192.0.2", "198.51.100",
+	    "203.0.113" };
+	unsigned number = prefix_number(name) - 1;
+
+	ck_assert_uint_lt(number, 3 * 254);
+	return xasprintf("{ \"name\": \"%s\", \"prefixes\": "
+	    "[\"%s.%u/32\"], \"checks\": [ { \"type\": \"file\", "
+	    "\"path\": \"/nonexistent\" } ]%s }", name,
+	    networks[number / 254], number % 254 + 1,
 	    with_down ? ", \"down\": { \"med\": 1000 }" : "");
 }
 

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check_api.h"
 #include "config.h"
@@ -96,6 +98,7 @@ START_TEST(test_full_config_file)
 	ck_assert_double_eq(config->defaults.flap_window, 600);
 	ck_assert_double_eq(config->defaults.hold_down_max, 400);
 	ck_assert_double_eq(config->default_drain.seconds, 40);
+	ck_assert_double_eq(config->default_drain.min_seconds, 4);
 	ck_assert_double_eq(config->bird_verify_interval, 15);
 	ck_assert_str_eq(config->bird_include_file, "/tmp/anycheck-test.conf");
 	ck_assert_uint_eq(config->service_count, 3);
@@ -173,6 +176,7 @@ START_TEST(test_full_config_file)
 	ck_assert_double_eq(dns->timing.hold_down, 20);
 	ck_assert_double_eq(dns->timing.hold_down_max, 400);
 	ck_assert_double_eq(dns->drain.seconds, 40);
+	ck_assert_double_eq(dns->drain.min_seconds, 4);
 	ck_assert_uint_eq(dns->drain.port_count, 1);
 	ck_assert_uint_eq(dns->drain.ports[0], 443);
 	ck_assert_int_eq(dns->require, REQUIRE_ANY);
@@ -748,7 +752,7 @@ START_TEST(test_bird_names)
 	config = load_ok("{\"services\": [{\"name\": \"web-front-1\", "
 	    "\"prefixes\": [\"192.0.2.1/32\"], \"checks\": [{\"type\": "
 	    "\"file\", \"path\": \"/x\"}]}, {\"name\": \"dns\", \"prefixes\": "
-	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"file\", \"path\": "
+	    "[\"192.0.2.53/32\"], \"checks\": [{\"type\": \"file\", \"path\": "
 	    "\"/x\"}], \"bird\": {\"protocol_ipv4\": \"dns4\"}}]}");
 	ck_assert_str_eq(config->services[0].bird_protocol_ipv4,
 	    "anycheck_web_front_1_v4");
@@ -900,6 +904,7 @@ START_TEST(test_new_key_defaults)
 	ck_assert(!s->down.announced);
 	ck_assert(!s->disabled.announced);
 	ck_assert_double_eq(s->drain.seconds, 30);
+	ck_assert_double_eq(s->drain.min_seconds, 3);
 	ck_assert(!s->drain.has_connections);
 	ck_assert(!s->drain_on_exit);
 	ck_assert_int_eq(s->on_exit, ON_EXIT_WITHDRAW);
@@ -923,6 +928,7 @@ START_TEST(test_drain_attributes_and_inheritance)
 	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"file\", \"path\": "
 	    "\"/x\"}], \"announce\": {\"med\": 100, \"communities\": "
 	    "[\"65000:1\", \"65535:0\"]}, \"drain\": {\"as_path_prepend\": 3, "
+	    "\"min_seconds\": 0.5, "
 	    "\"communities\": [\"65000:99\"]}, \"down\": {\"med\": 1000}, "
 	    "\"disabled\": \"withdraw\", \"hold_down_max\": 7}]}");
 	const struct service_config *s = &config->services[0];
@@ -930,6 +936,7 @@ START_TEST(test_drain_attributes_and_inheritance)
 	ck_assert_double_eq(s->timing.hold_down, 5);
 	ck_assert_double_eq(s->timing.hold_down_max, 7);
 	ck_assert_double_eq(s->drain.seconds, 12);
+	ck_assert_double_eq(s->drain.min_seconds, 0.5);
 	ck_assert(s->drain.has_connections);
 	ck_assert_int_eq(s->drain.connections_max, 3);
 	ck_assert(s->drain_on_exit);
@@ -984,7 +991,7 @@ START_TEST(test_new_key_errors)
 	    "services[0].drain.seconds: must be a number of seconds");
 	ck_assert_error_has(ONE(", \"drain\": {\"grace\": 1}"),
 	    "services[0].drain.grace: unknown key \"grace\"; allowed: seconds, "
-	    "med, as_path_prepend, communities, connections");
+	    "min_seconds, med, as_path_prepend, communities, connections");
 	ck_assert_error_has(ONE(", \"drain\": {\"communities\": [\"1:2:3\"]}"),
 	    "services[0].drain.communities[0]: invalid community \"1:2:3\"");
 	ck_assert_error_has(ONE(", \"drain\": {\"connections\": {\"max\": -1}}"),
@@ -1115,6 +1122,297 @@ START_TEST(test_service_equal_every_field)
 }
 END_TEST
 
+/* One service per line, each with "rise": 0 (one error), after "{" and
+ * "\"services\": [" on lines 1 and 2: services[i] is on line i + 3. */
+static char *
+many_bad_services(size_t count)
+{
+	char *text = xstrdup("{\n\"services\": [\n");
+
+	for (size_t i = 0; i < count; i++) {
+		/* Prefixes of one width: each service its own. */
+		char *next = xasprintf("%s%s{\"name\": \"s%zu\", "
+		    "\"prefixes\": [\"10.1.%zu.%zu/32\"], \"rise\": 0, "
+		    "\"checks\": [{\"type\": \"file\", \"path\": \"/x\"}]}\n",
+		    text, i > 0 ? "," : "", i, 100 + i / 100, 100 + i % 100);
+		free(text);
+		text = next;
+	}
+	char *next = xasprintf("%s]}\n", text);
+	free(text);
+	return next;
+}
+
+START_TEST(test_many_errors_are_capped)
+{
+	struct config_errors errors;
+	struct config *config = NULL;
+	char *text = many_bad_services(250);
+
+	config_errors_init(&errors);
+	ck_assert_int_eq(config_load_text("t.json", text, &config, &errors),
+	    -1);
+	ck_assert_ptr_null(config);
+	/* The first CONFIG_ERRORS_MAX with their positions, then a count. */
+	ck_assert_uint_eq(errors.total, 250);
+	ck_assert_uint_eq(errors.count, CONFIG_ERRORS_MAX + 1);
+	ck_assert_str_eq(errors.messages[0], "t.json:3:57: services[0].rise: "
+	    "must be an integer between 1 and 100");
+	ck_assert_str_eq(errors.messages[99], "t.json:102:59: services[99].rise: "
+	    "must be an integer between 1 and 100");
+	ck_assert_str_eq(errors.messages[100], "t.json: ... and 150 more errors "
+	    "(only the first 100 are reported)");
+	config_errors_clear(&errors);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_index_locates_every_value)
+{
+	char *text = many_bad_services(300);
+	struct config_json_index *index = config_json_index_new(text);
+	int line = 0, column = 0;
+
+	/* Every service, in any order, through the one index. */
+	for (size_t i = 300; i-- > 0;) {
+		char path[64];
+		snprintf(path, sizeof(path), "services[%zu].checks[0].path", i);
+		ck_assert_int_eq(config_json_index_locate(index, path, &line,
+		    &column), 0);
+		ck_assert_int_eq(line, (int)i + 3);
+		/* A comma before all but the first; the name's digits. */
+		ck_assert_int_eq(column, 96 + (i > 0) + (i >= 10) +
+		    (i >= 100));
+	}
+	/* Missing parts fall back to the closest ancestor. */
+	ck_assert_int_eq(config_json_index_locate(index, "services[300].x",
+	    &line, &column), 0);
+	ck_assert_int_eq(line, 2);
+	ck_assert_int_eq(column, 13);
+	ck_assert_int_eq(config_json_index_locate(index, "services[7].nope",
+	    &line, &column), 0);
+	ck_assert_int_eq(line, 10);
+	ck_assert_int_eq(column, 2);
+	config_json_index_free(index);
+	free(text);
+}
+END_TEST
+
+/* Load a service whose maintenance_file is path; return its warnings
+ * joined by '\n' ("" for none). The load must succeed. */
+static char *
+maintenance_warnings(const char *path)
+{
+	struct config_errors errors;
+	struct config *config = NULL;
+	char *text = xasprintf("{\"services\": [{\"name\": \"web\", "
+	    "\"prefixes\": [\"192.0.2.1/32\"], \"maintenance_file\": \"%s\", "
+	    "\"checks\": [{\"type\": \"file\", \"path\": \"/x\"}]}]}", path);
+	char *joined = xstrdup("");
+
+	config_errors_init(&errors);
+	ck_assert_int_eq(config_load_text("t.json", text, &config, &errors),
+	    0);
+	ck_assert_uint_eq(errors.count, 0);
+	ck_assert_uint_eq(errors.warning_total, errors.warning_count);
+	for (size_t i = 0; i < errors.warning_count; i++) {
+		char *next = xasprintf("%s%s%s", joined, i > 0 ? "\n" : "",
+		    errors.warnings[i]);
+		free(joined);
+		joined = next;
+	}
+	config_warnings_log(&errors);
+	config_errors_clear(&errors);
+	config_free(config);
+	free(text);
+	return joined;
+}
+
+START_TEST(test_maintenance_file_warnings)
+{
+	char directory[] = "/tmp/anycheck-maint-XXXXXX";
+	char *path, *warnings, *expected;
+
+	ck_assert_ptr_nonnull(mkdtemp(directory));
+	path = xasprintf("%s/web", directory);
+
+	/* Only its operators can write there: nothing to say. */
+	ck_assert_int_eq(chmod(directory, 0755), 0);
+	warnings = maintenance_warnings(path);
+	ck_assert_str_eq(warnings, "");
+	free(warnings);
+
+	/* World-writable, sticky or not: anyone can create the file. */
+	expected = xasprintf("t.json:1:81: services[0].maintenance_file: the "
+	    "directory %s is world-writable: any local user can create the "
+	    "file and withdraw the service; use a directory only its "
+	    "operators can write to", directory);
+	ck_assert_int_eq(chmod(directory, 0777), 0);
+	warnings = maintenance_warnings(path);
+	ck_assert_str_eq(warnings, expected);
+	free(warnings);
+	ck_assert_int_eq(chmod(directory, 01777), 0);
+	warnings = maintenance_warnings(path);
+	ck_assert_str_eq(warnings, expected);
+	free(warnings);
+	free(expected);
+
+	/* A directory that is not there: maintenance can never start. */
+	ck_assert_int_eq(rmdir(directory), 0);
+	expected = xasprintf("t.json:1:81: services[0].maintenance_file: the "
+	    "directory %s does not exist: the file can never appear there, "
+	    "so maintenance is impossible (a typo?)", directory);
+	warnings = maintenance_warnings(path);
+	ck_assert_str_eq(warnings, expected);
+	free(warnings);
+	free(expected);
+	free(path);
+}
+END_TEST
+
+/* Two services announcing one prefix would overwrite each other's
+ * attributes under ExaBGP: the prefix is compared in canonical form. */
+START_TEST(test_prefix_in_two_services)
+{
+	ck_assert_errors("{\"services\": [\n"
+	    "{\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\", "
+	    "\"2001:db8::1/128\"], \"checks\": [{\"type\": \"file\", "
+	    "\"path\": \"/x\"}]},\n"
+	    "{\"name\": \"api\", \"prefixes\": [\"192.0.2.2/32\", "
+	    "\"2001:DB8:0:0::0001/128\"], \"checks\": [{\"type\": \"file\", "
+	    "\"path\": \"/x\"}]},\n"
+	    "{\"name\": \"dns\", \"prefixes\": [\"192.0.2.1/32\"], "
+	    "\"checks\": [{\"type\": \"file\", \"path\": \"/x\"}]}]}",
+	    "t.json:3:46: services[1].prefixes[1]: prefix \"2001:db8::1/128\" "
+	    "is announced by service \"api\" and by service \"web\" "
+	    "(services[0]); a prefix can belong to only one service\n"
+	    "t.json:4:30: services[2].prefixes[0]: prefix \"192.0.2.1/32\" "
+	    "is announced by service \"dns\" and by service \"web\" "
+	    "(services[0]); a prefix can belong to only one service");
+	/* The same address with another length is another prefix. */
+	config_free(load_ok("{\"services\": ["
+	    "{\"name\": \"a\", \"prefixes\": [\"192.0.2.0/24\"], "
+	    "\"checks\": [{\"type\": \"file\", \"path\": \"/x\"}]}, "
+	    "{\"name\": \"b\", \"prefixes\": [\"192.0.2.0/25\"], "
+	    "\"checks\": [{\"type\": \"file\", \"path\": \"/x\"}]}]}"));
+}
+END_TEST
+
+/* A JSON array of count copies of item. */
+static char *
+repeated(const char *item, size_t count)
+{
+	size_t length = strlen(item);
+	char *text = xmalloc(count * (length + 1) + 3), *p = text;
+
+	*p++ = '[';
+	for (size_t i = 0; i < count; i++) {
+		if (i > 0)
+			*p++ = ',';
+		memcpy(p, item, length);
+		p += length;
+	}
+	*p++ = ']';
+	*p = '\0';
+	return text;
+}
+
+/* Every list the config holds has a documented bound, with a clear error:
+ * a million checks used to be accepted (737 MB). */
+START_TEST(test_limits)
+{
+	char *list, *text;
+
+	list = repeated("{}", CONFIG_SERVICES_MAX + 1);
+	text = xasprintf("{\"services\": %s}", list);
+	ck_assert_errors(text, "t.json:1:14: services: at most "
+	    "20000 services (here 20001)");
+	free(text);
+	free(list);
+
+	list = repeated("{\"type\": \"file\", \"path\": \"/x\"}",
+	    CONFIG_CHECKS_MAX + 1);
+	text = xasprintf("{\"services\": [{\"name\": \"web\", \"prefixes\": "
+	    "[\"192.0.2.1/32\"], \"checks\": %s}]}", list);
+	ck_assert_errors(text, "t.json:1:71: services[0].checks: at most 64 "
+	    "checks per service (here 65)");
+	free(text);
+	free(list);
+	/* At the limit: fine. */
+	list = repeated("{\"type\": \"file\", \"path\": \"/x\"}",
+	    CONFIG_CHECKS_MAX);
+	text = xasprintf("{\"services\": [{\"name\": \"web\", \"prefixes\": "
+	    "[\"192.0.2.1/32\"], \"checks\": %s}]}", list);
+	config_free(load_ok(text));
+	free(text);
+	free(list);
+
+	list = repeated("\"192.0.2.1/32\"", CONFIG_PREFIXES_MAX + 1);
+	text = xasprintf("{\"services\": [{\"name\": \"web\", \"prefixes\": "
+	    "%s, \"checks\": [{\"type\": \"file\", \"path\": \"/x\"}]}]}",
+	    list);
+	ck_assert_errors(text, "t.json:1:43: services[0].prefixes: at most "
+	    "1024 prefixes per service (here 1025)");
+	free(text);
+	free(list);
+
+	list = repeated("\"65000:1\"", CONFIG_COMMUNITIES_MAX + 1);
+	text = xasprintf(ONE(", \"drain\": {\"communities\": %s}"), list);
+	ck_assert_error_has(text, "services[0].drain.communities: at most 256 "
+	    "per list (here 257)");
+	free(text);
+	free(list);
+	list = repeated("\"1:2:3\"", CONFIG_COMMUNITIES_MAX + 1);
+	text = xasprintf("{\"services\": [{\"name\": \"web\", \"prefixes\": "
+	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"file\", "
+	    "\"path\": \"/x\"}], \"announce\": {\"large_communities\": "
+	    "%s}}]}", list);
+	ck_assert_error_has(text, "services[0].announce.large_communities: "
+	    "at most 256 per list (here 257)");
+	free(text);
+	free(list);
+}
+END_TEST
+
+START_TEST(test_file_size_limit)
+{
+	char path[] = "/tmp/anycheck-big-XXXXXX";
+	struct config_errors errors;
+	struct config *config = NULL;
+	char *expected;
+	int fd = mkstemp(path);
+
+	/* Sparse: refused from its size, before a byte is read. */
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(ftruncate(fd, CONFIG_FILE_SIZE_MAX + 1), 0);
+	close(fd);
+	config_errors_init(&errors);
+	ck_assert_int_eq(config_load(path, &config, &errors), -1);
+	ck_assert_uint_eq(errors.count, 1);
+	expected = xasprintf("%s: the file is larger than 16 MiB, the most a "
+	    "config may be", path);
+	ck_assert_str_eq(errors.messages[0], expected);
+	free(expected);
+	config_errors_clear(&errors);
+	unlink(path);
+}
+END_TEST
+
+/* Numbers written as text take no leading zeros, and the error says so. */
+START_TEST(test_leading_zeros_refused)
+{
+	ck_assert_error_has(ONE(", \"drain\": {\"communities\": "
+	    "[\"65000:0100\"]}"), "services[0].drain.communities[0]: invalid "
+	    "community \"65000:0100\": numbers are written without leading "
+	    "zeros");
+	ck_assert_errors("{\"services\": [{\"name\": \"web\", \"prefixes\": "
+	    "[\"192.0.2.01/32\"], \"checks\": [{\"type\": \"file\", "
+	    "\"path\": \"/x\"}]}]}", "t.json:1:44: services[0].prefixes[0]: "
+	    "invalid prefix \"192.0.2.01/32\": invalid address: numbers are "
+	    "written without leading zeros");
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -1153,6 +1451,13 @@ config_suite(void)
 	tcase_add_test(tcase, test_bird_include_file);
 	tcase_add_test(tcase, test_locate);
 	tcase_add_test(tcase, test_errors_are_appended);
+	tcase_add_test(tcase, test_many_errors_are_capped);
+	tcase_add_test(tcase, test_index_locates_every_value);
+	tcase_add_test(tcase, test_maintenance_file_warnings);
+	tcase_add_test(tcase, test_prefix_in_two_services);
+	tcase_add_test(tcase, test_limits);
+	tcase_add_test(tcase, test_file_size_limit);
+	tcase_add_test(tcase, test_leading_zeros_refused);
 	suite_add_tcase(suite, tcase);
 	return suite;
 }

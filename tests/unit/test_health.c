@@ -707,14 +707,81 @@ START_TEST(test_drain_ends_by_connections)
 	struct health h;
 	up_at(&h, 2);
 	health_set_maintenance(&h, true, 0, 30 * SEC);
-	ck_assert(!health_drain_connections(&h, 5, 2));
-	ck_assert(!health_drain_connections(&h, -1, 2));
+	ck_assert(!health_drain_connections(&h, 5, 2, 1 * SEC));
+	ck_assert(!health_drain_connections(&h, -1, 2, 1 * SEC));
 	ck_assert_int_eq(h.state, HEALTH_DRAINING);
-	ck_assert(health_drain_connections(&h, 2, 2));
+	ck_assert(health_drain_connections(&h, 2, 2, 1 * SEC));
 	ck_assert_int_eq(h.state, HEALTH_DISABLED);
 	ck_assert_int_eq(h.drain_end, HEALTH_DRAIN_END_CONNECTIONS);
 	/* Counts outside a drain change nothing. */
-	ck_assert(!health_drain_connections(&h, 0, 2));
+	ck_assert(!health_drain_connections(&h, 0, 2, 2 * SEC));
+}
+END_TEST
+
+/* UP with fall 2 and a 3 s minimum drain. */
+static void
+up_with_min_drain(struct health *h)
+{
+	struct health_params params = { .rise = 1, .fall = 2,
+		.drain_min_ns = 3 * SEC };
+
+	health_init_params(h, &params);
+	health_feed(h, true, 0);
+	ck_assert_int_eq(h->state, HEALTH_UP);
+}
+
+/* A drain with no connections (a UDP service, an idle one) still lasts
+ * drain.min_seconds, so 65535:0 reaches the routers before the withdraw. */
+START_TEST(test_drain_lasts_min_seconds_without_connections)
+{
+	struct health h;
+
+	up_with_min_drain(&h);
+	health_set_maintenance(&h, true, 100 * SEC, 30 * SEC);
+	/* No connections at the first count, at once: not yet. */
+	ck_assert(!health_drain_connections(&h, 0, 0, 100 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_DRAINING);
+	ck_assert_uint_eq(health_next_wake_ns(&h), 103 * SEC);
+	ck_assert(!health_tick(&h, 103 * SEC - 1));
+	ck_assert_int_eq(h.state, HEALTH_DRAINING);
+	ck_assert(health_tick(&h, 103 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_DISABLED);
+	ck_assert_int_eq(h.drain_end, HEALTH_DRAIN_END_CONNECTIONS);
+	ck_assert(h.events & HEALTH_EVENT_DRAIN_ENDED);
+}
+END_TEST
+
+START_TEST(test_drain_min_seconds_count_rises_again)
+{
+	struct health h;
+
+	up_with_min_drain(&h);
+	health_set_maintenance(&h, true, 100 * SEC, 30 * SEC);
+	ck_assert(!health_drain_connections(&h, 0, 0, 100 * SEC));
+	/* A client came back: only the time bound is pending again. */
+	ck_assert(!health_drain_connections(&h, 4, 0, 101 * SEC));
+	ck_assert_uint_eq(health_next_wake_ns(&h), 130 * SEC);
+	ck_assert(!health_tick(&h, 103 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_DRAINING);
+	/* Gone after the minimum: the drain ends with that count. */
+	ck_assert(health_drain_connections(&h, 0, 0, 104 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_DISABLED);
+	ck_assert_int_eq(h.drain_end, HEALTH_DRAIN_END_CONNECTIONS);
+}
+END_TEST
+
+/* A minimum above the drain's length: the time bound ends it. */
+START_TEST(test_drain_min_seconds_above_drain_seconds)
+{
+	struct health h;
+
+	up_with_min_drain(&h);
+	health_set_maintenance(&h, true, 100 * SEC, 2 * SEC);
+	ck_assert(!health_drain_connections(&h, 0, 0, 101 * SEC));
+	ck_assert_uint_eq(health_next_wake_ns(&h), 102 * SEC);
+	ck_assert(health_tick(&h, 102 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_DISABLED);
+	ck_assert_int_eq(h.drain_end, HEALTH_DRAIN_END_TIME);
 }
 END_TEST
 
@@ -879,6 +946,9 @@ health_suite(void)
 	tc = tcase_create("drain");
 	tcase_add_test(tc, test_drain_ends_by_time_into_disabled);
 	tcase_add_test(tc, test_drain_ends_by_connections);
+	tcase_add_test(tc, test_drain_lasts_min_seconds_without_connections);
+	tcase_add_test(tc, test_drain_min_seconds_count_rises_again);
+	tcase_add_test(tc, test_drain_min_seconds_above_drain_seconds);
 	tcase_add_test(tc, test_drain_cancelled_by_maintenance_off);
 	tcase_add_test(tc, test_drain_ends_on_fall_failures);
 	tcase_add_test(tc, test_drain_zero_seconds_disables_at_once);

@@ -48,7 +48,13 @@ START_TEST(test_prefix_parse)
 	assert_prefix_invalid("192.0.2.1", "missing /LENGTH");
 	assert_prefix_invalid("192.0.2.1/", "invalid length");
 	assert_prefix_invalid("192.0.2.1/+8", "invalid length");
-	assert_prefix_invalid("192.0.2.1/032", "invalid length");
+	assert_prefix_invalid("192.0.2.1/032", "invalid length: numbers are "
+	    "written without leading zeros");
+	assert_prefix_invalid("192.0.2.01/32", "invalid address: numbers are "
+	    "written without leading zeros");
+	/* IPv6 groups are hex: leading zeros are ordinary there. */
+	assert_prefix("2001:0db8:0000::0001/128", AF_INET6, 128,
+	    "2001:db8::1/128");
 	assert_prefix_invalid("192.0.2.1/32 ", "invalid length");
 	assert_prefix_invalid("192.0.2.0/33", "length out of range");
 	assert_prefix_invalid("2001:db8::/129", "length out of range");
@@ -142,6 +148,33 @@ START_TEST(test_communities)
 }
 END_TEST
 
+/* Numbers written as text take no leading zeros, in every form: prefixes
+ * always refused them, communities took 65000:0100 for 65000:100. */
+START_TEST(test_no_leading_zeros)
+{
+	struct community c;
+	struct large_community l;
+	struct extended_community e;
+
+	ck_assert_int_eq(community_parse("65000:0100", &c), -1);
+	ck_assert_int_eq(community_parse("065000:100", &c), -1);
+	ck_assert_int_eq(community_parse("00:1", &c), -1);
+	ck_assert_int_eq(community_parse("65000:0", &c), 0);
+	ck_assert_int_eq(community_parse("0:100", &c), 0);
+	ck_assert_int_eq(large_community_parse("1:02:3", &l), -1);
+	ck_assert_int_eq(large_community_parse("1:0:3", &l), 0);
+	ck_assert_int_eq(extended_community_parse("target:65000:007", &e), -1);
+	ck_assert_int_eq(extended_community_parse("origin:0:7", &e), 0);
+
+	ck_assert(decimal_has_leading_zero("65000:0100"));
+	ck_assert(decimal_has_leading_zero("target:01:2"));
+	ck_assert(decimal_has_leading_zero("192.0.2.01"));
+	ck_assert(!decimal_has_leading_zero("65000:100"));
+	ck_assert(!decimal_has_leading_zero("0:0"));
+	ck_assert(!decimal_has_leading_zero("10.0.0.0"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -153,6 +186,7 @@ main(void)
 	tcase_add_test(tcase, test_prefix_parse);
 	tcase_add_test(tcase, test_address_and_contains);
 	tcase_add_test(tcase, test_communities);
+	tcase_add_test(tcase, test_no_leading_zeros);
 	suite_add_tcase(suite, tcase);
 	runner = srunner_create(suite);
 	srunner_run_all(runner, CK_NORMAL);

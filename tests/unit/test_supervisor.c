@@ -395,16 +395,19 @@ START_TEST(test_maintenance_from_start)
 END_TEST
 
 /* A service named name with the given checks (JSON array text) and
- * require value (JSON text, or NULL for the default). */
+ * require value (JSON text, or NULL for the default), and a prefix of its
+ * own (a prefix belongs to one service). */
 static char *
 service_json(const char *name, const char *checks, const char *require)
 {
+	static int prefixes_used;
 	char *text;
 
 	ck_assert_int_ge(asprintf(&text, "{\"name\": \"%s\", \"prefixes\": "
-	    "[\"192.0.2.1/32\"], \"checks\": %s, %s%s%s\"rise\": 1, "
+	    "[\"192.0.2.%d/32\"], \"checks\": %s, %s%s%s\"rise\": 1, "
 	    "\"fall\": 1, \"interval\": 0.02, \"fast_interval\": 0.01}",
-	    name, checks, require != NULL ? "\"require\": " : "",
+	    name, ++prefixes_used, checks,
+	    require != NULL ? "\"require\": " : "",
 	    require != NULL ? require : "", require != NULL ? ", " : ""), 0);
 	return text;
 }
@@ -598,8 +601,8 @@ START_TEST(test_five_drains_counted_together)
 		ck_assert_int_ge(asprintf(&services[i], "{\"name\": \"s%d\", "
 		    "\"prefixes\": [\"192.0.2.%d/32\"], \"checks\": "
 		    "[{\"type\": \"file\", \"path\": \"%s\"}], \"rise\": 1, "
-		    "\"drain\": {\"seconds\": 60, \"connections\": "
-		    "{\"max\": 5}}}", i, i + 1, world.up), 0);
+		    "\"drain\": {\"seconds\": 60, \"min_seconds\": 0, "
+		    "\"connections\": {\"max\": 5}}}", i, i + 1, world.up), 0);
 	ck_assert_int_ge(asprintf(&text, "%s, %s, %s, %s, %s", services[0],
 	    services[1], services[2], services[3], services[4]), 0);
 	start("{\"services\": [%s]}", text);
