@@ -160,8 +160,9 @@ backend_bird_reload_commit(void *arg, const struct config *config)
 	const struct service_config **services;
 	size_t count;
 
-	(void)config;
 	backend->reloading = false;
+	bird_sync_set_verify_interval(&backend->sync,
+	    config->bird_verify_interval);
 	bird_sync_hold(&backend->sync, true);
 	services = backend_bird_services(backend, &count);
 	bird_sync_set_services(&backend->sync, services, count);

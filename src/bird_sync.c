@@ -770,3 +770,14 @@ bird_sync_backlog(const struct bird_sync *sync)
 {
 	return bird_plan_backlog(&sync->plan);
 }
+
+void
+bird_sync_set_verify_interval(struct bird_sync *sync, double seconds)
+{
+	uint64_t interval_ns = clock_seconds_to_ns(seconds);
+
+	if (interval_ns == sync->verify_interval_ns)
+		return;
+	sync->verify_interval_ns = interval_ns;
+	loop_timer_arm_in(sync->loop, &sync->verify_timer, interval_ns);
+}

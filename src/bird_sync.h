@@ -152,4 +152,8 @@ bool bird_sync_settled(const struct bird_sync *sync);
 /* Protocols whose state BIRD has not confirmed yet (errors included). */
 size_t bird_sync_backlog(const struct bird_sync *sync);
 
+/* bird.verify_interval changed by a reload: the next verify pass comes one
+ * new interval from now. */
+void bird_sync_set_verify_interval(struct bird_sync *sync, double seconds);
+
 #endif
