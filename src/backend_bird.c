@@ -194,6 +194,19 @@ backend_bird_undelivered(void *arg)
 }
 
 static void
+backend_bird_dump(void *arg)
+{
+	struct backend_bird *backend = arg;
+	const struct bird_plan *plan = &backend->sync.plan;
+
+	log_info("BIRD at %s: %s; %zu protocols, %zu not yet as wanted (%zu "
+	    "of them with an error being retried)", backend->sync.socket_path,
+	    bird_client_connected(backend->sync.client) ? "connected" :
+	    "not connected", plan->protocol_count, plan->differing,
+	    plan->differing - plan->unsettled);
+}
+
+static void
 backend_bird_cleanup(void *arg)
 {
 	struct backend_bird *backend = arg;
@@ -202,17 +215,23 @@ backend_bird_cleanup(void *arg)
 	free(backend);
 }
 
+/* BIRD needs the protocols declared before anything can be toggled, so
+ * this backend checks every config and holds commands during a reload. */
 const struct backend_ops backend_bird_ops = {
 	.name = "bird",
 	.stop_action = "disabling every anycheck protocol in BIRD",
 	.check_config = backend_bird_check_config,
+	/* Life. */
 	.init = backend_bird_init,
 	.started = backend_bird_started,
+	.cleanup = backend_bird_cleanup,
+	/* Changes. */
 	.service_changed = backend_bird_service_changed,
 	.reload_begin = backend_bird_reload_begin,
 	.reload_commit = backend_bird_reload_commit,
+	/* The exit: protocols BIRD has not confirmed, for at most 3 s. */
 	.undelivered = backend_bird_undelivered,
 	.settle_what = "protocol changes BIRD did not confirm",
 	.settle_timeout_ns = 3 * NSEC_PER_SEC,
-	.cleanup = backend_bird_cleanup,
+	.dump = backend_bird_dump,
 };
