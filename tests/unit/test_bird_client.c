@@ -7,15 +7,20 @@
  * bounded number of loop rounds.
  */
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "bird_client.h"
 #include "clock.h"
 #include "fake_bird.h"
+#include "log.h"
 #include "loop.h"
 #include "virtual_clock.h"
 
@@ -389,6 +394,216 @@ START_TEST(test_backoff_resets_only_when_healthy)
 }
 END_TEST
 
+/* A hostile "BIRD": greets properly, then answers the first command as
+ * told. */
+enum hostile_mode {
+	HOSTILE_GARBAGE,        /* binary noise, no valid reply */
+	HOSTILE_HUGE_LINE,      /* 10 MB without a newline */
+	HOSTILE_CLOSE_MID_REPLY, /* "0011-..." then the socket closes */
+	HOSTILE_SILENT,         /* reads, never answers */
+};
+
+struct hostile {
+	struct loop *loop;
+	enum hostile_mode mode;
+	char dir[64];
+	char path[128];
+	int listen_fd;
+	int conn_fd;
+	size_t accepted;
+	size_t sent;            /* bytes of the answer written so far */
+};
+
+static void
+hostile_answer(struct hostile *h)
+{
+	static char chunk[65536];
+
+	switch (h->mode) {
+	case HOSTILE_GARBAGE:
+		for (size_t i = 0; i < sizeof(chunk); i++)
+			chunk[i] = (char)(i * 7919 % 251);
+		(void)!write(h->conn_fd, chunk, 4096);
+		break;
+	case HOSTILE_HUGE_LINE:
+		memset(chunk, 'x', sizeof(chunk));
+		memcpy(chunk, "0011-", 5);
+		/* As much as the socket takes now; the rest when writable. */
+		while (h->sent < 10 * 1024 * 1024) {
+			ssize_t n = write(h->conn_fd, chunk + (h->sent ? 5 : 0),
+			    sizeof(chunk) - (h->sent ? 5 : 0));
+			if (n <= 0)
+				break;
+			h->sent += (size_t)n;
+		}
+		break;
+	case HOSTILE_CLOSE_MID_REPLY:
+		(void)!write(h->conn_fd, "0011-anycheck_web_v4: ena", 25);
+		loop_remove_fd(h->loop, h->conn_fd);
+		close(h->conn_fd);
+		h->conn_fd = -1;
+		break;
+	case HOSTILE_SILENT:
+		break;
+	}
+}
+
+static void
+hostile_on_conn(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct hostile *h = arg;
+	char buffer[4096];
+	ssize_t n;
+
+	if (events & EPOLLOUT) {
+		hostile_answer(h);
+		if (h->sent >= 10 * 1024 * 1024)
+			loop_modify_fd(loop, fd, EPOLLIN);
+		return;
+	}
+	n = read(fd, buffer, sizeof(buffer));
+	if (n <= 0) {
+		loop_remove_fd(loop, fd);
+		close(fd);
+		h->conn_fd = -1;
+		return;
+	}
+	hostile_answer(h);
+	if (h->conn_fd != -1 && h->mode == HOSTILE_HUGE_LINE)
+		loop_modify_fd(loop, fd, EPOLLIN | EPOLLOUT);
+}
+
+static void
+hostile_on_listen(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct hostile *h = arg;
+	int conn = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	(void)events;
+	if (conn == -1)
+		return;
+	if (h->conn_fd != -1) {
+		loop_remove_fd(loop, h->conn_fd);
+		close(h->conn_fd);
+	}
+	h->accepted++;
+	h->conn_fd = conn;
+	h->sent = 0;
+	ck_assert(write(conn, "0001 BIRD 2.0.12 ready.\n", 24) == 24);
+	ck_assert_int_eq(loop_add_fd(loop, conn, EPOLLIN, hostile_on_conn, h),
+	    0);
+}
+
+static void
+hostile_start(struct hostile *h, struct loop *loop, enum hostile_mode mode)
+{
+	struct sockaddr_un address = { .sun_family = AF_UNIX };
+
+	memset(h, 0, sizeof(*h));
+	h->loop = loop;
+	h->mode = mode;
+	h->conn_fd = -1;
+	snprintf(h->dir, sizeof(h->dir), "/tmp/anycheck-hostile-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(h->dir));
+	snprintf(h->path, sizeof(h->path), "%s/bird.ctl", h->dir);
+	memcpy(address.sun_path, h->path, strlen(h->path) + 1);
+	h->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(h->listen_fd, 0);
+	ck_assert_int_eq(bind(h->listen_fd, (struct sockaddr *)&address,
+	    sizeof(address)), 0);
+	ck_assert_int_eq(listen(h->listen_fd, 4), 0);
+	ck_assert_int_eq(loop_add_fd(loop, h->listen_fd, EPOLLIN,
+	    hostile_on_listen, h), 0);
+}
+
+static void
+hostile_stop(struct hostile *h)
+{
+	if (h->conn_fd != -1) {
+		loop_remove_fd(h->loop, h->conn_fd);
+		close(h->conn_fd);
+	}
+	loop_remove_fd(h->loop, h->listen_fd);
+	close(h->listen_fd);
+	unlink(h->path);
+	rmdir(h->dir);
+}
+
+static long
+resident_kib(void)
+{
+	FILE *file = fopen("/proc/self/statm", "r");
+	long pages = 0, resident = 0;
+
+	ck_assert_ptr_nonnull(file);
+	ck_assert_int_eq(fscanf(file, "%ld %ld", &pages, &resident), 2);
+	fclose(file);
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Each hostile answer ends the command with an error result (never a
+ * reply that looks valid), the client connects again, and memory stays
+ * bounded (a 10 MB line is not kept). */
+static void
+check_hostile(enum hostile_mode mode)
+{
+	struct loop *loop = loop_new();
+	struct virtual_clock clock = { 0 };
+	struct hostile h;
+	struct bird_client *client;
+	long before;
+
+	log_set_level(LOG_LEVEL_ERROR);
+	virtual_clock_attach(&clock, loop);
+	hostile_start(&h, loop, mode);
+	client = make_client(loop, h.path);
+	bird_client_start(client);
+	run_virtual(&clock, loop, NSEC_PER_SEC / 10);
+	ck_assert(bird_client_connected(client));
+	before = resident_kib();
+	ck_assert_int_eq(bird_client_enable(client, "anycheck_web_v4",
+	    on_reply, &seen), 0);
+	/* The huge line needs many exchanges; the silent one a timeout. */
+	for (int i = 0; i < 2000 && seen.replies == 0; i++)
+		run_virtual(&clock, loop, 10 * NSEC_PER_MSEC);
+	ck_assert_uint_eq(seen.replies, 1);
+	ck_assert_int_ne(seen.result, BIRD_CLIENT_REPLY);
+	ck_assert_int_ne(seen.result, BIRD_CLIENT_CANCELLED);
+	ck_assert_msg(resident_kib() - before < 4096, "resident grew by "
+	    "%ld KiB", resident_kib() - before);
+	/* And it connects again. */
+	run_virtual(&clock, loop, NSEC_PER_SEC);
+	ck_assert_uint_ge(h.accepted, 2);
+	bird_client_free(client);
+	hostile_stop(&h);
+	loop_free(loop);
+}
+
+START_TEST(test_hostile_garbage)
+{
+	check_hostile(HOSTILE_GARBAGE);
+}
+END_TEST
+
+START_TEST(test_hostile_huge_line)
+{
+	check_hostile(HOSTILE_HUGE_LINE);
+}
+END_TEST
+
+START_TEST(test_hostile_close_mid_reply)
+{
+	check_hostile(HOSTILE_CLOSE_MID_REPLY);
+}
+END_TEST
+
+START_TEST(test_hostile_silent)
+{
+	check_hostile(HOSTILE_SILENT);
+}
+END_TEST
+
 static Suite *
 bird_client_suite(void)
 {
@@ -399,6 +614,10 @@ bird_client_suite(void)
 	tcase_add_test(tc, test_reconnect_when_socket_appears);
 	tcase_add_test(tc, test_disconnect_and_timeout);
 	tcase_add_test(tc, test_backoff_resets_only_when_healthy);
+	tcase_add_test(tc, test_hostile_garbage);
+	tcase_add_test(tc, test_hostile_huge_line);
+	tcase_add_test(tc, test_hostile_close_mid_reply);
+	tcase_add_test(tc, test_hostile_silent);
 	tcase_add_test(tc, test_pipelined_in_order_within_bird_buffer);
 	tcase_add_test(tc, test_long_listing_by_lines);
 	tcase_set_timeout(tc, 20);
