@@ -4,8 +4,10 @@
 # Idempotent: when everything is installed it only asks dpkg and returns.
 set -euo pipefail
 
+# libclang-rt-14-dev: clang's libFuzzer and sanitizer runtimes (only
+# recommended by clang-14, so --no-install-recommends leaves it out).
 packages=(
-	build-essential clang cmake pkg-config
+	build-essential clang libclang-rt-14-dev cmake pkg-config
 	libjansson-dev libcurl4-openssl-dev check
 	bird2 exabgp iproute2 curl python3 nginx-light socat procps
 )

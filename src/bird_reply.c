@@ -428,7 +428,10 @@ bird_reply_find_protocol(const struct bird_reply *reply, const char *name,
 		unsigned code = reply->lines[i].code;
 
 		if (code == BIRD_CODE_PROTOCOL_LIST) {
-			char word[64];
+			/* Name Proto Table State Since Info: the first four
+			 * are single words; "since" is one word with BIRD's
+			 * default time formats; the rest is info. */
+			char word[65];  /* a 64-character name, and its NUL */
 			const char *cursor = text;
 
 			if (found)

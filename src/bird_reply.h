@@ -152,7 +152,7 @@ enum bird_protocol_state {
 };
 
 struct bird_protocol_status {
-	char name[64];
+	char name[65];              /* BIRD symbols: at most 64 characters */
 	char protocol[32];          /* "Static", "BGP", ... */
 	char table[64];
 	char state_text[16];

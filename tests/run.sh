@@ -3,9 +3,10 @@
 # The whole anycheck test suite: installs what it needs, compiles the
 # daemons as a packager would (no tests, Release, gcc and clang), builds
 # twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer), runs
-# every unit test in both builds and every integration test (real BIRD and
-# ExaBGP in network namespaces) in the plain build. Every build treats
-# warnings as errors. Needs root. Exits non-zero if any test fails.
+# every unit test in both builds, every fuzz target for a short while (clang,
+# libFuzzer) and every integration test (real BIRD and ExaBGP in network
+# namespaces) in the plain build. Every build treats warnings as errors.
+# Needs root. Exits non-zero if any test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +36,11 @@ echo "== unit tests under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir build-asan -L unit --output-on-failure || status=1
+# Long enough to catch a regression in the parsers (each target reaches
+# its seeds' coverage within seconds), short enough for CI: FUZZ_SECONDS
+# per target, about 2 minutes for the step with the build on 2 cores.
+echo "== fuzz targets, ${FUZZ_SECONDS:=20} s each (libFuzzer, ASan + UBSan)"
+bash fuzz/run.sh "$FUZZ_SECONDS" || status=1
 echo "== all tests (unit + integration)"
 ctest --test-dir build --output-on-failure || status=1
 exit $status

@@ -13,12 +13,13 @@ cd "$repo" || exit 1
 shopt -s nullglob
 
 # The file names CMakeLists.txt lists: lines that are a bare path.
-listed=$(sed -nE 's/^[[:space:]]*((src|tests|bench)\/[^[:space:]]+)[[:space:]]*$/\1/p' \
+listed=$(sed -nE 's/^[[:space:]]*((src|tests|bench|fuzz)\/[^[:space:]]+)[[:space:]]*$/\1/p' \
     CMakeLists.txt)
 problems=0
 
 for file in src/*.c src/*.h tests/unit/test_*.c tests/tools/*.c \
-    bench/tools/*.c tests/integration/test_*.sh tests/lint/*.sh; do
+    bench/tools/*.c tests/integration/test_*.sh tests/lint/*.sh \
+    fuzz/*.c fuzz/*.h; do
 	if ! grep -qxF "$file" <<<"$listed"; then
 		echo "FAIL $file is not listed in CMakeLists.txt"
 		problems=$((problems + 1))
@@ -38,7 +39,7 @@ unsorted=$(LC_ALL=C awk '
 		n = 0; sorted = 1
 	}
 	BEGIN { sorted = 1 }
-	/^[[:space:]]*(src|tests|bench)\/[^[:space:]]+[[:space:]]*$/ {
+	/^[[:space:]]*(src|tests|bench|fuzz)\/[^[:space:]]+[[:space:]]*$/ {
 		path = $1
 		if (n == 0) start = NR
 		else if (path < previous) sorted = 0
