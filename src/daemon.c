@@ -40,6 +40,19 @@ daemon_service_changed(struct supervisor *supervisor, struct service *service,
 }
 
 static void
+daemon_check_done(struct supervisor *supervisor, struct service *service,
+    const struct supervisor_check_run *run, void *arg)
+{
+	struct daemon *daemon = arg;
+
+	(void)supervisor;
+	for (struct daemon_observer *o = daemon->observers; o != NULL;
+	    o = o->next)
+		if (o->check_done != NULL)
+			o->check_done(o->arg, service, run);
+}
+
+static void
 daemon_notify_reloaded(struct daemon *daemon,
     const struct daemon_reload_report *report)
 {
@@ -85,6 +98,8 @@ daemon_init(struct daemon *daemon, struct loop *loop, struct config *config,
 	}
 	daemon->supervisor = supervisor_new(loop, config,
 	    daemon_service_changed, daemon);
+	supervisor_set_check_callback(daemon->supervisor, daemon_check_done,
+	    daemon);
 	daemon->counter = conn_counter_new(loop);
 	if (daemon->counter != NULL) {
 		counter.start = conn_count_start_batch_hook;

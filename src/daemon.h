@@ -42,6 +42,9 @@ struct daemon_reload_report {
 struct daemon_observer {
 	void (*service_changed)(void *arg, struct service *service,
 	    const struct supervisor_change *change);
+	/* A check run ended (metrics). */
+	void (*check_done)(void *arg, struct service *service,
+	    const struct supervisor_check_run *run);
 	/* A reload ended (report->ok false when it was refused). */
 	void (*reloaded)(void *arg, const struct daemon_reload_report *report);
 	/* The exit began. */

@@ -360,9 +360,22 @@ service_check_done(struct check *check, enum check_result result,
     const char *detail, uint64_t duration_ns, void *arg)
 {
 	struct service *service = arg;
+	struct supervisor *supervisor = service->supervisor;
 	size_t index = (size_t)(check - service->checks);
-	enum check_result previous = service->last_results[index];
+	struct service_check_last *last = &service->last[index];
+	enum check_result previous = last->result;
 
+	if (supervisor->on_check != NULL) {
+		struct supervisor_check_run run = {
+			.check_index = index,
+			.check = check->config,
+			.result = result,
+			.detail = detail,
+			.duration_ns = duration_ns,
+		};
+		supervisor->on_check(supervisor, service, &run,
+		    supervisor->on_check_arg);
+	}
 	if (result == CHECK_RESULT_LOCAL_ERROR) {
 		service_check_local_error(service, check, detail);
 		return;
@@ -387,7 +400,10 @@ service_check_done(struct check *check, enum check_result result,
 		    service->config->name, check->config->description,
 		    check_result_name(result), detail,
 		    clock_ns_to_ms(duration_ns));
-	service->last_results[index] = result;
+	last->result = result;
+	last->duration_ns = duration_ns;
+	last->ended_ns = loop_now_ns(supervisor->loop);
+	snprintf(last->detail, sizeof(last->detail), "%s", detail);
 
 	if (--service->round_outstanding == 0)
 		service_round_finish(service);
@@ -642,12 +658,12 @@ service_build_checks(struct service *service)
 	service->checks_ref->users++;
 	service->check_count = config->check_count;
 	service->checks = xcalloc(service->check_count, sizeof(struct check));
-	service->last_results = xcalloc(service->check_count,
-	    sizeof(enum check_result));
+	service->last = xcalloc(service->check_count + 1,
+	    sizeof(*service->last));
 	for (size_t c = 0; c < service->check_count; c++) {
 		check_init(&service->checks[c], &config->checks[c],
 		    &supervisor->environment, service_check_done, service);
-		service->last_results[c] = CHECK_RESULT_COUNT;
+		service->last[c].result = CHECK_RESULT_COUNT;
 	}
 }
 
@@ -657,9 +673,9 @@ service_free_checks(struct service *service)
 	for (size_t c = 0; c < service->check_count; c++)
 		check_cancel(&service->checks[c]);
 	free(service->checks);
-	free(service->last_results);
+	free(service->last);
 	service->checks = NULL;
-	service->last_results = NULL;
+	service->last = NULL;
 	service->check_count = 0;
 	if (service->checks_ref != NULL)
 		supervisor_ref_release(service->supervisor,
@@ -786,6 +802,29 @@ supervisor_free(struct supervisor *supervisor)
 		supervisor_ref_release(supervisor, supervisor->config_ref);
 	check_environment_cleanup(&supervisor->environment);
 	free(supervisor);
+}
+
+void
+supervisor_set_check_callback(struct supervisor *supervisor,
+    supervisor_check_callback callback, void *arg)
+{
+	supervisor->on_check = callback;
+	supervisor->on_check_arg = arg;
+}
+
+int
+supervisor_check_now(struct supervisor *supervisor, const char *name)
+{
+	struct service *service = supervisor_find(supervisor, name);
+
+	if (service == NULL)
+		return -1;
+	if (service->round_running || service->kept ||
+	    service->health.state == HEALTH_DISABLED)
+		return 0;
+	loop_timer_arm(supervisor->loop, &service->round_timer,
+	    loop_now_ns(supervisor->loop));
+	return 0;
 }
 
 void
@@ -979,6 +1018,37 @@ long
 service_drain_connections(const struct service *service)
 {
 	return service->last_count;
+}
+
+size_t
+service_check_count(const struct service *service)
+{
+	return service->check_count;
+}
+
+const struct check_config *
+service_check_config(const struct service *service, size_t index)
+{
+	return index < service->check_count ? service->checks[index].config :
+	    NULL;
+}
+
+const struct service_check_last *
+service_check_last(const struct service *service, size_t index)
+{
+	return index < service->check_count ? &service->last[index] : NULL;
+}
+
+bool
+service_maintenance_file(const struct service *service)
+{
+	return service->maintenance_file_present;
+}
+
+bool
+service_maintenance_requested(const struct service *service)
+{
+	return service->maintenance_requested;
 }
 
 int

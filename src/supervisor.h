@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "check_api.h"
+#include "check_api.h"
 #include "config.h"
 #include "conn_count.h"
 #include "health.h"
@@ -69,6 +70,27 @@ struct supervisor_conn_counter {
 typedef void (*supervisor_stopped_callback)(struct supervisor *supervisor,
     void *arg);
 
+/* One check run that ended: its service, which check, how, how long. */
+struct supervisor_check_run {
+	size_t check_index;
+	const struct check_config *check;
+	enum check_result result;
+	const char *detail;
+	uint64_t duration_ns;
+};
+typedef void (*supervisor_check_callback)(struct supervisor *supervisor,
+    struct service *service, const struct supervisor_check_run *run,
+    void *arg);
+
+/* The last run of one check of a service (result CHECK_RESULT_COUNT: none
+ * yet). */
+struct service_check_last {
+	enum check_result result;
+	uint64_t duration_ns;
+	uint64_t ended_ns;              /* loop time */
+	char detail[CHECK_DETAIL_MAX];
+};
+
 /* What a reload did, for the caller's summary line. */
 struct supervisor_reload_result {
 	size_t unchanged;
@@ -86,6 +108,14 @@ struct supervisor *supervisor_new(struct loop *loop,
 /* Cancel every running check and free the services and every config the
  * supervisor took over through supervisor_reload. */
 void supervisor_free(struct supervisor *supervisor);
+
+/* Be told about every check run that ends (metrics). */
+void supervisor_set_check_callback(struct supervisor *supervisor,
+    supervisor_check_callback callback, void *arg);
+
+/* Start a round of the named current service now, unless one is running
+ * or it is in maintenance. Returns 0, or -1 if no such service. */
+int supervisor_check_now(struct supervisor *supervisor, const char *name);
 
 /* Count connections with counter during drains (NULL start: drains end at
  * their time bound). */
@@ -149,6 +179,15 @@ uint64_t service_state_since_ns(const struct service *service);
 /* When its last round started, and how many rounds have ended. */
 uint64_t service_round_started_ns(const struct service *service);
 unsigned long service_rounds(const struct service *service);
+/* Its checks: how many, each one's config and last run. */
+size_t service_check_count(const struct service *service);
+const struct check_config *service_check_config(const struct service *service,
+    size_t index);
+const struct service_check_last *service_check_last(
+    const struct service *service, size_t index);
+/* In maintenance (file or request), and the operator's reason if any. */
+bool service_maintenance_file(const struct service *service);
+bool service_maintenance_requested(const struct service *service);
 /* Dropped by a reload and draining, or STOPPED (freed soon). */
 bool service_removed(const struct service *service);
 bool service_stopped(const struct service *service);

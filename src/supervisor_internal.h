@@ -51,7 +51,8 @@ struct service {
 	/* The first failure of the round in progress; becomes reason when the
 	 * round ends, so reason always describes a whole round. */
 	char round_failure[SERVICE_REASON_MAX];
-	enum check_result *last_results; /* per check, to log changes only */
+	/* Per check: the last run (to log changes only, and for status). */
+	struct service_check_last *last;
 	struct loop_timer round_timer;
 	struct loop_timer wake_timer;   /* hold-down end, drain deadline */
 	bool maintenance_file_present;
@@ -81,6 +82,8 @@ struct supervisor {
 	struct name_index by_name;      /* current services (not removed) */
 	supervisor_change_callback on_change;
 	void *on_change_arg;
+	supervisor_check_callback on_check;
+	void *on_check_arg;
 	/* Connection counts: one count for every draining service a tick. */
 	struct supervisor_conn_counter conn_counter; /* start NULL: none */
 	struct loop_timer count_timer;

@@ -798,6 +798,7 @@ END_TEST
  * change the backend sees, and every reload with its outcome. */
 static struct {
 	int changes;
+	int checks;
 	int reloads_ok;
 	int reloads_failed;
 	int stopping;
@@ -811,6 +812,17 @@ observe_change(void *arg, struct service *service,
 	(void)change;
 	ck_assert_ptr_eq(arg, &observed);
 	observed.changes++;
+}
+
+static void
+observe_check(void *arg, struct service *service,
+    const struct supervisor_check_run *run)
+{
+	(void)arg;
+	ck_assert_str_eq(service_name(service), "web");
+	ck_assert_uint_eq(run->check_index, 0);
+	ck_assert_int_eq(run->result, CHECK_RESULT_PASS);
+	observed.checks++;
 }
 
 static void
@@ -836,6 +848,7 @@ START_TEST(test_observers)
 {
 	struct daemon_observer observer = {
 		.service_changed = observe_change,
+		.check_done = observe_check,
 		.reloaded = observe_reload,
 		.stopping = observe_stopping,
 		.arg = &observed,
@@ -846,8 +859,18 @@ START_TEST(test_observers)
 	start();
 	daemon_add_observer(&world.daemon, &observer);
 	advance_ms(1000);
-	/* INIT -> RISING -> UP. */
+	/* INIT -> RISING -> UP, after rounds at 0 and 0.5 s. */
 	ck_assert_int_eq(observed.changes, 2);
+	ck_assert_int_eq(observed.checks, 2);
+	ck_assert_int_eq(service_check_last(supervisor_find(
+	    world.daemon.supervisor, "web"), 0)->result, CHECK_RESULT_PASS);
+	/* A round now, on request. */
+	ck_assert_int_eq(supervisor_check_now(world.daemon.supervisor, "web"),
+	    0);
+	ck_assert_int_eq(supervisor_check_now(world.daemon.supervisor, "nope"),
+	    -1);
+	advance_ms(1);
+	ck_assert_int_eq(observed.checks, 3);
 	write_config("{\"services\": []");
 	ck_assert_int_eq(reload(NULL), -1);
 	write_config(ONE_SERVICE, world.up[0], "");
