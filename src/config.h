@@ -191,7 +191,8 @@ struct config_errors {
 
 /* Load and validate the file at path. On success *out owns a config and 0 is
  * returned; on failure -1 is returned, *out is NULL and errors holds every
- * problem (also for unreadable files and JSON syntax errors). */
+ * problem (also for unreadable files and JSON syntax errors). Either way
+ * errors may hold warnings: the caller always clears it. */
 int config_load(const char *path, struct config **out,
     struct config_errors *errors);
 /* The same from text already in memory; file is only used in messages. */
