@@ -836,18 +836,19 @@ print(json.load(open(sys.argv[1])).get("bird", {}).get("socket", ""))' "$config"
 log "$dir/bird.log" all;
 router id $s4;
 
-# anycheck's static protocols (all "disabled yes") and anycheck_export.
+# anycheck's static protocols (all "disabled yes"; their routes carry their
+# BGP attributes and anycheck_route) and the filter anycheck_export.
 include "anycheck.conf";
 
 protocol device { scan time 10; }
 
 # The kernel never gets anycheck's routes.
 protocol kernel kernel4 {
-	ipv4 { import none; export where proto !~ "anycheck_*"; };
+	ipv4 { import none; export where !defined(anycheck_route); };
 	scan time 10;
 }
 protocol kernel kernel6 {
-	ipv6 { import none; export where proto !~ "anycheck_*"; };
+	ipv6 { import none; export where !defined(anycheck_route); };
 	scan time 10;
 }
 

@@ -7,7 +7,8 @@
  * routes, are declared in a file generated from the same JSON config and
  * included from bird.conf: per service and address family one protocol per
  * attribute set the service has (UP, drain, down, disabled), of which
- * anycheck-bird enables at most one at a time. The file is written by
+ * anycheck-bird enables at most one at a time, each route carrying its
+ * attributes itself. The file is written by
  * "anycheck-bird -g", or by anycheck-bird itself when bird.include_file is
  * set. This module renders it; it is pure apart from writing to a FILE.
  */
@@ -22,7 +23,9 @@
 
 /* Names the generated file defines besides the static protocols. */
 #define BIRD_INCLUDE_EXPORT_FILTER "anycheck_export"
-#define BIRD_INCLUDE_EXPORT_FUNCTION "anycheck_export_attributes"
+/* A route attribute set on every route of the file: defined() tells
+ * anycheck's routes apart in any filter. */
+#define BIRD_INCLUDE_ROUTE_ATTRIBUTE "anycheck_route"
 
 /* The protocols of one (service, family): the base name announces the UP
  * attributes, the others a variant's, named base + suffix. */

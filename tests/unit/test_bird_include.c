@@ -4,7 +4,8 @@
  *
  * Configs are built by hand (the JSON loader is another module). The text is
  * compared exactly, and the real BIRD ("bird -p", parse only) must accept
- * it inside a bird.conf with a BGP session that uses the export filter.
+ * it inside a bird.conf with a BGP session that uses the export filter,
+ * without a word of warning.
  */
 #include <check.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "bird_include.h"
+#include "log.h"
 
 static struct prefix
 make_prefix(int family, const char *text)
@@ -88,37 +90,22 @@ static const char expected[] =
 "# Include it from bird.conf. Per service and address family there is one\n"
 "# protocol per attribute set: NAME (UP), NAME_drain, NAME_down, NAME_disabled.\n"
 "# anycheck-bird enables at most one of them through the control socket.\n"
+"# Every route carries its BGP attributes and the attribute anycheck_route.\n"
 "# Export anycheck's routes to BGP with\n"
 "#   export filter anycheck_export;\n"
-"# and keep them out of the kernel (see the example bird.conf).\n"
+"# (in a filter of your own: do what it does, see the end of this file), and\n"
+"# keep them out of the kernel with\n"
+"#   export where !defined(anycheck_route);\n"
+"\n"
+"# Set on every route declared here, whatever its protocol's name.\n"
+"attribute int anycheck_route;\n"
 "\n"
 "# service web, IPv4, UP\n"
 "protocol static anycheck_web_v4 {\n"
 "\tipv4;\n"
 "\tdisabled yes;\n"
-"\troute 192.0.2.1/32 blackhole;\n"
-"\troute 198.51.100.0/24 blackhole;\n"
-"}\n"
-"\n"
-"# service web, IPv6, UP\n"
-"protocol static anycheck_web_v6 {\n"
-"\tipv6;\n"
-"\tdisabled yes;\n"
-"\troute 2001:db8::1/128 blackhole;\n"
-"}\n"
-"\n"
-"# service dns, IPv6, UP\n"
-"protocol static anycheck_dns_v6 {\n"
-"\tipv6;\n"
-"\tdisabled yes;\n"
-"\troute 2001:db8:53::/48 blackhole;\n"
-"}\n"
-"\n"
-"# Sets the BGP attributes of an anycheck route and says whether the route\n"
-"# is one; call it from a BGP export filter.\n"
-"function anycheck_export_attributes()\n"
-"{\n"
-"\tif proto = \"anycheck_web_v4\" then {\n"
+"\troute 192.0.2.1/32 blackhole {\n"
+"\t\tanycheck_route = 1;\n"
 "\t\tbgp_next_hop = 203.0.113.9;\n"
 "\t\tbgp_med = 100;\n"
 "\t\tbgp_local_pref = 200;\n"
@@ -129,9 +116,10 @@ static const char expected[] =
 "\t\tbgp_ext_community.add((ro, 65001, 7));\n"
 "\t\tbgp_path.prepend(65001);\n"
 "\t\tbgp_path.prepend(65001);\n"
-"\t\treturn true;\n"
-"\t}\n"
-"\tif proto = \"anycheck_web_v6\" then {\n"
+"\t};\n"
+"\troute 198.51.100.0/24 blackhole {\n"
+"\t\tanycheck_route = 1;\n"
+"\t\tbgp_next_hop = 203.0.113.9;\n"
 "\t\tbgp_med = 100;\n"
 "\t\tbgp_local_pref = 200;\n"
 "\t\tbgp_community.add((65000, 100));\n"
@@ -141,19 +129,45 @@ static const char expected[] =
 "\t\tbgp_ext_community.add((ro, 65001, 7));\n"
 "\t\tbgp_path.prepend(65001);\n"
 "\t\tbgp_path.prepend(65001);\n"
-"\t\treturn true;\n"
-"\t}\n"
-"\tif proto = \"anycheck_dns_v6\" then {\n"
-"\t\treturn true;\n"
-"\t}\n"
-"\treturn false;\n"
+"\t};\n"
 "}\n"
 "\n"
-"# Exports exactly anycheck's routes, with their attributes.\n"
+"# service web, IPv6, UP\n"
+"protocol static anycheck_web_v6 {\n"
+"\tipv6;\n"
+"\tdisabled yes;\n"
+"\troute 2001:db8::1/128 blackhole {\n"
+"\t\tanycheck_route = 1;\n"
+"\t\tbgp_med = 100;\n"
+"\t\tbgp_local_pref = 200;\n"
+"\t\tbgp_community.add((65000, 100));\n"
+"\t\tbgp_community.add((65535, 0));\n"
+"\t\tbgp_large_community.add((4200000000, 1, 2));\n"
+"\t\tbgp_ext_community.add((rt, 65000, 100));\n"
+"\t\tbgp_ext_community.add((ro, 65001, 7));\n"
+"\t\tbgp_path.prepend(65001);\n"
+"\t\tbgp_path.prepend(65001);\n"
+"\t};\n"
+"}\n"
+"\n"
+"# service dns, IPv6, UP\n"
+"protocol static anycheck_dns_v6 {\n"
+"\tipv6;\n"
+"\tdisabled yes;\n"
+"\troute 2001:db8:53::/48 blackhole {\n"
+"\t\tanycheck_route = 1;\n"
+"\t};\n"
+"}\n"
+"\n"
+"# Exports exactly anycheck's routes, with the attributes their protocols gave\n"
+"# them. BIRD sends a MED or a next hop to an eBGP neighbour only when the\n"
+"# export filter sets it, hence the two lines that set them to themselves.\n"
 "filter anycheck_export\n"
 "{\n"
-"\tif anycheck_export_attributes() then accept;\n"
-"\treject;\n"
+"\tif !defined(anycheck_route) then reject;\n"
+"\tif defined(bgp_med) then bgp_med = bgp_med;\n"
+"\tif defined(bgp_next_hop) then bgp_next_hop = bgp_next_hop;\n"
+"\taccept;\n"
 "}\n";
 
 static char *
@@ -191,6 +205,11 @@ START_TEST(test_render_rejects)
 	free(text);
 
 	services[0].bird_protocol_ipv4 = "anycheck_export";
+	text = render(&config, &result);
+	ck_assert_int_eq(result, -1);
+	free(text);
+
+	services[0].bird_protocol_ipv4 = "anycheck_route";
 	text = render(&config, &result);
 	ck_assert_int_eq(result, -1);
 	free(text);
@@ -299,55 +318,46 @@ static const char expected_dns_variants[] =
 "protocol static anycheck_dns_v6 {\n"
 "\tipv6;\n"
 "\tdisabled yes;\n"
-"\troute 2001:db8:53::/48 blackhole;\n"
+"\troute 2001:db8:53::/48 blackhole {\n"
+"\t\tanycheck_route = 1;\n"
+"\t};\n"
 "}\n"
 "\n"
 "# service dns, IPv6, draining\n"
 "protocol static anycheck_dns_v6_drain {\n"
 "\tipv6;\n"
 "\tdisabled no;\n"
-"\troute 2001:db8:53::/48 blackhole;\n"
+"\troute 2001:db8:53::/48 blackhole {\n"
+"\t\tanycheck_route = 1;\n"
+"\t\tbgp_med = 500;\n"
+"\t\tbgp_community.add((65000, 100));\n"
+"\t\tbgp_community.add((65535, 0));\n"
+"\t\tbgp_community.add((65000, 666));\n"
+"\t\tbgp_path.prepend(65001);\n"
+"\t};\n"
 "}\n"
 "\n"
 "# service dns, IPv6, down\n"
 "protocol static anycheck_dns_v6_down {\n"
 "\tipv6;\n"
 "\tdisabled yes;\n"
-"\troute 2001:db8:53::/48 blackhole;\n"
+"\troute 2001:db8:53::/48 blackhole {\n"
+"\t\tanycheck_route = 1;\n"
+"\t\tbgp_med = 1000;\n"
+"\t};\n"
 "}\n"
 "\n"
 "# service dns, IPv6, disabled\n"
 "protocol static anycheck_dns_v6_disabled {\n"
 "\tipv6;\n"
 "\tdisabled yes;\n"
-"\troute 2001:db8:53::/48 blackhole;\n"
+"\troute 2001:db8:53::/48 blackhole {\n"
+"\t\tanycheck_route = 1;\n"
+"\t\tbgp_community.add((65000, 999));\n"
+"\t};\n"
 "}\n"
 "\n"
-"# Sets the BGP attributes of an anycheck route and says whether the route\n"
-"# is one; call it from a BGP export filter.\n"
-"function anycheck_export_attributes()\n"
-"{\n"
-"\tif proto = \"anycheck_dns_v6\" then {\n"
-"\t\treturn true;\n"
-"\t}\n"
-"\tif proto = \"anycheck_dns_v6_drain\" then {\n"
-"\t\tbgp_med = 500;\n"
-"\t\tbgp_community.add((65000, 100));\n"
-"\t\tbgp_community.add((65535, 0));\n"
-"\t\tbgp_community.add((65000, 666));\n"
-"\t\tbgp_path.prepend(65001);\n"
-"\t\treturn true;\n"
-"\t}\n"
-"\tif proto = \"anycheck_dns_v6_down\" then {\n"
-"\t\tbgp_med = 1000;\n"
-"\t\treturn true;\n"
-"\t}\n"
-"\tif proto = \"anycheck_dns_v6_disabled\" then {\n"
-"\t\tbgp_community.add((65000, 999));\n"
-"\t\treturn true;\n"
-"\t}\n"
-"\treturn false;\n"
-"}\n";
+"# Exports exactly anycheck's routes";
 
 /* Only dns (passed as the service list), with the drain variant enabled
  * now: exactly its four protocols, the drain one "disabled no". */
@@ -449,7 +459,8 @@ bird_binary(void)
 }
 
 /* Write include text into a bird.conf with a BGP session using the filter
- * and return bird -p's exit status (0: accepted). */
+ * and return bird -p's exit status (0: accepted), or 99 when it accepted
+ * the file but printed anything (a warning: operators must see none). */
 static int
 bird_parse(const char *include_text)
 {
@@ -478,8 +489,11 @@ bird_parse(const char *include_text)
 	    "\tipv6 { import none; export filter anycheck_export; };\n"
 	    "}\n", dir);
 	fclose(f);
-	snprintf(command, sizeof(command), "%s -p -c %s/bird.conf 2>&1; "
-	    "status=$?; rm -rf %s; exit $status", bird_binary(), dir, dir);
+	snprintf(command, sizeof(command), "out=$(%s -p -c %s/bird.conf 2>&1); "
+	    "status=$?; rm -rf %s; [ -z \"$out\" ] && exit $status; "
+	    "printf 'bird -p said: %%s\\n' \"$out\" >&2; "
+	    "[ $status -ne 0 ] && exit $status; exit 99",
+	    bird_binary(), dir, dir);
 	status = system(command);
 	ck_assert(WIFEXITED(status));
 	return WEXITSTATUS(status);
@@ -503,6 +517,15 @@ START_TEST(test_bird_accepts)
 	ck_assert_ptr_nonnull(bad);
 	memcpy(strstr(bad, "bgp_med"), "bgp_mad", 7);
 	ck_assert_int_ne(bird_parse(bad), 0);
+	free(bad);
+	/* So does a warning: BIRD 2.0.12 accepts this one, with a warning. */
+	bad = xasprintf("%sprotocol bgp warns {\n"
+	    "\tlocal 198.51.100.2 as 65001;\n"
+	    "\tneighbor 198.51.100.3 as 64500;\n"
+	    "\tstart delay time 5;\n"
+	    "\tipv4 { import none; export none; };\n"
+	    "}\n", text);
+	ck_assert_int_eq(bird_parse(bad), 99);
 	free(bad);
 	free(text);
 
