@@ -55,7 +55,8 @@ backend_bird_protocol_wanted(const char *protocol, void *arg)
 	return bird_sync_protocol_wanted(arg, protocol);
 }
 
-/* The services whose protocols BIRD must have: the current ones, and
+/* The services whose protocols BIRD must have: the current ones (also
+ * once stopped by the exit: their protocols stay declared, disabled), and
  * those removed by a reload that are still draining. */
 static const struct service_config **
 backend_bird_services(const struct backend_bird *backend, size_t *count)
@@ -69,7 +70,7 @@ backend_bird_services(const struct backend_bird *backend, size_t *count)
 	for (size_t i = 0; i < total; i++) {
 		const struct service *service =
 		    supervisor_service_at(supervisor, i);
-		if (!service_stopped(service))
+		if (!(service_stopped(service) && service_removed(service)))
 			services[(*count)++] = service_config(service);
 	}
 	return services;
