@@ -393,8 +393,9 @@ daemon_main(const struct cli_options *options,
 	struct loop *loop;
 	int status;
 
+	/* -n answers on the terminal, -s or not. */
 	log_init(options->program, options->debug ? LOG_LEVEL_DEBUG :
-	    LOG_LEVEL_INFO, options->use_syslog);
+	    LOG_LEVEL_INFO, options->use_syslog && !options->check_only);
 	/* One malloc arena: the only other thread is a reload's short-lived
 	 * loader, and a second arena holding a freed config only makes the
 	 * resident size harder to predict. */
