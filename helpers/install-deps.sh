@@ -8,7 +8,7 @@ set -euo pipefail
 # recommended by clang-14, so --no-install-recommends leaves it out).
 packages=(
 	build-essential clang libclang-rt-14-dev cmake pkg-config
-	libjansson-dev libcurl4-openssl-dev check
+	libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev check
 	bird2 exabgp iproute2 curl python3 nginx-light socat procps
 )
 
