@@ -8,9 +8,14 @@ set -euo pipefail
 # recommended by clang-14, so --no-install-recommends leaves it out).
 packages=(
 	build-essential clang libclang-rt-14-dev cmake pkg-config
-	libjansson-dev libcurl4-openssl-dev check
+	libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev check
 	bird2 exabgp iproute2 curl python3 nginx-light socat procps
+	prometheus
 )
+# prometheus: only for promtool, which checks the /metrics output and the
+# sample alert rules (helpers/anycheck-alerts.yml) in the tests. It is the
+# one package that ships promtool (19 MB download, 96 MB installed, no
+# dependency beyond a few JavaScript libraries); its server is not used.
 
 missing=()
 for package in "${packages[@]}"; do
@@ -31,3 +36,7 @@ if ! apt-get install -y --no-install-recommends "${missing[@]}"; then
 fi
 # Debian starts bird and nginx as system services where systemd runs; the lab
 # runs its own instances in namespaces and does not need those.
+# The same for prometheus, installed only for promtool.
+if [ -d /run/systemd/system ]; then
+	systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi

@@ -26,6 +26,19 @@
 
 struct daemon;
 
+/* What a backend says of its routing daemon (metrics, the watchdog). */
+struct backend_stats {
+	bool up;                        /* BIRD's socket connected; ExaBGP's
+					 * pipes open */
+	unsigned long commands_sent;
+	/* Commands that ended: answered with success, answered with an
+	 * error, not answered (timeout, connection lost). ExaBGP answers
+	 * only with api.ack (its default). */
+	unsigned long commands_ok;
+	unsigned long commands_error;
+	unsigned long commands_failed;
+};
+
 struct backend_ops {
 	const char *name;               /* "exabgp", "bird": for logs */
 	/* What the exit does, for its log line: "withdrawing every
@@ -55,6 +68,8 @@ struct backend_ops {
 	uint64_t settle_timeout_ns;
 	/* Log what the routing daemon was told / is known to have. */
 	void (*dump)(void *backend);
+	/* Fill out (zeroed by the caller) with the routing daemon's state. */
+	void (*stats)(void *backend, struct backend_stats *out);
 	void (*cleanup)(void *backend);
 };
 

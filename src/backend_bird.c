@@ -208,6 +208,21 @@ backend_bird_dump(void *arg)
 }
 
 static void
+backend_bird_stats(void *arg, struct backend_stats *out)
+{
+	struct backend_bird *backend = arg;
+	struct bird_client_counts counts;
+
+	out->up = bird_client_connected(backend->sync.client);
+	bird_client_get_counts(backend->sync.client, &counts);
+	out->commands_ok = counts.ok;
+	out->commands_error = counts.error;
+	out->commands_failed = counts.failed;
+	out->commands_sent = counts.ok + counts.error + counts.failed +
+	    bird_client_pending(backend->sync.client);
+}
+
+static void
 backend_bird_cleanup(void *arg)
 {
 	struct backend_bird *backend = arg;
@@ -235,4 +250,5 @@ const struct backend_ops backend_bird_ops = {
 	.settle_what = "protocol changes BIRD did not confirm",
 	.settle_timeout_ns = 3 * NSEC_PER_SEC,
 	.dump = backend_bird_dump,
+	.stats = backend_bird_stats,
 };

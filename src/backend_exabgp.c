@@ -583,6 +583,18 @@ backend_exabgp_dump(void *arg)
 }
 
 static void
+backend_exabgp_stats(void *arg, struct backend_stats *out)
+{
+	struct backend_exabgp *backend = arg;
+	const struct exabgp_speaker *speaker = &backend->speaker;
+
+	out->up = speaker->input_open && speaker->output_open;
+	out->commands_sent = speaker->commands_sent;
+	out->commands_ok = speaker->replies_done;
+	out->commands_error = speaker->replies_error;
+}
+
+static void
 backend_exabgp_cleanup(void *arg)
 {
 	struct backend_exabgp *backend = arg;
@@ -617,5 +629,6 @@ const struct backend_ops backend_exabgp_ops = {
 	.settle_what = "commands ExaBGP did not read (withdraws at the exit)",
 	.settle_timeout_ns = 10 * NSEC_PER_SEC,
 	.dump = backend_exabgp_dump,
+	.stats = backend_exabgp_stats,
 	.cleanup = backend_exabgp_cleanup,
 };

@@ -70,6 +70,7 @@ struct bird_client {
 	/* Lines about failing connections: a BIRD that keeps failing the
 	 * same way is logged once, then as a count. */
 	struct log_limit failure_log;
+	struct bird_client_counts counts;
 };
 
 static void bird_client_connect(struct bird_client *client);
@@ -88,6 +89,8 @@ bird_client_fail_all(struct bird_client *client, enum bird_client_result first,
 
 		client->head = (client->head + 1) % BIRD_CLIENT_QUEUE_MAX;
 		client->count--;
+		if (result != BIRD_CLIENT_CANCELLED)
+			client->counts.failed++;
 		command.callback(client, result, NULL, command.arg);
 		result = rest;
 	}
@@ -178,6 +181,10 @@ bird_client_on_reply(struct bird_client *client)
 		    client->queue[client->head].timeout_ns);
 	else
 		loop_timer_cancel(client->loop, &client->timeout_timer);
+	if (bird_reply_is_error(reply))
+		client->counts.error++;
+	else
+		client->counts.ok++;
 	command.callback(client, BIRD_CLIENT_REPLY, reply, command.arg);
 	if (client->state == BIRD_CLIENT_READY)
 		bird_client_send(client);
@@ -458,6 +465,13 @@ bird_client_free(struct bird_client *client)
 	log_limit_flush(&client->failure_log, loop_now_ns(client->loop));
 	free(client->path);
 	free(client);
+}
+
+void
+bird_client_get_counts(const struct bird_client *client,
+    struct bird_client_counts *out)
+{
+	*out = client->counts;
 }
 
 bool

@@ -84,6 +84,15 @@ void bird_client_free(struct bird_client *client);
 void bird_client_start(struct bird_client *client);
 
 bool bird_client_connected(const struct bird_client *client);
+/* Commands that ended, by how (for metrics): answered with success, with
+ * an error code (8xxx, 9xxx), or not at all (timeout, connection lost). */
+struct bird_client_counts {
+	unsigned long ok;
+	unsigned long error;
+	unsigned long failed;
+};
+void bird_client_get_counts(const struct bird_client *client,
+    struct bird_client_counts *out);
 /* Commands queued or in flight. */
 size_t bird_client_pending(const struct bird_client *client);
 /* Delay before the next connection attempt (for tests and logs). */

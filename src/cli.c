@@ -25,7 +25,7 @@ cli_usage(FILE *out, const char *program, const char *summary,
 	    "  -n, --check         validate the config, print \"configuration OK\", exit\n"
 	    "%s"
 	    "  -d, --debug         log every check result, not only changes\n"
-	    "  -s, --syslog        also log to syslog (facility daemon)\n"
+	    "  -s, --syslog        log to syslog (facility daemon), not stderr\n"
 	    "  -V, --version       print the version and exit\n"
 	    "  -h, --help          print this help and exit\n"
 	    "\nexit codes: 0 clean exit, 1 runtime failure, 2 usage error, "

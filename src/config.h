@@ -145,6 +145,15 @@ struct config {
 	char *bird_include_file;    /* NULL: the operator runs -g */
 	char *control_socket;       /* default /run/anycheck/anycheck.sock */
 	char *state_directory;      /* default /var/lib/anycheck */
+	/* Operations (config_ops.c): metrics listener ("127.0.0.1:9642",
+	 * NULL: none), node_exporter textfile (NULL: none) and how often it
+	 * is written; the state change hook (argv, NULL: none) and its time
+	 * bound. */
+	char *metrics_listen;
+	char *metrics_textfile;
+	double metrics_textfile_interval;
+	char **hook_on_change;
+	double hook_timeout;
 	struct service_config *services;
 	size_t service_count;
 	/* Service name -> struct service_config *, for lookups by name. */

@@ -59,6 +59,12 @@ void config_parse_state_announce(struct config_build *build,
 void config_build_drain_announce(struct service_config *service);
 void config_announce_free(struct announce_attributes *announce);
 
+/* The top-level "metrics" and "hooks" blocks (config_ops.c), and freeing
+ * what they hold. */
+void config_parse_ops(struct config_parser *parser, json_t *root,
+    struct config *config);
+void config_ops_free(struct config *config);
+
 /* A copy of count items of size bytes; NULL for none. */
 void *config_memdup(const void *data, size_t count, size_t size);
 

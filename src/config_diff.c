@@ -52,6 +52,15 @@ static const struct config_global_rule {
 	{ "control.socket", CONFIG_APPLY_RESTART },
 	/* Read at start (what the last run announced). */
 	{ "state_directory", CONFIG_APPLY_RESTART },
+	/* The listener is opened at start; the textfile is written where
+	 * and as often as the current config says. */
+	{ "metrics.listen", CONFIG_APPLY_RESTART },
+	{ "metrics.textfile", CONFIG_APPLY_LIVE },
+	{ "metrics.textfile_interval", CONFIG_APPLY_LIVE },
+	/* Read at each state change. */
+	{ "hooks.on_change", CONFIG_APPLY_LIVE },
+	{ "hooks.shell", CONFIG_APPLY_LIVE },
+	{ "hooks.timeout", CONFIG_APPLY_LIVE },
 };
 
 const struct service_config *

@@ -71,7 +71,7 @@ static const struct timing_config config_builtin_timing = {
 
 static const char *const config_top_keys[] = {
 	"local_as", "defaults", "bird", "control", "services", "drain_on_exit",
-	"on_exit", "state_directory", NULL,
+	"on_exit", "state_directory", "metrics", "hooks", NULL,
 };
 static const char *const config_defaults_keys[] = {
 	"interval", "fast_interval", "timeout", "rise", "fall", "hold_down",
@@ -978,6 +978,7 @@ config_parse_root(struct config_build *build, json_t *root)
 	config_parse_socket(parser, root, "control",
 	    CONFIG_DEFAULT_CONTROL_SOCKET, &config->control_socket);
 	config_parse_state_directory(parser, root, config);
+	config_parse_ops(parser, root, config);
 
 	services = json_object_get(root, "services");
 	if (services == NULL) {
@@ -1188,6 +1189,7 @@ config_free(struct config *config)
 	free(config->bird_include_file);
 	free(config->state_directory);
 	free(config->control_socket);
+	config_ops_free(config);
 	free(config->path);
 	free(config);
 }

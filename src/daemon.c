@@ -21,9 +21,15 @@
 #include "clock.h"
 #include "config_loader.h"
 #include "daemon.h"
+#include "hooks.h"
 #include "log.h"
+#include "metrics.h"
 #include "open_files.h"
 #include "subreaper.h"
+#include "systemd_notify.h"
+
+/* At the exit, how long hooks of the last changes may still run. */
+#define DAEMON_HOOKS_EXIT_WAIT_MS 5000
 
 static void
 daemon_service_changed(struct supervisor *supervisor, struct service *service,
@@ -70,6 +76,18 @@ daemon_add_observer(struct daemon *daemon, struct daemon_observer *observer)
 }
 
 void
+daemon_remove_observer(struct daemon *daemon,
+    struct daemon_observer *observer)
+{
+	for (struct daemon_observer **at = &daemon->observers; *at != NULL;
+	    at = &(*at)->next)
+		if (*at == observer) {
+			*at = observer->next;
+			return;
+		}
+}
+
+void
 daemon_defaults(struct daemon *daemon, const char *program)
 {
 	memset(daemon, 0, sizeof(*daemon));
@@ -106,6 +124,10 @@ daemon_init(struct daemon *daemon, struct loop *loop, struct config *config,
 		counter.counter = daemon->counter;
 		supervisor_set_conn_counter(daemon->supervisor, &counter);
 	}
+	/* Operations: observers from the first change on. */
+	daemon->metrics = metrics_new(daemon);
+	daemon->hooks = hooks_new(daemon);
+	daemon->notifier = systemd_notifier_new(daemon);
 	if (backend_ops->started != NULL)
 		backend_ops->started(daemon->backend);
 	return 0;
@@ -251,6 +273,10 @@ daemon_reload(struct daemon *daemon)
 		return;
 	}
 	log_info("reloading %s", daemon->config_path);
+	for (struct daemon_observer *o = daemon->observers; o != NULL;
+	    o = o->next)
+		if (o->reload_started != NULL)
+			o->reload_started(o->arg);
 	daemon->reload_loader = config_loader_start(daemon->loop,
 	    daemon->config_path, daemon_reload_loaded, daemon);
 	if (daemon->reload_loader != NULL)
@@ -336,6 +362,12 @@ daemon_run(struct daemon *daemon)
 		    (double)ops->settle_timeout_ns / 1e9, CLI_EXIT_RUNTIME);
 		status = CLI_EXIT_RUNTIME;
 	}
+	/* The hooks of the last changes (bounded: each has its timeout,
+	 * and this wait its own). */
+	for (int i = 0; i < DAEMON_HOOKS_EXIT_WAIT_MS / 50 &&
+	    hooks_busy(daemon->hooks); i++)
+		loop_run_once(daemon->loop, 50);
+	metrics_exit(daemon->metrics);
 	supervisor_free(daemon->supervisor);
 	daemon->supervisor = NULL;
 	return status;
@@ -347,6 +379,12 @@ daemon_cleanup(struct daemon *daemon)
 	if (daemon->reload_loader != NULL)
 		config_loader_abandon(daemon->reload_loader);
 	daemon->reload_loader = NULL;
+	systemd_notifier_free(daemon->notifier);
+	hooks_free(daemon->hooks);
+	metrics_free(daemon->metrics);
+	daemon->notifier = NULL;
+	daemon->hooks = NULL;
+	daemon->metrics = NULL;
 	if (daemon->counter != NULL)
 		conn_counter_free(daemon->counter);
 	supervisor_free(daemon->supervisor);
@@ -393,8 +431,9 @@ daemon_main(const struct cli_options *options,
 	struct loop *loop;
 	int status;
 
+	/* -n answers on the terminal, -s or not. */
 	log_init(options->program, options->debug ? LOG_LEVEL_DEBUG :
-	    LOG_LEVEL_INFO, options->use_syslog);
+	    LOG_LEVEL_INFO, options->use_syslog && !options->check_only);
 	/* One malloc arena: the only other thread is a reload's short-lived
 	 * loader, and a second arena holding a freed config only makes the
 	 * resident size harder to predict. */

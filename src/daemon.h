@@ -47,6 +47,8 @@ struct daemon_observer {
 	    const struct supervisor_check_run *run);
 	/* A reload ended (report->ok false when it was refused). */
 	void (*reloaded)(void *arg, const struct daemon_reload_report *report);
+	/* A reload began loading the file (systemd's RELOADING=1). */
+	void (*reload_started)(void *arg);
 	/* The exit began. */
 	void (*stopping)(void *arg);
 	void *arg;
@@ -67,6 +69,11 @@ struct daemon {
 	struct config_loader *reload_loader;    /* a reload is loading */
 	bool reload_again;              /* asked again meanwhile */
 	bool stopping;
+	/* Operations (observers): metrics.c, hooks.c, systemd_notify.c;
+	 * NULL when off. */
+	struct metrics *metrics;
+	struct hooks *hooks;
+	struct systemd_notifier *notifier;
 	/* ExaBGP's pipes (default stdin and stdout; tests use others). */
 	int exabgp_input_fd;
 	int exabgp_output_fd;
@@ -104,6 +111,9 @@ void daemon_stop(struct daemon *daemon, const char *why, bool immediate);
 void daemon_dump(struct daemon *daemon);
 
 void daemon_add_observer(struct daemon *daemon,
+    struct daemon_observer *observer);
+/* Take observer off the list (before its owner frees it). */
+void daemon_remove_observer(struct daemon *daemon,
     struct daemon_observer *observer);
 
 /* A program's whole life after cli_parse: load (and with -n only check)

@@ -5,20 +5,28 @@
  * stderr lines carry a UTC timestamp with milliseconds, the program name and
  * the level, so that interleaved logs from ExaBGP and several checkers can be
  * read at 3 a.m. without guessing. syslog lines leave the timestamp to syslog.
+ *
+ * When stderr is systemd's journal (JOURNAL_STREAM names stderr's device and
+ * inode, sd-daemon(3)), a line is "<N>message" instead: the journal reads
+ * the priority from the prefix and stamps the time itself. With syslog (-s)
+ * lines go to syslog only, not also to stderr.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static const char *log_program = "anycheck";
 static enum log_level log_max_level = LOG_LEVEL_INFO;
 static bool log_syslog;
+static bool log_journal;
 
 static const struct {
 	const char *name;
@@ -38,6 +46,24 @@ log_init(const char *program, enum log_level level, bool use_syslog)
 	if (use_syslog && !log_syslog)
 		openlog(program, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	log_syslog = use_syslog;
+	log_journal = log_stderr_is_journal();
+}
+
+bool
+log_stderr_is_journal(void)
+{
+	const char *stream = getenv("JOURNAL_STREAM");
+	unsigned long long device, inode;
+	struct stat st;
+	char end;
+
+	if (stream == NULL || sscanf(stream, "%llu:%llu%c", &device, &inode,
+	    &end) != 2)
+		return false;
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return false;
+	return (unsigned long long)st.st_dev == device &&
+	    (unsigned long long)st.st_ino == inode;
 }
 
 void
@@ -67,6 +93,15 @@ log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap)
 		snprintf(message + n, sizeof(message) - (size_t)n, ": %s",
 		    strerror(errnum));
 
+	if (log_syslog) {
+		syslog(log_levels[level].syslog_priority, "%s", message);
+		return;
+	}
+	if (log_journal) {
+		fprintf(stderr, "<%d>%s\n", log_levels[level].syslog_priority,
+		    message);
+		return;
+	}
 	struct timespec now;
 	struct tm tm;
 	char stamp[32];
@@ -75,8 +110,6 @@ log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap)
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 	fprintf(stderr, "%s.%03ldZ %s %s: %s\n", stamp, now.tv_nsec / 1000000,
 	    log_program, log_levels[level].name, message);
-	if (log_syslog)
-		syslog(log_levels[level].syslog_priority, "%s", message);
 }
 
 static void

@@ -4,7 +4,7 @@
  *
  * One small logger for every anycheck program. Lines go to stderr (ExaBGP
  * forwards a process's stderr to its own log; systemd's journal takes it
- * too) and, when asked, to syslog. stdout is never touched: it belongs to
+ * too, with priority prefixes) or, when asked, to syslog. stdout is never touched: it belongs to
  * ExaBGP's API.
  */
 #ifndef ANYCHECK_LOG_H
@@ -22,8 +22,12 @@ enum log_level {
 };
 
 /* Set the program name shown in every line, the most verbose level kept and
- * whether lines also go to syslog (facility daemon). */
+ * whether lines go to syslog (facility daemon) instead of stderr. Also
+ * looks whether stderr is the journal (log_stderr_is_journal): then lines
+ * are "<priority>message", without a timestamp of their own. */
 void log_init(const char *program, enum log_level level, bool use_syslog);
+/* Is stderr systemd's journal (JOURNAL_STREAM is its "device:inode")? */
+bool log_stderr_is_journal(void);
 void log_set_level(enum log_level level);
 bool log_enabled(enum log_level level);
 

@@ -290,6 +290,13 @@ service_round_finish(struct service *service)
 
 	service->round_running = false;
 	service->rounds++;
+	if (service->round_failures_omitted > 0) {
+		size_t used = strlen(service->round_failure);
+		snprintf(service->round_failure + used, SERVICE_REASON_MAX - used,
+		    " (and %u more failing check%s)",
+		    service->round_failures_omitted,
+		    service->round_failures_omitted == 1 ? "" : "s");
+	}
 	passed = health_policy_passes(config->require, config->require_count,
 	    service->round_passes, checks);
 	/* Checks anycheck could not run say nothing about the service. The
@@ -355,6 +362,38 @@ service_check_local_error(struct service *service, struct check *check,
 		service_round_finish(service);
 }
 
+/* Room kept at the end of round_failure for " (and N more failing
+ * checks)". */
+#define SERVICE_FAILURE_SUFFIX_MAX 40
+
+/* Every failing check names the round, as many as fit; the others are
+ * counted, so a transition's reason says how many failed. */
+static void
+service_round_add_failure(struct service *service, const struct check *check,
+    enum check_result result, const char *detail, uint64_t duration_ns)
+{
+	char *failure = service->round_failure;
+	size_t used = strlen(failure);
+	char entry[SERVICE_REASON_MAX];
+	int length;
+
+	length = snprintf(entry, sizeof(entry), "check %s: %s, %s (%.1f ms)",
+	    check->config->description, check_result_name(result), detail,
+	    clock_ns_to_ms(duration_ns));
+	if (used == 0) {
+		snprintf(failure, SERVICE_REASON_MAX, "%s", entry);
+		return;
+	}
+	if (length < 0 || used + 2 + (size_t)length >= SERVICE_REASON_MAX -
+	    SERVICE_FAILURE_SUFFIX_MAX) {
+		service->round_failures_omitted++;
+		return;
+	}
+	/* It fits (checked above). */
+	memcpy(failure + used, "; ", 2);
+	memcpy(failure + used + 2, entry, (size_t)length + 1);
+}
+
 static void
 service_check_done(struct check *check, enum check_result result,
     const char *detail, uint64_t duration_ns, void *arg)
@@ -382,13 +421,9 @@ service_check_done(struct check *check, enum check_result result,
 	}
 	if (result == CHECK_RESULT_PASS)
 		service->round_passes++;
-	else if (service->round_failure[0] == '\0') {
-		/* The first failure of the round names the round. */
-		snprintf(service->round_failure, sizeof(service->round_failure),
-		    "check %s: %s, %s (%.1f ms)", check->config->description,
-		    check_result_name(result), detail,
-		    clock_ns_to_ms(duration_ns));
-	}
+	else
+		service_round_add_failure(service, check, result, detail,
+		    duration_ns);
 	if (result != previous)
 		log_info("service %s: check %s: %s -> %s: %s (%.1f ms)",
 		    service->config->name, check->config->description,
@@ -476,6 +511,7 @@ service_round_start(struct loop *loop, void *arg)
 	service->round_local_errors = 0;
 	service->round_outstanding = (unsigned)service->check_count;
 	service->round_failure[0] = '\0';
+	service->round_failures_omitted = 0;
 	/* Checks may complete synchronously (file checks, immediate errors),
 	 * so count them all as outstanding before starting any. */
 	for (size_t i = 0; i < service->check_count; i++)

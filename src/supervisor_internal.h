@@ -45,12 +45,15 @@ struct service {
 	unsigned round_passes;
 	unsigned round_local_errors;    /* checks anycheck could not run */
 	unsigned long rounds;           /* rounds ended */
-	/* Why the last round passed or failed: the first failing check and its
-	 * detail, or "all 3 checks passed". Logged with each transition. */
+	/* Why the last round passed or failed: the failing checks and their
+	 * details, or "all 3 checks passed". Logged with each transition. */
 	char reason[SERVICE_REASON_MAX];
-	/* The first failure of the round in progress; becomes reason when the
-	 * round ends, so reason always describes a whole round. */
+	/* The failures of the round in progress, every failing check with
+	 * its detail as far as they fit ("; "-separated), the rest counted;
+	 * becomes reason when the round ends, so reason always describes a
+	 * whole round. */
 	char round_failure[SERVICE_REASON_MAX];
+	unsigned round_failures_omitted;
 	/* Per check: the last run (to log changes only, and for status). */
 	struct service_check_last *last;
 	struct loop_timer round_timer;

@@ -251,7 +251,7 @@ START_TEST(test_unknown_keys)
 	    "}\n",
 	    "t.json:2:13: colour: unknown key \"colour\"; allowed: local_as, "
 	    "defaults, bird, control, services, drain_on_exit, on_exit, "
-	    "state_directory");
+	    "state_directory, metrics, hooks");
 	ck_assert_errors(
 	    "{\"services\": [\n"
 	    "  {\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\"],\n"

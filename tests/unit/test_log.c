@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -138,6 +139,60 @@ START_TEST(test_level_filtered)
 }
 END_TEST
 
+/* Under systemd, stderr is the journal when JOURNAL_STREAM names its
+ * device and inode: then every line is "<priority>message", no timestamp,
+ * no program name. A JOURNAL_STREAM naming another file changes nothing. */
+START_TEST(test_journal_prefixes)
+{
+	char line[1024], expected_plain[64];
+	struct stat st;
+	char stream[64];
+	static const char *const expected[] = { "<3>broken 1", "<4>odd 2",
+	    "<6>fine 3", "<7>detail 4" };
+	size_t count = 0;
+
+	capture_start();
+	ck_assert_int_eq(fstat(fileno(capture), &st), 0);
+	snprintf(stream, sizeof(stream), "%llu:%llu",
+	    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", stream, 1);
+	log_init("test_log", LOG_LEVEL_DEBUG, false);
+	ck_assert(log_stderr_is_journal());
+	log_error("broken %d", 1);
+	log_warnx("odd %d", 2);
+	log_info("fine %d", 3);
+	log_debug("detail %d", 4);
+	/* Another inode: not the journal, the usual timestamped line. */
+	snprintf(stream, sizeof(stream), "%llu:%llu",
+	    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino + 1);
+	setenv("JOURNAL_STREAM", stream, 1);
+	log_init("test_log", LOG_LEVEL_INFO, false);
+	ck_assert(!log_stderr_is_journal());
+	log_info("plain %d", 5);
+	unsetenv("JOURNAL_STREAM");
+	log_init("test_log", LOG_LEVEL_INFO, false);
+
+	fflush(stderr);
+	ck_assert_int_ne(dup2(saved_stderr, STDERR_FILENO), -1);
+	close(saved_stderr);
+	rewind(capture);
+	while (fgets(line, sizeof(line), capture) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (count < 4)
+			ck_assert_str_eq(line, expected[count]);
+		else {
+			snprintf(expected_plain, sizeof(expected_plain),
+			    "test_log info: plain 5");
+			ck_assert_msg(line[0] == '2' && strstr(line,
+			    expected_plain) != NULL, "line \"%s\"", line);
+		}
+		count++;
+	}
+	fclose(capture);
+	ck_assert_uint_eq(count, 5);
+}
+END_TEST
+
 static Suite *
 log_suite(void)
 {
@@ -147,6 +202,7 @@ log_suite(void)
 	tcase_add_test(tc, test_repeats_summarised);
 	tcase_add_test(tc, test_change_of_line_shows_at_once);
 	tcase_add_test(tc, test_level_filtered);
+	tcase_add_test(tc, test_journal_prefixes);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

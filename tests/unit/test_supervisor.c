@@ -466,6 +466,16 @@ START_TEST(test_require_policies)
 		    "\"%s\"", index, reason);
 	}
 
+	/* Every failing check is named, not only the first: "two-of-one"
+	 * has two. */
+	{
+		const char *reason = service_reason(service(5));
+		const char *second = strstr(reason, "; check file");
+		ck_assert_msg(strncmp(reason, "check file", 10) == 0 &&
+		    second != NULL && strstr(second, "missing") != NULL,
+		    "reason \"%s\"", reason);
+	}
+
 	/* Losing the other file too: "any" falls, 2 of 3 falls. */
 	unlink(world.up);
 	ck_assert(run_until_changes(8, 3000));
