@@ -120,6 +120,8 @@ bird_sync_batch_timer(struct loop *loop, void *arg)
 	for (size_t i = 0; i < plan->protocol_count; i++) {
 		const struct bird_plan_protocol *protocol = &plan->protocols[i];
 
+		if (protocol->gone)
+			continue;
 		if (protocol->differs)
 			failing++;
 		else if (protocol->wanted)
@@ -250,9 +252,16 @@ bird_sync_toggled(struct bird_client *client, enum bird_client_result result,
 	default: {
 		enum bird_plan_problem problem = bird_sync_problem_of(toggle);
 		uint64_t now = loop_now_ns(sync->loop);
+		enum bird_plan_problem before = bird_plan_failed(&sync->plan,
+		    protocol, problem, now + sync->retry_ns);
 
-		if (bird_plan_failed(&sync->plan, protocol, problem,
-		    now + sync->retry_ns) != problem)
+		if (protocol->gone) {
+			/* Leaving, and BIRD has no such protocol: done. */
+			log_debug("BIRD no longer has protocol %s",
+			    protocol->name);
+			break;
+		}
+		if (before != problem)
 			bird_sync_report_problem(protocol, problem, reply);
 		bird_sync_arm_retry(sync, protocol->retry_at_ns);
 		break;
@@ -673,16 +682,16 @@ bird_sync_cleanup(struct bird_sync *sync)
 	memset(sync, 0, sizeof(*sync));
 }
 
-/* A protocol gone from the config: its commands in flight still complete
- * (by name, finding nothing), and BIRD forgets it once the include file
- * no longer declares it. */
+/* A protocol gone from the config. One BIRD may still announce stays in
+ * the plan as leaving until BIRD confirms it disabled (or has no such
+ * protocol, once the include file no longer declares it). */
 static void
 bird_sync_protocol_gone(const struct bird_plan_protocol *protocol, void *arg)
 {
 	(void)arg;
-	if (protocol->known == BIRD_PLAN_ENABLED)
-		log_warnx("BIRD protocol %s (service %s) is no longer "
-		    "configured but still enabled in BIRD", protocol->name,
+	if (protocol->leaving && protocol->known == BIRD_PLAN_ENABLED)
+		log_info("BIRD protocol %s (service %s) is no longer "
+		    "configured; disabling it", protocol->name,
 		    protocol->service);
 }
 

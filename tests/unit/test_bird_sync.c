@@ -500,7 +500,10 @@ START_TEST(test_reload_adds_and_removes_protocols)
 	bird_sync_set_services(&h.sync, services, 2);
 	declare_all(&h);   /* as the rewritten include + configure would */
 	ck_assert_ptr_nonnull(bird_plan_find(&h.sync.plan, "anycheck_s2_v4"));
-	ck_assert_ptr_null(bird_plan_find(&h.sync.plan, "anycheck_s1_v4"));
+	/* s1's protocol is leaving: wanted disabled until BIRD says so. */
+	ck_assert_ptr_nonnull(bird_plan_find(&h.sync.plan, "anycheck_s1_v4"));
+	ck_assert(bird_plan_find(&h.sync.plan, "anycheck_s1_v4")->leaving);
+	ck_assert(!bird_sync_protocol_wanted(&h.sync, "anycheck_s1_v4"));
 	ck_assert(bird_sync_protocol_wanted(&h.sync, "anycheck_s0_v4"));
 	ck_assert(!bird_sync_protocol_wanted(&h.sync, "anycheck_s2_v4"));
 	bird_sync_set_announcement(&h.sync, services[0],
@@ -514,8 +517,18 @@ START_TEST(test_reload_adds_and_removes_protocols)
 	ck_assert_uint_eq(commands_since(&h, before, "enable \"anycheck_s2_v4\""),
 	    1);
 	ck_assert(enabled(&h, "anycheck_s2_v4"));
+	/* s1 was UP: disabled before it is forgotten, not left announced
+	 * until someone regenerates the include and reconfigures BIRD. */
+	ck_assert_uint_eq(commands_since(&h, before,
+	    "disable \"anycheck_s1_v4\""), 1);
+	ck_assert(!enabled(&h, "anycheck_s1_v4"));
 	ck_assert_uint_eq(log_count(&h, "anycheck_s1_v4 (service s1) is no "
-	    "longer configured but still enabled"), 1);
+	    "longer configured; disabling it"), 1);
+	ck_assert_uint_eq(log_count(&h, "anycheck_s1_v4 disabled (service s1)"),
+	    1);
+	ck_assert_ptr_null(bird_plan_find(&h.sync.plan, "anycheck_s1_v4"));
+	ck_assert_uint_eq(bird_plan_leaving(&h.sync.plan), 0);
+	ck_assert_uint_eq(bird_sync_backlog(&h.sync), 0);
 	teardown(&h);
 	config_free(next);
 	free(json);
