@@ -29,9 +29,23 @@ bird_plan_known_name(enum bird_plan_known known)
 	return bird_plan_known_names[known];
 }
 
-static enum bird_plan_known
-bird_plan_wanted_known(const struct bird_plan_protocol *protocol)
+/* Has protocol a wish: is it leaving, or has its service decided? */
+static bool
+bird_plan_has_wish(const struct bird_plan *plan,
+    const struct bird_plan_protocol *protocol)
 {
+	return protocol->group == BIRD_PLAN_NO_GROUP ||
+	    plan->groups[protocol->group].decided;
+}
+
+/* The state wanted of protocol: the one BIRD has when there is no wish
+ * yet. */
+static enum bird_plan_known
+bird_plan_wanted_known(const struct bird_plan *plan,
+    const struct bird_plan_protocol *protocol)
+{
+	if (!bird_plan_has_wish(plan, protocol))
+		return protocol->known;
 	return protocol->wanted ? BIRD_PLAN_ENABLED : BIRD_PLAN_DISABLED;
 }
 
@@ -73,7 +87,7 @@ static void
 bird_plan_touch(struct bird_plan *plan, struct bird_plan_protocol *protocol)
 {
 	bool differs = !protocol->gone &&
-	    protocol->known != bird_plan_wanted_known(protocol);
+	    protocol->known != bird_plan_wanted_known(plan, protocol);
 	bool unsettled = differs && protocol->problem == BIRD_PLAN_PROBLEM_NONE;
 
 	if (differs != protocol->differs) {
@@ -195,9 +209,10 @@ bird_plan_set_services(struct bird_plan *plan,
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	struct bird_plan old = *plan;
+	size_t old_count = old.protocol_count;
 	/* Room for the old protocols too: some may stay as leaving. */
 	struct bird_plan_protocol *protocols = xcalloc(
-	    count * 2 * BIRD_VARIANT_COUNT + old.protocol_count + 1,
+	    count * 2 * BIRD_VARIANT_COUNT + old_count + 1,
 	    sizeof(*protocols));
 	struct bird_plan_group *groups = xcalloc(count * 2 + 1,
 	    sizeof(*groups));
@@ -229,7 +244,11 @@ bird_plan_set_services(struct bird_plan *plan,
 				protocol = &protocols[protocol_count++];
 				before = name_index_get(&old.by_name, name);
 				if (before != NULL) {
-					/* Keep what BIRD was told and said. */
+					/* Keep what BIRD was told and said,
+					 * and whether the service decided. */
+					if (before->group != BIRD_PLAN_NO_GROUP &&
+					    old.groups[before->group].decided)
+						group->decided = true;
 					protocol->wanted = before->wanted;
 					protocol->known = before->known;
 					protocol->in_flight = before->in_flight;
@@ -287,14 +306,71 @@ bird_plan_set_services(struct bird_plan *plan,
 	plan->protocol_count = protocol_count;
 	plan->groups = groups;
 	plan->group_count = group_count;
-	plan->queue_size = protocol_count + 1;
+	plan->protocol_capacity = count * 2 * BIRD_VARIANT_COUNT +
+	    old_count + 1;
+	plan->queue_size = plan->protocol_capacity + 1;
 	plan->queue = xcalloc(plan->queue_size, sizeof(*plan->queue));
-	plan->waiting = xcalloc(protocol_count + 1, sizeof(*plan->waiting));
+	plan->waiting = xcalloc(plan->queue_size, sizeof(*plan->waiting));
 	for (size_t i = 0; i < protocol_count; i++) {
 		if (protocols[i].retry_at_ns != 0)
 			bird_plan_wait(plan, &protocols[i]);
 		bird_plan_touch(plan, &protocols[i]);
 	}
+}
+
+/* Room for extra more protocols: the arrays grow (doubling), the index
+ * is rebuilt over the moved protocols and the queue ring laid out again
+ * from its head. */
+static void
+bird_plan_grow(struct bird_plan *plan, size_t extra)
+{
+	size_t capacity = plan->protocol_capacity;
+	size_t *queue;
+
+	if (plan->protocol_count + extra <= capacity)
+		return;
+	while (capacity < plan->protocol_count + extra)
+		capacity = capacity * 2 + 1;
+	plan->protocols = xrealloc(plan->protocols,
+	    capacity * sizeof(*plan->protocols));
+	plan->protocol_capacity = capacity;
+	name_index_cleanup(&plan->by_name);
+	name_index_init(&plan->by_name);
+	for (size_t i = 0; i < plan->protocol_count; i++)
+		if (!plan->protocols[i].gone)
+			name_index_put(&plan->by_name, plan->protocols[i].name,
+			    &plan->protocols[i]);
+	queue = xcalloc(capacity + 1, sizeof(*queue));
+	for (size_t i = 0; i < plan->queue_count; i++)
+		queue[i] = plan->queue[(plan->queue_head + i) %
+		    plan->queue_size];
+	free(plan->queue);
+	plan->queue = queue;
+	plan->queue_head = 0;
+	plan->queue_size = capacity + 1;
+	plan->waiting = xrealloc(plan->waiting,
+	    plan->queue_size * sizeof(*plan->waiting));
+}
+
+void
+bird_plan_add_leaving(struct bird_plan *plan, const char *name)
+{
+	struct bird_plan_protocol *protocol;
+
+	if (name_index_get(&plan->by_name, name) != NULL)
+		return;
+	bird_plan_grow(plan, 1);
+	protocol = &plan->protocols[plan->protocol_count++];
+	*protocol = (struct bird_plan_protocol){
+		.name = xstrdup(name),
+		.service = xstrdup(""),
+		.group = BIRD_PLAN_NO_GROUP,
+		.known = BIRD_PLAN_UNKNOWN,
+		.leaving = true,
+	};
+	plan->leaving++;
+	name_index_put(&plan->by_name, protocol->name, protocol);
+	bird_plan_touch(plan, protocol);
 }
 
 struct bird_plan_protocol *
@@ -317,6 +393,13 @@ bird_plan_set_target(struct bird_plan *plan, const char *service,
 	for (; group < plan->groups + plan->group_count &&
 	    strcmp(group->service, service) == 0; group++, groups++) {
 		group->target = -1;
+		if (!group->decided) {
+			/* A wish at last: what differs is due now. */
+			group->decided = true;
+			for (size_t i = group->first;
+			    i < group->first + group->count; i++)
+				bird_plan_touch(plan, &plan->protocols[i]);
+		}
 		for (size_t i = group->first; variant >= 0 &&
 		    i < group->first + group->count; i++)
 			if ((int)plan->protocols[i].variant == variant)
@@ -462,14 +545,14 @@ bool
 bird_plan_observed(struct bird_plan *plan, struct bird_plan_protocol *protocol,
     enum bird_plan_known actual)
 {
-	enum bird_plan_known want = bird_plan_wanted_known(protocol);
+	enum bird_plan_known want = bird_plan_wanted_known(plan, protocol);
 	bool drift;
 
 	protocol->listed = plan->listing;
 	if (protocol->in_flight)
 		return false;
-	drift = protocol->known == want && actual != BIRD_PLAN_UNKNOWN &&
-	    actual != want;
+	drift = bird_plan_has_wish(plan, protocol) && protocol->known == want &&
+	    actual != BIRD_PLAN_UNKNOWN && actual != want;
 	if (actual != BIRD_PLAN_UNKNOWN)
 		protocol->known = actual;
 	/* It exists: if it was missing, do not wait for the retry. */

@@ -19,8 +19,12 @@
  * new connection, the end of a "show protocols" listing) are O(n).
  * bird_sync.c is the pump that sends what the plan says.
  *
- * A protocol that leaves the table (its service removed by a reload)
- * while BIRD has it enabled, or may have, stays as "leaving": wanted disabled, without a group, until
+ * A group has no wish until its service decides (bird_plan_set_target):
+ * until then its protocols stay as BIRD has them (a restart of anycheck
+ * does not touch them before their service's first state). A protocol
+ * that leaves the table (its service removed by a reload, or one of
+ * anycheck's names that BIRD has enabled and no service owns) while BIRD
+ * has it enabled, or may have, stays as "leaving": wanted disabled, without a group, until
  * BIRD confirms it disabled or says it has no such protocol; then the plan
  * forgets it.
  */
@@ -87,11 +91,13 @@ struct bird_plan_group {
 	size_t first;
 	size_t count;
 	long target;                    /* protocol index, -1: none */
+	bool decided;                   /* a target was set (-1 included) */
 };
 
 struct bird_plan {
 	struct bird_plan_protocol *protocols;
 	size_t protocol_count;          /* slots used, gone ones included */
+	size_t protocol_capacity;
 	struct bird_plan_group *groups;
 	size_t group_count;
 	struct name_index by_name;      /* protocol name -> protocol */
@@ -114,8 +120,8 @@ struct bird_plan {
 void bird_plan_init(struct bird_plan *plan);
 void bird_plan_cleanup(struct bird_plan *plan);
 
-/* The protocols are now those of services (all wanted disabled at first);
- * protocols that keep their name keep their state.
+/* The protocols are now those of services (no wish until their service
+ * decides); protocols that keep their name keep their state and wish.
  * Those no longer there leave: while BIRD has them enabled, may have them
  * (unknown) or a command for them is in flight, they stay as leaving,
  * wanted disabled; the others are dropped at once. gone (optional) is
@@ -126,12 +132,20 @@ void bird_plan_set_services(struct bird_plan *plan,
     void (*gone)(const struct bird_plan_protocol *protocol, void *arg),
     void *arg);
 
+/* One of anycheck's names that BIRD has enabled and no service owns
+ * (a service removed while anycheck was not running): add it as leaving,
+ * so that it is disabled, then forgotten. Nothing when the plan has the
+ * name already. Protocol pointers from before the call are invalid after
+ * it (the table may grow). */
+void bird_plan_add_leaving(struct bird_plan *plan, const char *name);
+
 /* The protocol named name (configured or leaving), or NULL. */
 struct bird_plan_protocol *bird_plan_find(const struct bird_plan *plan,
     const char *name);
 
 /* Set the target of service's groups: the protocol of variant (-1: none,
- * withdraw). Returns the number of
+ * withdraw); the service has decided, its groups have a wish from now on.
+ * Returns the number of
  * groups the service has. */
 size_t bird_plan_set_target(struct bird_plan *plan, const char *service,
     int variant);

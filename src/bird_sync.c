@@ -239,14 +239,17 @@ bird_sync_toggled(struct bird_client *client, enum bird_client_result result,
 		    BIRD_PLAN_PROBLEM_NONE)
 			bird_sync_report_problem(protocol,
 			    BIRD_PLAN_PROBLEM_NONE, NULL);
+		const char *owner = protocol->service[0] != '\0' ?
+		    protocol->service : "none configured";
+
 		if (changed && bird_sync_batch_count(sync)) {
 			log_debug("BIRD protocol %s %s (service %s)",
 			    protocol->name, enabled ? "enabled" : "disabled",
-			    protocol->service);
+			    owner);
 		} else if (changed)
 			log_info("BIRD protocol %s %s (service %s)",
 			    protocol->name, enabled ? "enabled" : "disabled",
-			    protocol->service);
+			    owner);
 		break;
 	}
 	default: {
@@ -334,6 +337,45 @@ bird_sync_known_of(enum bird_protocol_state state)
 	}
 }
 
+/* Does name look like one of anycheck's protocols? */
+static bool
+bird_sync_is_anychecks(const struct bird_sync *sync, const char *name)
+{
+	return bird_names_default_form(name) ||
+	    name_index_get(&sync->claimed, name) != NULL;
+}
+
+static void
+bird_sync_note_orphan(struct bird_sync *sync, const char *name)
+{
+	size_t length = strlen(sync->orphan_names);
+
+	sync->orphans++;
+	if (length + strlen(name) + 8 < sizeof(sync->orphan_names))
+		snprintf(sync->orphan_names + length,
+		    sizeof(sync->orphan_names) - length, "%s%s",
+		    length > 0 ? ", " : "", name);
+	else if (length + 5 < sizeof(sync->orphan_names) &&
+	    strcmp(sync->orphan_names + length - 3, "...") != 0)
+		snprintf(sync->orphan_names + length,
+		    sizeof(sync->orphan_names) - length, ", ...");
+}
+
+/* One line for what the learn listing swept. */
+static void
+bird_sync_log_orphans(struct bird_sync *sync)
+{
+	if (sync->orphans == 0)
+		return;
+	log_warnx("BIRD has %zu enabled protocol%s of anycheck's that no "
+	    "configured service owns (removed while anycheck-bird was not "
+	    "running?): %s; disabling %s", sync->orphans,
+	    sync->orphans == 1 ? "" : "s", sync->orphan_names,
+	    sync->orphans == 1 ? "it" : "them");
+	sync->orphans = 0;
+	sync->orphan_names[0] = '\0';
+}
+
 static void
 bird_sync_listing_line(struct bird_client *client, unsigned code,
     const char *text, void *arg)
@@ -347,6 +389,14 @@ bird_sync_listing_line(struct bird_client *client, unsigned code,
 	    bird_parse_protocol_row(text, &status) != 0)
 		return;
 	protocol = bird_plan_find(&sync->plan, status.name);
+	if (protocol == NULL && sync->listing_learns &&
+	    bird_sync_known_of(status.state) == BIRD_PLAN_ENABLED &&
+	    bird_sync_is_anychecks(sync, status.name)) {
+		/* Ours, enabled, and no service owns it: disable it. */
+		bird_plan_add_leaving(&sync->plan, status.name);
+		bird_sync_note_orphan(sync, status.name);
+		protocol = bird_plan_find(&sync->plan, status.name);
+	}
 	if (protocol == NULL)
 		return;     /* not ours (device, kernel, BGP, ...) */
 	if (bird_plan_observed(&sync->plan, protocol,
@@ -375,6 +425,7 @@ bird_sync_listing_reply(struct bird_client *client,
 			sync->learn_wanted = true;
 		return;
 	}
+	bird_sync_log_orphans(sync);
 	if (bird_reply_is_error(reply)) {
 		log_warnx("BIRD answered \"show protocols\" with %04u; "
 		    "applying every protocol's state blind", reply->code);
@@ -646,6 +697,7 @@ bird_sync_init(struct bird_sync *sync, struct loop *loop,
 	sync->bulk_min = BIRD_SYNC_BULK_MIN;
 	sync->retry_ns = BIRD_SYNC_RETRY_NS;
 	bird_plan_init(&sync->plan);
+	name_index_init(&sync->claimed);
 	for (size_t i = 0; i < config->service_count; i++)
 		services[i] = &config->services[i];
 	bird_plan_set_services(&sync->plan, services, config->service_count,
@@ -678,6 +730,10 @@ bird_sync_cleanup(struct bird_sync *sync)
 		bird_client_free(sync->client);
 	sync->client = NULL;
 	bird_plan_cleanup(&sync->plan);
+	name_index_cleanup(&sync->claimed);
+	for (size_t i = 0; i < sync->claimed_count; i++)
+		free(sync->claimed_names[i]);
+	free(sync->claimed_names);
 	free(sync->socket_path);
 	memset(sync, 0, sizeof(*sync));
 }
@@ -737,6 +793,20 @@ bird_sync_set_announcement(struct bird_sync *sync,
 	}
 	bird_plan_set_target(&sync->plan, service->name, variant);
 	bird_sync_pump_soon(sync);
+}
+
+void
+bird_sync_claim(struct bird_sync *sync, const char *protocol)
+{
+	char *name;
+
+	if (name_index_get(&sync->claimed, protocol) != NULL)
+		return;
+	name = xstrdup(protocol);
+	sync->claimed_names = xrealloc(sync->claimed_names,
+	    (sync->claimed_count + 1) * sizeof(*sync->claimed_names));
+	sync->claimed_names[sync->claimed_count++] = name;
+	name_index_put(&sync->claimed, name, name);
 }
 
 bool

@@ -88,7 +88,11 @@ START_TEST(test_group_rule)
 	down = bird_plan_find(&plan, "anycheck_s0_v4_down");
 	ck_assert_ptr_nonnull(up);
 	ck_assert_ptr_nonnull(down);
-	/* Nothing known: both must be disabled first. */
+	/* Nothing decided: BIRD keeps what it has. */
+	ck_assert_uint_eq(answer_all(&plan), 0);
+	ck_assert_uint_eq(bird_plan_backlog(&plan), 0);
+	/* Withdrawn, nothing known: both must be disabled first. */
+	bird_plan_set_target(&plan, "s0", -1);
 	ck_assert_uint_eq(answer_all(&plan), 2);
 	ck_assert_uint_eq(bird_plan_unsettled(&plan), 0);
 
@@ -170,8 +174,9 @@ START_TEST(test_one_change_one_command_at_scale)
 	ck_assert(bird_plan_observed(&plan,
 	    bird_plan_find(&plan, "anycheck_s12345_v4"), BIRD_PLAN_DISABLED));
 	bird_plan_listing_end(&plan);
-	/* Not listed: unknown now, so a command will tell. */
-	ck_assert_uint_eq(bird_plan_backlog(&plan), 20000);
+	/* Not listed: unknown now, so a command will tell (for the one
+	 * service that decided; the others have no wish yet). */
+	ck_assert_uint_eq(bird_plan_backlog(&plan), 1);
 	bird_plan_cleanup(&plan);
 	config_free(config);
 }
@@ -196,6 +201,8 @@ START_TEST(test_reload_keeps_state_by_name)
 	};
 
 	plan_for(&plan, config);
+	for (size_t i = 0; i < config->service_count; i++)
+		bird_plan_set_target(&plan, config->services[i].name, -1);
 	answer_all(&plan);
 	bird_plan_set_target(&plan, "s0", BIRD_VARIANT_UP);
 	answer_all(&plan);
@@ -228,6 +235,7 @@ START_TEST(test_removed_protocols_leave_disabled)
 	enum bird_plan_action action;
 
 	plan_for(&plan, config);
+	bird_plan_set_target(&plan, "s0", -1);
 	answer_all(&plan);
 	bird_plan_set_target(&plan, "s1", BIRD_VARIANT_UP);
 	bird_plan_set_target(&plan, "s2", BIRD_VARIANT_UP);
@@ -275,6 +283,52 @@ START_TEST(test_removed_protocols_leave_disabled)
 }
 END_TEST
 
+/* Names BIRD has enabled that no service owns join as leaving; the table
+ * grows past its room with the queue and the index intact. */
+START_TEST(test_add_leaving_grows)
+{
+	struct config *config = load_services(2, false);
+	struct bird_plan plan;
+	struct bird_plan_protocol *next;
+	enum bird_plan_action action;
+	size_t disables = 0;
+
+	plan_for(&plan, config);
+	bird_plan_set_target(&plan, "s0", BIRD_VARIANT_UP);
+	bird_plan_set_target(&plan, "s1", BIRD_VARIANT_UP);
+	bird_plan_listing_begin(&plan);
+	for (int i = 0; i < 100; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "anycheck_old%d_v4", i);
+		bird_plan_add_leaving(&plan, name);
+		bird_plan_add_leaving(&plan, name);     /* once */
+		bird_plan_observed(&plan, bird_plan_find(&plan, name),
+		    BIRD_PLAN_ENABLED);
+	}
+	ck_assert_uint_ge(plan.protocol_capacity, 102);
+	ck_assert_uint_eq(bird_plan_leaving(&plan), 100);
+	/* The configured ones first (queued before), then the leaving. */
+	next = bird_plan_peek(&plan, 0, &action);
+	ck_assert_str_eq(next->name, "anycheck_s0_v4");
+	while ((next = bird_plan_peek(&plan, 0, &action)) != NULL) {
+		bird_plan_sent(&plan, next);
+		if (action == BIRD_PLAN_DISABLE) {
+			ck_assert(next->leaving);
+			disables++;
+		}
+		bird_plan_confirmed(&plan, next, action == BIRD_PLAN_ENABLE);
+	}
+	ck_assert_uint_eq(disables, 100);
+	ck_assert_uint_eq(bird_plan_leaving(&plan), 0);
+	ck_assert_ptr_null(bird_plan_find(&plan, "anycheck_old7_v4"));
+	ck_assert(bird_plan_find(&plan, "anycheck_s1_v4")->wanted);
+	ck_assert_uint_eq(bird_plan_backlog(&plan), 0);
+	bird_plan_cleanup(&plan);
+	config_free(config);
+}
+END_TEST
+
 static Suite *
 bird_plan_suite(void)
 {
@@ -285,6 +339,7 @@ bird_plan_suite(void)
 	tcase_add_test(tc, test_one_change_one_command_at_scale);
 	tcase_add_test(tc, test_reload_keeps_state_by_name);
 	tcase_add_test(tc, test_removed_protocols_leave_disabled);
+	tcase_add_test(tc, test_add_leaving_grows);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

@@ -187,8 +187,10 @@ run_rounds(struct harness *h, int rounds)
 		loop_run_once(h->loop, 5);
 }
 
+/* before (optional) runs once bird_sync exists and before it connects. */
 static void
-setup(struct harness *h, double verify, const char *services)
+setup_with(struct harness *h, double verify, const char *services,
+    void (*before)(struct harness *h))
 {
 	memset(h, 0, sizeof(*h));
 	log_init("test", LOG_LEVEL_INFO, false);
@@ -201,7 +203,15 @@ setup(struct harness *h, double verify, const char *services)
 	h->sync.retry_ns = 50 * NSEC_PER_MSEC;
 	h->sync.batch_quiet_ns = 20 * NSEC_PER_MSEC;
 	declare_all(h);
+	if (before != NULL)
+		before(h);
 	ck_assert(run_until(h, connected_and_settled, ROUNDS));
+}
+
+static void
+setup(struct harness *h, double verify, const char *services)
+{
+	setup_with(h, verify, services, NULL);
 }
 
 static void
@@ -667,6 +677,98 @@ START_TEST(test_many_toggles_pipelined_one_summary)
 }
 END_TEST
 
+static const char *const sweep_enabled[] = {
+	"anycheck_web_v4",          /* configured: left to its service */
+	"anycheck_gone_v4",         /* default form, not configured */
+	"anycheck_gone_v6_drain",   /* the same, a variant */
+	"custom_web",               /* claimed (an earlier include file) */
+	"bgp_upstream",             /* never anycheck's */
+	"static_other",
+	"anycheck_notours",         /* anycheck_ but not the default form */
+};
+
+static void
+add_sweep_protocols(struct harness *h)
+{
+	for (size_t i = 0; i < sizeof(sweep_enabled) / sizeof(*sweep_enabled);
+	    i++) {
+		if (fake_bird_find(&h->fake, sweep_enabled[i]) == NULL)
+			fake_bird_add(&h->fake, sweep_enabled[i]);
+		fake_bird_set(&h->fake, sweep_enabled[i], true);
+	}
+	fake_bird_add(&h->fake, "anycheck_old_v4");  /* disabled: left */
+	bird_sync_claim(&h->sync, "custom_web");
+}
+
+static bool
+sweep_done(struct harness *h)
+{
+	return connected_and_settled(h) && !enabled(h, "anycheck_gone_v4") &&
+	    !enabled(h, "anycheck_gone_v6_drain") && !enabled(h, "custom_web");
+}
+
+static size_t
+commands_naming(struct harness *h, const char *name)
+{
+	char *quoted = xasprintf("\"%s\"", name);
+	size_t count = 0;
+
+	for (size_t i = 0; i < h->fake.command_count; i++)
+		if (strstr(h->fake.commands[i], quoted) != NULL)
+			count++;
+	free(quoted);
+	return count;
+}
+
+/* anycheck-bird died after its config lost a service (no SIGHUP): the
+ * respawned one disables, at connect, the protocols BIRD has enabled that
+ * look like anycheck's and no configured service owns, logged in one
+ * line; a configured service's protocol waits for its service; nothing
+ * else is touched. */
+START_TEST(test_connect_sweeps_unowned_protocols)
+{
+	struct harness h;
+	char *json = service_json("web", false);
+
+	setup_with(&h, 3600, json, add_sweep_protocols);
+	ck_assert(run_until(&h, sweep_done, ROUNDS));
+	ck_assert_uint_eq(commands_naming(&h, "anycheck_gone_v4"), 1);
+	ck_assert_uint_eq(commands_naming(&h, "anycheck_gone_v6_drain"), 1);
+	ck_assert_uint_eq(commands_naming(&h, "custom_web"), 1);
+	ck_assert_uint_eq(log_count(&h, "BIRD has 3 enabled protocols of "
+	    "anycheck's that no configured service owns"), 1);
+	ck_assert_uint_eq(log_count(&h, "anycheck_gone_v4, "
+	    "anycheck_gone_v6_drain, custom_web; disabling them"), 1);
+	ck_assert_uint_eq(bird_plan_leaving(&h.sync.plan), 0);
+	ck_assert_ptr_null(bird_plan_find(&h.sync.plan, "anycheck_gone_v4"));
+	/* Untouched: the configured one (undecided), foreign ones. */
+	ck_assert(enabled(&h, "anycheck_web_v4"));
+	ck_assert_uint_eq(commands_naming(&h, "anycheck_web_v4"), 0);
+	ck_assert_uint_eq(commands_naming(&h, "anycheck_old_v4"), 0);
+	ck_assert(enabled(&h, "bgp_upstream"));
+	ck_assert(enabled(&h, "static_other"));
+	ck_assert(enabled(&h, "anycheck_notours"));
+	ck_assert_uint_eq(commands_naming(&h, "bgp_upstream"), 0);
+	ck_assert_uint_eq(commands_naming(&h, "static_other"), 0);
+	ck_assert_uint_eq(commands_naming(&h, "anycheck_notours"), 0);
+
+	/* A reconnection finds nothing more to sweep. */
+	fake_bird_drop(&h.fake);
+	run_rounds(&h, 40);
+	ck_assert(run_until(&h, connected_and_settled, ROUNDS));
+	ck_assert_uint_eq(h.fake.accepted, 2);
+	ck_assert_uint_eq(log_count(&h, "that no configured service owns"), 1);
+
+	/* Once web decides (withdrawn), its protocol follows. */
+	announce(&h, "web", -1);
+	ck_assert(run_until(&h, connected_and_settled, ROUNDS));
+	ck_assert(!enabled(&h, "anycheck_web_v4"));
+	ck_assert(enabled(&h, "bgp_upstream"));
+	teardown(&h);
+	free(json);
+}
+END_TEST
+
 static Suite *
 bird_sync_suite(void)
 {
@@ -681,6 +783,7 @@ bird_sync_suite(void)
 	tcase_add_test(tc, test_error_9001_logged_once_and_retried);
 	tcase_add_test(tc, test_configure_holds_toggles);
 	tcase_add_test(tc, test_reload_adds_and_removes_protocols);
+	tcase_add_test(tc, test_connect_sweeps_unowned_protocols);
 	tcase_add_test(tc, test_settled);
 	tcase_add_test(tc, test_bulk_change_rewrites_include_once);
 	tcase_add_test(tc, test_many_toggles_pipelined_one_summary);
