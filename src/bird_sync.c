@@ -584,6 +584,7 @@ bird_sync_status_reply(struct bird_client *client,
 	struct bird_sync *sync = arg;
 	struct bird_status status;
 	bool by_us = sync->configured_by_us;
+	bool rebooted, reconfigured;
 
 	(void)client;
 	if (result == BIRD_CLIENT_CANCELLED)
@@ -597,14 +598,15 @@ bird_sync_status_reply(struct bird_client *client,
 		return;
 	}
 	sync->configured_by_us = false;
-	if (sync->have_status &&
-	    (strcmp(status.last_reboot, sync->status.last_reboot) != 0 ||
-	    (strcmp(status.last_reconfiguration,
-	    sync->status.last_reconfiguration) != 0 && !by_us))) {
+	rebooted = sync->have_status && bird_time_differs(status.last_reboot,
+	    sync->status.last_reboot, BIRD_SYNC_TIME_TOLERANCE_MS);
+	reconfigured = sync->have_status && bird_time_differs(
+	    status.last_reconfiguration, sync->status.last_reconfiguration,
+	    BIRD_SYNC_TIME_TOLERANCE_MS);
+	if (rebooted || (reconfigured && !by_us)) {
 		log_info("BIRD was %s (last reboot %s, last reconfiguration "
 		    "%s); re-applying every protocol's state",
-		    strcmp(status.last_reboot, sync->status.last_reboot) != 0 ?
-		    "restarted" : "reconfigured", status.last_reboot,
+		    rebooted ? "restarted" : "reconfigured", status.last_reboot,
 		    status.last_reconfiguration);
 		bird_sync_learn(sync);
 	}

@@ -40,6 +40,9 @@
 
 /* How often "show status" is asked, to notice a restart or reconfigure. */
 #define BIRD_SYNC_STATUS_INTERVAL_NS (500ULL * 1000000ULL)
+/* BIRD's boot and reconfiguration times wobble by a millisecond between
+ * two "show status": closer than this is the same moment. */
+#define BIRD_SYNC_TIME_TOLERANCE_MS 10
 /* How long after an error (missing protocol, access denied) to retry. */
 #define BIRD_SYNC_RETRY_NS BIRD_PLAN_RETRY_NS
 /* Commands handed to the client at once (it pipelines them). */

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "loop.h"
 #include "name_index.h"
+#include "virtual_clock.h"
 
 #define ROUNDS 400                  /* of at most 10 ms each */
 
@@ -35,6 +36,8 @@ struct harness {
 	struct bird_sync sync;
 	char log_path[64];
 	int saved_stderr;
+	bool virtual_time;              /* the loop runs on clock */
+	struct virtual_clock clock;
 };
 
 static struct config *
@@ -169,13 +172,36 @@ all_confirmed(struct harness *h)
 	return true;
 }
 
+/* On virtual time: let the socket exchanges due now (commands, replies,
+ * both ends on this loop) finish before time moves. */
+static void
+settle_now(struct harness *h)
+{
+	for (int i = 0; i < 16; i++)
+		ck_assert_int_eq(loop_run_once(h->loop, 0), 0);
+}
+
+/* One step: a round of up to 10 ms, or on virtual time the exchanges due
+ * now and then a jump to the next timer. */
+static void
+step(struct harness *h)
+{
+	if (!h->virtual_time) {
+		loop_run_once(h->loop, 10);
+		return;
+	}
+	settle_now(h);
+	ck_assert_int_eq(virtual_clock_step(&h->clock, h->loop), 0);
+	settle_now(h);
+}
+
 static bool
 run_until(struct harness *h, bool (*done)(struct harness *), int rounds)
 {
 	for (int i = 0; i < rounds; i++) {
 		if (done(h))
 			return true;
-		loop_run_once(h->loop, 10);
+		step(h);
 	}
 	return done(h);
 }
@@ -187,16 +213,43 @@ run_rounds(struct harness *h, int rounds)
 		loop_run_once(h->loop, 5);
 }
 
+/* Virtual time only: move ns forward, every timer and exchange on the
+ * way. */
+static void
+run_for(struct harness *h, uint64_t ns)
+{
+	uint64_t end = h->clock.now_ns + ns;
+
+	ck_assert(h->virtual_time);
+	settle_now(h);
+	for (;;) {
+		uint64_t next = loop_next_deadline_ns(h->loop);
+
+		if (next == 0 || next > end)
+			break;
+		ck_assert_int_eq(virtual_clock_step(&h->clock, h->loop), 0);
+		settle_now(h);
+	}
+	ck_assert_int_eq(virtual_clock_advance(&h->clock, h->loop,
+	    end - h->clock.now_ns), 0);
+	settle_now(h);
+}
+
 /* before (optional) runs once bird_sync exists and before it connects. */
 static void
 setup_with(struct harness *h, double verify, const char *services,
     void (*before)(struct harness *h))
 {
+	bool virtual_time = h->virtual_time;
+
 	memset(h, 0, sizeof(*h));
+	h->virtual_time = virtual_time;
 	log_init("test", LOG_LEVEL_INFO, false);
 	capture_log(h);
 	h->loop = loop_new();
 	ck_assert_ptr_nonnull(h->loop);
+	if (h->virtual_time)
+		virtual_clock_attach(&h->clock, h->loop);
 	fake_bird_init(&h->fake, h->loop, true);
 	h->config = load(h->fake.path, verify, services);
 	bird_sync_init(&h->sync, h->loop, h->config);
@@ -211,6 +264,16 @@ setup_with(struct harness *h, double verify, const char *services,
 static void
 setup(struct harness *h, double verify, const char *services)
 {
+	h->virtual_time = false;
+	setup_with(h, verify, services, NULL);
+}
+
+/* The same on virtual time (the loop's clock starts at
+ * VIRTUAL_CLOCK_START_NS and moves only through step and run_for). */
+static void
+setup_virtual(struct harness *h, double verify, const char *services)
+{
+	h->virtual_time = true;
 	setup_with(h, verify, services, NULL);
 }
 
@@ -769,6 +832,37 @@ START_TEST(test_connect_sweeps_unowned_protocols)
 }
 END_TEST
 
+/* BIRD prints its boot and reconfiguration times a millisecond apart
+ * from one "show status" to the next: no restart. A jump of 2 s is one. */
+START_TEST(test_status_time_wobble_is_no_restart)
+{
+	struct harness h;
+	char *json = service_json("web", false);
+	size_t listings;
+
+	setup_virtual(&h, 3600, json);
+	announce(&h, "web", BIRD_VARIANT_UP);
+	ck_assert(run_until(&h, web_enabled, ROUNDS));
+	run_for(&h, NSEC_PER_SEC);
+	listings = h.sync.listings;
+	h.fake.status_skew_ms = 1;
+	run_for(&h, NSEC_PER_SEC);
+	h.fake.status_skew_ms = 0;
+	run_for(&h, NSEC_PER_SEC);
+	ck_assert_uint_eq(log_count(&h, "BIRD was"), 0);
+	ck_assert_uint_eq(h.sync.listings, listings);
+
+	h.fake.status_skew_ms = 2000;
+	run_for(&h, NSEC_PER_SEC);
+	ck_assert_uint_eq(log_count(&h, "BIRD was restarted"), 1);
+	ck_assert_uint_eq(log_count(&h, "BIRD was reconfigured"), 0);
+	ck_assert_uint_eq(h.sync.listings, listings + 1);
+	ck_assert(enabled(&h, "anycheck_web_v4"));
+	teardown(&h);
+	free(json);
+}
+END_TEST
+
 static Suite *
 bird_sync_suite(void)
 {
@@ -784,6 +878,7 @@ bird_sync_suite(void)
 	tcase_add_test(tc, test_configure_holds_toggles);
 	tcase_add_test(tc, test_reload_adds_and_removes_protocols);
 	tcase_add_test(tc, test_connect_sweeps_unowned_protocols);
+	tcase_add_test(tc, test_status_time_wobble_is_no_restart);
 	tcase_add_test(tc, test_settled);
 	tcase_add_test(tc, test_bulk_change_rewrites_include_once);
 	tcase_add_test(tc, test_many_toggles_pipelined_one_summary);
