@@ -609,6 +609,13 @@ bird_sync_status_reply(struct bird_client *client,
 		    rebooted ? "restarted" : "reconfigured", status.last_reboot,
 		    status.last_reconfiguration);
 		bird_sync_learn(sync);
+		if (sync->listing_in_flight && !sync->listing_learns) {
+			/* A verify listing sent after this status (replies
+			 * come in order): it shows BIRD after the change, so
+			 * it is the learn, and what differs is no drift. */
+			sync->listing_learns = true;
+			sync->learn_wanted = false;
+		}
 	}
 	sync->status = status;
 	sync->have_status = true;
@@ -636,8 +643,16 @@ bird_sync_verify_tick(struct loop *loop, void *arg)
 
 	loop_timer_arm_in(loop, &sync->verify_timer, sync->verify_interval_ns);
 	if (!bird_client_connected(sync->client) || sync->learning ||
-	    sync->held)
+	    sync->held || sync->listing_in_flight)
 		return;
+	/* "show status" first, in the same pipelined exchange: a listing
+	 * taken after someone's "birdc configure" shows every protocol
+	 * disabled, which is BIRD re-reading its config, not a hand change.
+	 * The status answers first and turns the listing into a learn. A
+	 * status already in flight was sent earlier: it answers first too. */
+	if (!sync->status_in_flight && bird_client_show_status(sync->client,
+	    bird_sync_status_reply, sync) == 0)
+		sync->status_in_flight = true;
 	bird_sync_send_listing(sync, false);
 }
 

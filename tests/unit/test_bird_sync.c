@@ -863,6 +863,99 @@ START_TEST(test_status_time_wobble_is_no_restart)
 }
 END_TEST
 
+/* Virtual time: move on until timer first is due before timer second
+ * (a verify listing before the next status poll, or the reverse). */
+static void
+advance_until_first(struct harness *h, const struct loop_timer *first,
+    const struct loop_timer *second)
+{
+	for (int i = 0; i < 100; i++) {
+		if (loop_timer_armed(first) && loop_timer_armed(second) &&
+		    first->deadline_ns < second->deadline_ns)
+			return;
+		step(h);
+	}
+	ck_abort_msg("the timers never came in that order");
+}
+
+/* Run just past timer's deadline. */
+static void
+run_past(struct harness *h, const struct loop_timer *timer)
+{
+	run_for(h, timer->deadline_ns - h->clock.now_ns + NSEC_PER_MSEC);
+}
+
+/* Someone runs "birdc configure" (every protocol back to "disabled
+ * yes"): whether the verify listing or the status poll comes first, the
+ * log says BIRD was reconfigured, not "changed by hand?", and the state
+ * is re-applied. */
+START_TEST(test_foreign_configure_is_no_hand_change)
+{
+	struct harness h;
+	char *json = service_json("web", false);
+
+	/* verify every 0.3 s, status every 0.5 s */
+	setup_virtual(&h, 0.3, json);
+	announce(&h, "web", BIRD_VARIANT_UP);
+	ck_assert(run_until(&h, web_enabled, ROUNDS));
+
+	/* Verify first. */
+	advance_until_first(&h, &h.sync.verify_timer, &h.sync.status_timer);
+	fake_bird_reconfigure(&h.fake);
+	ck_assert(!enabled(&h, "anycheck_web_v4"));
+	run_past(&h, &h.sync.verify_timer);
+	ck_assert_uint_eq(log_count(&h, "changed by hand?"), 0);
+	ck_assert_uint_eq(log_count(&h, "BIRD was reconfigured"), 1);
+	ck_assert(enabled(&h, "anycheck_web_v4"));
+
+	/* Status first. */
+	advance_until_first(&h, &h.sync.status_timer, &h.sync.verify_timer);
+	fake_bird_reconfigure(&h.fake);
+	run_past(&h, &h.sync.status_timer);
+	ck_assert_uint_eq(log_count(&h, "BIRD was reconfigured"), 2);
+	ck_assert(enabled(&h, "anycheck_web_v4"));
+
+	run_for(&h, 2 * NSEC_PER_SEC);
+	ck_assert_uint_eq(log_count(&h, "changed by hand?"), 0);
+	ck_assert_uint_eq(log_count(&h, "BIRD was"), 2);
+	ck_assert_uint_eq(h.sync.corrections, 0);
+	ck_assert(enabled(&h, "anycheck_web_v4"));
+	teardown(&h);
+	free(json);
+}
+END_TEST
+
+/* A real "birdc enable" by hand: one "changed by hand?" line and the
+ * correction, whichever timer comes first; no "reconfigured". */
+START_TEST(test_hand_enable_is_one_warning)
+{
+	struct harness h;
+	char *json = services_json("h", 2, false);
+
+	setup_virtual(&h, 0.3, json);
+	announce(&h, "h0", BIRD_VARIANT_UP);
+	announce(&h, "h1", -1);
+	ck_assert(run_until(&h, all_confirmed, ROUNDS));
+
+	advance_until_first(&h, &h.sync.status_timer, &h.sync.verify_timer);
+	fake_bird_set(&h.fake, "anycheck_h1_v4", true);
+	run_past(&h, &h.sync.status_timer);
+	ck_assert(enabled(&h, "anycheck_h1_v4"));   /* status: no news */
+	run_past(&h, &h.sync.verify_timer);
+	ck_assert_uint_eq(log_count(&h, "anycheck_h1_v4 is up but service h1 "
+	    "wants it disabled (changed by hand?)"), 1);
+	ck_assert(run_until(&h, all_confirmed, ROUNDS));
+	ck_assert(!enabled(&h, "anycheck_h1_v4"));
+	ck_assert(enabled(&h, "anycheck_h0_v4"));
+	run_for(&h, 2 * NSEC_PER_SEC);
+	ck_assert_uint_eq(log_count(&h, "changed by hand?"), 1);
+	ck_assert_uint_eq(h.sync.corrections, 1);
+	ck_assert_uint_eq(log_count(&h, "BIRD was"), 0);
+	teardown(&h);
+	free(json);
+}
+END_TEST
+
 static Suite *
 bird_sync_suite(void)
 {
@@ -879,6 +972,8 @@ bird_sync_suite(void)
 	tcase_add_test(tc, test_reload_adds_and_removes_protocols);
 	tcase_add_test(tc, test_connect_sweeps_unowned_protocols);
 	tcase_add_test(tc, test_status_time_wobble_is_no_restart);
+	tcase_add_test(tc, test_foreign_configure_is_no_hand_change);
+	tcase_add_test(tc, test_hand_enable_is_one_warning);
 	tcase_add_test(tc, test_settled);
 	tcase_add_test(tc, test_bulk_change_rewrites_include_once);
 	tcase_add_test(tc, test_many_toggles_pipelined_one_summary);
