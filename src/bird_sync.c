@@ -663,8 +663,9 @@ bird_sync_connected(struct bird_client *client, const char *version,
 	struct bird_sync *sync = arg;
 
 	(void)client;
-	log_info("connected to BIRD %s at %s; applying the state of %zu "
-	    "protocol%s", version, sync->socket_path,
+	log_limited(&sync->connected_log, loop_now_ns(sync->loop),
+	    LOG_LEVEL_INFO, "connected to BIRD %s at %s; applying the state "
+	    "of %zu protocol%s", version, sync->socket_path,
 	    sync->plan.protocol_count,
 	    sync->plan.protocol_count == 1 ? "" : "s");
 	sync->in_flight = 0;
@@ -691,8 +692,9 @@ bird_sync_disconnected(struct bird_client *client, void *arg)
 	struct bird_sync *sync = arg;
 
 	(void)client;
-	log_warnx("lost the connection to BIRD at %s; reconnecting",
-	    sync->socket_path);
+	log_limited(&sync->lost_log, loop_now_ns(sync->loop),
+	    LOG_LEVEL_WARNING, "lost the connection to BIRD at %s; "
+	    "reconnecting", sync->socket_path);
 	bird_plan_forget(&sync->plan);
 }
 
@@ -715,6 +717,8 @@ bird_sync_init(struct bird_sync *sync, struct loop *loop,
 	sync->retry_ns = BIRD_SYNC_RETRY_NS;
 	bird_plan_init(&sync->plan);
 	name_index_init(&sync->claimed);
+	log_limit_init(&sync->connected_log, 0);
+	log_limit_init(&sync->lost_log, 0);
 	for (size_t i = 0; i < config->service_count; i++)
 		services[i] = &config->services[i];
 	bird_plan_set_services(&sync->plan, services, config->service_count,
@@ -746,6 +750,8 @@ bird_sync_cleanup(struct bird_sync *sync)
 	if (sync->client != NULL)
 		bird_client_free(sync->client);
 	sync->client = NULL;
+	log_limit_flush(&sync->connected_log, loop_now_ns(sync->loop));
+	log_limit_flush(&sync->lost_log, loop_now_ns(sync->loop));
 	bird_plan_cleanup(&sync->plan);
 	name_index_cleanup(&sync->claimed);
 	for (size_t i = 0; i < sync->claimed_count; i++)

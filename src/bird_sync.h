@@ -35,6 +35,7 @@
 #include "bird_plan.h"
 #include "bird_reply.h"
 #include "config.h"
+#include "log.h"
 #include "loop.h"
 #include "name_index.h"
 
@@ -128,6 +129,10 @@ struct bird_sync {
 	struct name_index claimed;
 	char **claimed_names;
 	size_t claimed_count;
+	/* "connected", "lost the connection": a socket that accepts and
+	 * hangs up logs each once, then a count. */
+	struct log_limit connected_log;
+	struct log_limit lost_log;
 	/* Found by the current learn listing, logged in one line at its end. */
 	size_t orphans;
 	char orphan_names[256];

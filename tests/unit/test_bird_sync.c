@@ -956,6 +956,42 @@ START_TEST(test_hand_enable_is_one_warning)
 }
 END_TEST
 
+/* A socket that greets and hangs up at once (twice a second, the
+ * client's back-off cap): "connected" and "lost the connection" are
+ * logged once each, then as a count, not twice a second. */
+START_TEST(test_flapping_socket_logs_once_then_a_count)
+{
+	struct harness h;
+	char *json = service_json("web", false);
+	size_t accepted;
+
+	setup_virtual(&h, 3600, json);
+	ck_assert_uint_eq(log_count(&h, "connected to BIRD"), 1);
+	h.fake.hang_up = true;
+	fake_bird_drop(&h.fake);
+	run_for(&h, 10 * NSEC_PER_SEC);
+	accepted = h.fake.accepted;
+	ck_assert_uint_ge(accepted, 15);
+	ck_assert_uint_eq(log_count(&h, "connected to BIRD"), 1);
+	ck_assert_uint_eq(log_count(&h, "lost the connection to BIRD"), 1);
+
+	/* A minute on, the next line says how many were held back. */
+	run_for(&h, 60 * NSEC_PER_SEC);
+	ck_assert_uint_eq(log_count(&h, "connected to BIRD"), 3);
+	ck_assert_uint_eq(log_count(&h, "lost the connection to BIRD"), 3);
+	ck_assert_uint_eq(log_count(&h, "; applying the state of 2 protocols "
+	    "(repeated "), 1);
+	ck_assert_uint_eq(log_count(&h, "; reconnecting (repeated "), 1);
+
+	/* BIRD behaves again: connected, and nothing more about it. */
+	h.fake.hang_up = false;
+	run_for(&h, NSEC_PER_SEC);
+	ck_assert(bird_client_connected(h.sync.client));
+	teardown(&h);
+	free(json);
+}
+END_TEST
+
 static Suite *
 bird_sync_suite(void)
 {
@@ -974,6 +1010,7 @@ bird_sync_suite(void)
 	tcase_add_test(tc, test_status_time_wobble_is_no_restart);
 	tcase_add_test(tc, test_foreign_configure_is_no_hand_change);
 	tcase_add_test(tc, test_hand_enable_is_one_warning);
+	tcase_add_test(tc, test_flapping_socket_logs_once_then_a_count);
 	tcase_add_test(tc, test_settled);
 	tcase_add_test(tc, test_bulk_change_rewrites_include_once);
 	tcase_add_test(tc, test_many_toggles_pipelined_one_summary);
