@@ -235,13 +235,12 @@ run_for(struct harness *h, uint64_t ns)
 	settle_now(h);
 }
 
-/* before (optional) runs once bird_sync exists and before it connects. */
+/* before (optional) runs once bird_sync exists and before it connects;
+ * virtual_time: the loop runs on h->clock. */
 static void
 setup_with(struct harness *h, double verify, const char *services,
-    void (*before)(struct harness *h))
+    void (*before)(struct harness *h), bool virtual_time)
 {
-	bool virtual_time = h->virtual_time;
-
 	memset(h, 0, sizeof(*h));
 	h->virtual_time = virtual_time;
 	log_init("test", LOG_LEVEL_INFO, false);
@@ -264,8 +263,7 @@ setup_with(struct harness *h, double verify, const char *services,
 static void
 setup(struct harness *h, double verify, const char *services)
 {
-	h->virtual_time = false;
-	setup_with(h, verify, services, NULL);
+	setup_with(h, verify, services, NULL, false);
 }
 
 /* The same on virtual time (the loop's clock starts at
@@ -273,8 +271,7 @@ setup(struct harness *h, double verify, const char *services)
 static void
 setup_virtual(struct harness *h, double verify, const char *services)
 {
-	h->virtual_time = true;
-	setup_with(h, verify, services, NULL);
+	setup_with(h, verify, services, NULL, true);
 }
 
 static void
@@ -793,7 +790,7 @@ START_TEST(test_connect_sweeps_unowned_protocols)
 	struct harness h;
 	char *json = service_json("web", false);
 
-	setup_with(&h, 3600, json, add_sweep_protocols);
+	setup_with(&h, 3600, json, add_sweep_protocols, true);
 	ck_assert(run_until(&h, sweep_done, ROUNDS));
 	ck_assert_uint_eq(commands_naming(&h, "anycheck_gone_v4"), 1);
 	ck_assert_uint_eq(commands_naming(&h, "anycheck_gone_v6_drain"), 1);
