@@ -15,7 +15,15 @@
  * A reload first rebuilds the protocol table, then applies every service's
  * announcement, with nothing sent to BIRD until the include file is written
  * and its "configure" queued: BIRD does not know new protocols before.
+ *
+ * At start, before that file is rewritten, the protocols it declares are
+ * claimed as anycheck's (bird_sync_claim): one that BIRD has enabled and
+ * no configured service owns any more (the config was edited, then
+ * anycheck-bird died before a reload) is disabled at connect, whatever
+ * its name.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "backend.h"
@@ -122,6 +130,33 @@ backend_bird_rewrite_include(struct bird_sync *sync, void *arg)
 	return backend_bird_write_include(backend);
 }
 
+static void
+backend_bird_claim_one(const char *name, void *arg)
+{
+	bird_sync_claim(arg, name);
+}
+
+/* Claim the protocols the include file left by an earlier run declares. */
+static void
+backend_bird_claim_previous(struct backend_bird *backend, const char *path)
+{
+	FILE *file = fopen(path, "re");
+	char *line = NULL;
+	size_t size = 0;
+
+	if (file == NULL) {
+		if (errno != ENOENT)
+			log_warn("could not read the previous BIRD include "
+			    "file %s", path);
+		return;
+	}
+	while (getline(&line, &size, file) != -1)
+		bird_names_each_declared(line, backend_bird_claim_one,
+		    &backend->sync);
+	free(line);
+	fclose(file);
+}
+
 static void *
 backend_bird_init(struct daemon *daemon)
 {
@@ -131,6 +166,8 @@ backend_bird_init(struct daemon *daemon)
 	log_info("BIRD socket %s", daemon->config->bird_socket);
 	bird_sync_init(&backend->sync, daemon->loop, daemon->config);
 	if (daemon->config->bird_include_file != NULL) {
+		backend_bird_claim_previous(backend,
+		    daemon->config->bird_include_file);
 		backend->sync.rewrite_include = backend_bird_rewrite_include;
 		backend->sync.rewrite_include_arg = backend;
 	}

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bird_include.h"
 #include "bird_names.h"
 #include "config.h"
 #include "config_json.h"
@@ -148,4 +149,97 @@ bird_names_parse_service(struct config_parser *parser,
 		name_index_put(protocols, names[i],
 		    (void *)(uintptr_t)(index + 1));
 	}
+}
+
+#define BIRD_NAMES_DEFAULT_PREFIX "anycheck_"
+
+/* Does name end with suffix? Sets *rest to the length before it. */
+static bool
+bird_names_ends_with(const char *name, size_t length, const char *suffix,
+    size_t *rest)
+{
+	size_t suffix_length = strlen(suffix);
+
+	if (length < suffix_length ||
+	    memcmp(name + length - suffix_length, suffix, suffix_length) != 0)
+		return false;
+	*rest = length - suffix_length;
+	return true;
+}
+
+bool
+bird_names_default_form(const char *name)
+{
+	size_t prefix = strlen(BIRD_NAMES_DEFAULT_PREFIX);
+	size_t length;
+
+	if (!bird_protocol_name_valid(name) ||
+	    strncmp(name, BIRD_NAMES_DEFAULT_PREFIX, prefix) != 0)
+		return false;
+	length = strlen(name);
+	for (int v = 0; v < BIRD_VARIANT_COUNT; v++) {
+		size_t base, middle;
+
+		if (!bird_names_ends_with(name, length,
+		    bird_variant_suffix((enum bird_variant)v), &base))
+			continue;
+		/* A service name of at least one character before it. */
+		if ((bird_names_ends_with(name, base, "_v4", &middle) ||
+		    bird_names_ends_with(name, base, "_v6", &middle)) &&
+		    middle > prefix)
+			return true;
+	}
+	return false;
+}
+
+/* Skip blanks; then, if text starts with word followed by a blank, skip
+ * it too. */
+static bool
+bird_names_take_word(const char **cursor, const char *word)
+{
+	const char *p = *cursor;
+	size_t length = strlen(word);
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strncmp(p, word, length) != 0 ||
+	    (p[length] != ' ' && p[length] != '\t'))
+		return false;
+	*cursor = p + length;
+	return true;
+}
+
+size_t
+bird_names_each_declared(const char *text,
+    void (*each)(const char *name, void *arg), void *arg)
+{
+	size_t found = 0;
+
+	while (*text != '\0') {
+		const char *line_end = strchr(text, '\n');
+		const char *cursor = text;
+		char name[BIRD_SYMBOL_MAX + 1];
+		size_t length;
+
+		if (line_end == NULL)
+			line_end = text + strlen(text);
+		if (bird_names_take_word(&cursor, "protocol") &&
+		    bird_names_take_word(&cursor, "static")) {
+			while (*cursor == ' ' || *cursor == '\t')
+				cursor++;
+			length = strspn(cursor, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "abcdefghijklmnopqrstuvwxyz0123456789_");
+			if (length > 0 && length <= BIRD_SYMBOL_MAX &&
+			    cursor + length <= line_end) {
+				memcpy(name, cursor, length);
+				name[length] = '\0';
+				if (bird_protocol_name_valid(name)) {
+					each(name, arg);
+					found++;
+				}
+			}
+		}
+		text = *line_end == '\0' ? line_end : line_end + 1;
+	}
+	return found;
 }

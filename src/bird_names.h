@@ -31,6 +31,20 @@ bool bird_symbol_valid(const char *name, size_t max);
  * characters)? Such a name is also safe to send quoted to "enable". */
 bool bird_protocol_name_valid(const char *name);
 
+/* Is name one anycheck would generate for some service by default:
+ * "anycheck_<something>_v4" or "_v6", maybe followed by a variant suffix
+ * ("_drain", "_down", "_disabled")? Such protocols are anycheck's even
+ * when no configured service owns them (a service removed while
+ * anycheck-bird was not running); names set with bird.protocol... are not
+ * recognisable, except through the include file an earlier run wrote. */
+bool bird_names_default_form(const char *name);
+
+/* Call each for every "protocol static NAME" a BIRD config text (an
+ * include file anycheck wrote) declares, NAME a valid protocol name.
+ * Returns how many. */
+size_t bird_names_each_declared(const char *text,
+    void (*each)(const char *name, void *arg), void *arg);
+
 /* Set the protocol names of services[index] (service) from its name and its
  * "bird" block in service_object, reporting every problem through parser:
  * invalid symbols, one name for both families, a name already used by an

@@ -18,6 +18,15 @@
  * "is BIRD right?" without a scan. Only whole-table events (a reload, a
  * new connection, the end of a "show protocols" listing) are O(n).
  * bird_sync.c is the pump that sends what the plan says.
+ *
+ * A group has no wish until its service decides (bird_plan_set_target):
+ * until then its protocols stay as BIRD has them (a restart of anycheck
+ * does not touch them before their service's first state). A protocol
+ * that leaves the table (its service removed by a reload, or one of
+ * anycheck's names that BIRD has enabled and no service owns) while BIRD
+ * has it enabled, or may have, stays as "leaving": wanted disabled, without a group, until
+ * BIRD confirms it disabled or says it has no such protocol; then the plan
+ * forgets it.
  */
 #ifndef ANYCHECK_BIRD_PLAN_H
 #define ANYCHECK_BIRD_PLAN_H
@@ -52,10 +61,13 @@ enum bird_plan_action {
 	BIRD_PLAN_DISABLE,
 };
 
+/* The group of a leaving protocol. */
+#define BIRD_PLAN_NO_GROUP ((size_t)-1)
+
 struct bird_plan_protocol {
 	char *name;
-	char *service;                  /* for logs */
-	size_t group;
+	char *service;                  /* for logs; "" when none owns it */
+	size_t group;                   /* BIRD_PLAN_NO_GROUP when leaving */
 	enum bird_variant variant;
 	bool wanted;                    /* enabled */
 	enum bird_plan_known known;
@@ -68,6 +80,8 @@ struct bird_plan_protocol {
 	bool differs;                   /* wanted != known */
 	bool unsettled;                 /* differs, and no problem logged */
 	unsigned listed;                /* listing generation last seen in */
+	bool leaving;                   /* no longer configured: disable */
+	bool gone;                      /* left: forgotten, slot unused */
 };
 
 /* The protocols of one (service, family), variants in order. */
@@ -77,17 +91,20 @@ struct bird_plan_group {
 	size_t first;
 	size_t count;
 	long target;                    /* protocol index, -1: none */
+	bool decided;                   /* a target was set (-1 included) */
 };
 
 struct bird_plan {
 	struct bird_plan_protocol *protocols;
-	size_t protocol_count;
+	size_t protocol_count;          /* slots used, gone ones included */
+	size_t protocol_capacity;
 	struct bird_plan_group *groups;
 	size_t group_count;
 	struct name_index by_name;      /* protocol name -> protocol */
 	struct name_index by_service;   /* service name -> its first group */
 	/* Ring of protocol indices that may need a command. */
 	size_t *queue;
+	size_t queue_size;              /* slots */
 	size_t queue_head;
 	size_t queue_count;
 	/* Protocols with a retry pending (retry_at_ns set). */
@@ -95,6 +112,7 @@ struct bird_plan {
 	size_t waiting_count;
 	size_t differing;               /* protocols with wanted != known */
 	size_t unsettled;               /* of those, without a problem */
+	size_t leaving;                 /* protocols leaving */
 	unsigned listing;               /* generation of the current listing */
 };
 
@@ -102,20 +120,33 @@ struct bird_plan {
 void bird_plan_init(struct bird_plan *plan);
 void bird_plan_cleanup(struct bird_plan *plan);
 
-/* The protocols are now those of services (all wanted disabled at first);
- * protocols that keep their name keep their state. gone (optional) is
- * called for each protocol that is no longer there, before it is freed. */
+/* The protocols are now those of services (no wish until their service
+ * decides); protocols that keep their name keep their state and wish.
+ * Those no longer there leave: while BIRD has them enabled, may have them
+ * (unknown) or a command for them is in flight, they stay as leaving,
+ * wanted disabled; the others are dropped at once. gone (optional) is
+ * called for each protocol no longer there, with protocol->leaving saying
+ * which. */
 void bird_plan_set_services(struct bird_plan *plan,
     const struct service_config *const *services, size_t count,
     void (*gone)(const struct bird_plan_protocol *protocol, void *arg),
     void *arg);
 
-/* The protocol named name, or NULL. */
+/* One of anycheck's names that BIRD has enabled and no service owns
+ * (a service removed while anycheck was not running): add it as leaving,
+ * so that it is disabled, then forgotten. Nothing when the plan has the
+ * name already. Protocol pointers from before the call are invalid after
+ * it (the table may grow). */
+void bird_plan_add_leaving(struct bird_plan *plan, const char *name);
+
+/* The protocol named name (configured or leaving), or NULL. */
 struct bird_plan_protocol *bird_plan_find(const struct bird_plan *plan,
     const char *name);
 
 /* Set the target of service's groups: the protocol of variant (-1: none,
- * withdraw). Returns the number of groups the service has. */
+ * withdraw); the service has decided, its groups have a wish from now on.
+ * Returns the number of
+ * groups the service has. */
 size_t bird_plan_set_target(struct bird_plan *plan, const char *service,
     int variant);
 
@@ -134,7 +165,8 @@ enum bird_plan_problem bird_plan_confirmed(struct bird_plan *plan,
     struct bird_plan_protocol *protocol, bool enabled);
 /* BIRD refused the command with problem: retried at retry_at_ns (normally
  * now + BIRD_PLAN_RETRY_NS). Returns the previous problem (log when it
- * differs). */
+ * differs). A leaving protocol BIRD does not have (MISSING) is forgotten
+ * instead (protocol->gone). */
 enum bird_plan_problem bird_plan_failed(struct bird_plan *plan,
     struct bird_plan_protocol *protocol, enum bird_plan_problem problem,
     uint64_t retry_at_ns);
@@ -155,7 +187,8 @@ void bird_plan_forget(struct bird_plan *plan);
  * observed ignores protocols with a command in flight (sent after the
  * listing). It returns true for drift: BIRD had confirmed the wanted state
  * and now shows another. end makes protocols the listing did not show
- * UNKNOWN (BIRD lacks them: their command will say so). */
+ * UNKNOWN (BIRD lacks them: their command will say so), and forgets the
+ * leaving ones it did not show. */
 void bird_plan_listing_begin(struct bird_plan *plan);
 bool bird_plan_observed(struct bird_plan *plan,
     struct bird_plan_protocol *protocol, enum bird_plan_known actual);
@@ -167,6 +200,8 @@ size_t bird_plan_backlog(const struct bird_plan *plan);
 /* Those of them not held back by a logged error: zero when BIRD is
  * right, as far as it can be helped. */
 size_t bird_plan_unsettled(const struct bird_plan *plan);
+/* Protocols leaving (not yet confirmed disabled). */
+size_t bird_plan_leaving(const struct bird_plan *plan);
 
 const char *bird_plan_known_name(enum bird_plan_known known);
 

@@ -514,3 +514,128 @@ bird_reply_parse_status(const struct bird_reply *reply,
 		return -1;
 	return 0;
 }
+
+/* n digits at *p as a number; false when they are not all digits. */
+static bool
+bird_time_digits(const char **p, int n, long *out)
+{
+	long value = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return false;
+		value = value * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = value;
+	return true;
+}
+
+/* Days from 1970-01-01 to a proleptic Gregorian date (the usual
+ * era-of-400-years arithmetic). */
+static long
+bird_time_days(long year, long month, long day)
+{
+	long era, year_of_era, day_of_year, day_of_era;
+
+	year -= month <= 2;
+	era = (year >= 0 ? year : year - 399) / 400;
+	year_of_era = year - era * 400;
+	day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+	day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 +
+	    day_of_year;
+	return era * 146097 + day_of_era - 719468;
+}
+
+/* "HH:MM:SS" with an optional fraction (".052"), at *p. */
+static bool
+bird_time_of_day(const char **p, long long *ms)
+{
+	long hour, minute, second, fraction = 0;
+	int digits = 0;
+
+	if (!bird_time_digits(p, 2, &hour) || *(*p)++ != ':' ||
+	    !bird_time_digits(p, 2, &minute) || *(*p)++ != ':' ||
+	    !bird_time_digits(p, 2, &second) || hour > 23 || minute > 59 ||
+	    second > 60)
+		return false;
+	if (**p == '.') {
+		(*p)++;
+		/* Milliseconds; finer digits (timeformat "%f") are cut. */
+		while (isdigit((unsigned char)**p)) {
+			if (digits < 3) {
+				fraction = fraction * 10 + (**p - '0');
+				digits++;
+			}
+			(*p)++;
+		}
+		if (digits == 0)
+			return false;
+		while (digits++ < 3)
+			fraction *= 10;
+	}
+	*ms = ((hour * 60 + minute) * 60 + second) * 1000LL + fraction;
+	return true;
+}
+
+int
+bird_time_parse(const char *text, struct bird_time *out)
+{
+	const char *p = text;
+
+	memset(out, 0, sizeof(*out));
+	while (*p == ' ')
+		p++;
+	if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) &&
+	    isdigit((unsigned char)p[2]) && isdigit((unsigned char)p[3]) &&
+	    p[4] == '-') {
+		long year, month, day;
+
+		if (!bird_time_digits(&p, 4, &year) || *p++ != '-' ||
+		    !bird_time_digits(&p, 2, &month) || *p++ != '-' ||
+		    !bird_time_digits(&p, 2, &day) || month < 1 ||
+		    month > 12 || day < 1 || day > 31)
+			return -1;
+		out->has_date = true;
+		out->days = bird_time_days(year, month, day);
+		if (*p == ' ' || *p == 'T')
+			p++;
+	}
+	if (isdigit((unsigned char)*p)) {
+		if (!bird_time_of_day(&p, &out->ms))
+			return -1;
+		out->has_time = true;
+	}
+	while (*p == ' ')
+		p++;
+	if (*p != '\0' || (!out->has_date && !out->has_time)) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	return 0;
+}
+
+bool
+bird_time_differs(const char *a, const char *b, unsigned long tolerance_ms)
+{
+	struct bird_time x, y;
+	long long distance;
+
+	if (bird_time_parse(a, &x) != 0 || bird_time_parse(b, &y) != 0)
+		return strcmp(a, b) != 0;
+	if (x.has_date && y.has_date && x.has_time && y.has_time) {
+		distance = (x.days - y.days) * 86400000LL + x.ms - y.ms;
+		return (distance < 0 ? -distance : distance) >
+		    (long long)tolerance_ms;
+	}
+	if (x.has_date && y.has_date && x.days != y.days)
+		return true;
+	if (x.has_time && y.has_time && !x.has_date && !y.has_date) {
+		distance = x.ms > y.ms ? x.ms - y.ms : y.ms - x.ms;
+		/* Both "today": 23:59:59.999 and 00:00:00.000 are 1 ms apart. */
+		if (86400000LL - distance < distance)
+			distance = 86400000LL - distance;
+		return distance > (long long)tolerance_ms;
+	}
+	return false;
+}

@@ -196,4 +196,25 @@ struct bird_status {
 int bird_reply_parse_status(const struct bird_reply *reply,
     struct bird_status *out);
 
+/* A time as BIRD prints it (timeformat base/protocol defaults of BIRD 2
+ * and 3): "2026-11-25 20:30:52.052", "2026-11-25 20:31:01", "17:47:34.802"
+ * (today) or "2026-11-25" (long ago). Either part may be missing. */
+struct bird_time {
+	bool has_date;
+	bool has_time;
+	long days;                  /* since 1970-01-01 */
+	long long ms;               /* since midnight */
+};
+
+/* Parse text; 0, or -1 when it is none of those forms. */
+int bird_time_parse(const char *text, struct bird_time *out);
+/* Do two times BIRD printed for the same event (its last reboot or
+ * reconfiguration) name different moments? BIRD derives them from
+ * monotonic time, so one event wobbles by a millisecond between reads:
+ * parts both have are compared, times within tolerance_ms are the same,
+ * and a form that changed with age (a time today, a date later) is no
+ * change. Text that does not parse is compared as text. */
+bool bird_time_differs(const char *a, const char *b,
+    unsigned long tolerance_ms);
+
 #endif

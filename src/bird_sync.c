@@ -120,6 +120,8 @@ bird_sync_batch_timer(struct loop *loop, void *arg)
 	for (size_t i = 0; i < plan->protocol_count; i++) {
 		const struct bird_plan_protocol *protocol = &plan->protocols[i];
 
+		if (protocol->gone)
+			continue;
 		if (protocol->differs)
 			failing++;
 		else if (protocol->wanted)
@@ -237,22 +239,32 @@ bird_sync_toggled(struct bird_client *client, enum bird_client_result result,
 		    BIRD_PLAN_PROBLEM_NONE)
 			bird_sync_report_problem(protocol,
 			    BIRD_PLAN_PROBLEM_NONE, NULL);
+		const char *owner = protocol->service[0] != '\0' ?
+		    protocol->service : "none configured";
+
 		if (changed && bird_sync_batch_count(sync)) {
 			log_debug("BIRD protocol %s %s (service %s)",
 			    protocol->name, enabled ? "enabled" : "disabled",
-			    protocol->service);
+			    owner);
 		} else if (changed)
 			log_info("BIRD protocol %s %s (service %s)",
 			    protocol->name, enabled ? "enabled" : "disabled",
-			    protocol->service);
+			    owner);
 		break;
 	}
 	default: {
 		enum bird_plan_problem problem = bird_sync_problem_of(toggle);
 		uint64_t now = loop_now_ns(sync->loop);
+		enum bird_plan_problem before = bird_plan_failed(&sync->plan,
+		    protocol, problem, now + sync->retry_ns);
 
-		if (bird_plan_failed(&sync->plan, protocol, problem,
-		    now + sync->retry_ns) != problem)
+		if (protocol->gone) {
+			/* Leaving, and BIRD has no such protocol: done. */
+			log_debug("BIRD no longer has protocol %s",
+			    protocol->name);
+			break;
+		}
+		if (before != problem)
 			bird_sync_report_problem(protocol, problem, reply);
 		bird_sync_arm_retry(sync, protocol->retry_at_ns);
 		break;
@@ -325,6 +337,45 @@ bird_sync_known_of(enum bird_protocol_state state)
 	}
 }
 
+/* Does name look like one of anycheck's protocols? */
+static bool
+bird_sync_is_anychecks(const struct bird_sync *sync, const char *name)
+{
+	return bird_names_default_form(name) ||
+	    name_index_get(&sync->claimed, name) != NULL;
+}
+
+static void
+bird_sync_note_orphan(struct bird_sync *sync, const char *name)
+{
+	size_t length = strlen(sync->orphan_names);
+
+	sync->orphans++;
+	if (length + strlen(name) + 8 < sizeof(sync->orphan_names))
+		snprintf(sync->orphan_names + length,
+		    sizeof(sync->orphan_names) - length, "%s%s",
+		    length > 0 ? ", " : "", name);
+	else if (length + 5 < sizeof(sync->orphan_names) &&
+	    strcmp(sync->orphan_names + length - 3, "...") != 0)
+		snprintf(sync->orphan_names + length,
+		    sizeof(sync->orphan_names) - length, ", ...");
+}
+
+/* One line for what the learn listing swept. */
+static void
+bird_sync_log_orphans(struct bird_sync *sync)
+{
+	if (sync->orphans == 0)
+		return;
+	log_warnx("BIRD has %zu enabled protocol%s of anycheck's that no "
+	    "configured service owns (removed while anycheck-bird was not "
+	    "running?): %s; disabling %s", sync->orphans,
+	    sync->orphans == 1 ? "" : "s", sync->orphan_names,
+	    sync->orphans == 1 ? "it" : "them");
+	sync->orphans = 0;
+	sync->orphan_names[0] = '\0';
+}
+
 static void
 bird_sync_listing_line(struct bird_client *client, unsigned code,
     const char *text, void *arg)
@@ -338,6 +389,14 @@ bird_sync_listing_line(struct bird_client *client, unsigned code,
 	    bird_parse_protocol_row(text, &status) != 0)
 		return;
 	protocol = bird_plan_find(&sync->plan, status.name);
+	if (protocol == NULL && sync->listing_learns &&
+	    bird_sync_known_of(status.state) == BIRD_PLAN_ENABLED &&
+	    bird_sync_is_anychecks(sync, status.name)) {
+		/* Ours, enabled, and no service owns it: disable it. */
+		bird_plan_add_leaving(&sync->plan, status.name);
+		bird_sync_note_orphan(sync, status.name);
+		protocol = bird_plan_find(&sync->plan, status.name);
+	}
 	if (protocol == NULL)
 		return;     /* not ours (device, kernel, BGP, ...) */
 	if (bird_plan_observed(&sync->plan, protocol,
@@ -366,6 +425,7 @@ bird_sync_listing_reply(struct bird_client *client,
 			sync->learn_wanted = true;
 		return;
 	}
+	bird_sync_log_orphans(sync);
 	if (bird_reply_is_error(reply)) {
 		log_warnx("BIRD answered \"show protocols\" with %04u; "
 		    "applying every protocol's state blind", reply->code);
@@ -524,6 +584,7 @@ bird_sync_status_reply(struct bird_client *client,
 	struct bird_sync *sync = arg;
 	struct bird_status status;
 	bool by_us = sync->configured_by_us;
+	bool rebooted, reconfigured;
 
 	(void)client;
 	if (result == BIRD_CLIENT_CANCELLED)
@@ -537,16 +598,24 @@ bird_sync_status_reply(struct bird_client *client,
 		return;
 	}
 	sync->configured_by_us = false;
-	if (sync->have_status &&
-	    (strcmp(status.last_reboot, sync->status.last_reboot) != 0 ||
-	    (strcmp(status.last_reconfiguration,
-	    sync->status.last_reconfiguration) != 0 && !by_us))) {
+	rebooted = sync->have_status && bird_time_differs(status.last_reboot,
+	    sync->status.last_reboot, BIRD_SYNC_TIME_TOLERANCE_MS);
+	reconfigured = sync->have_status && bird_time_differs(
+	    status.last_reconfiguration, sync->status.last_reconfiguration,
+	    BIRD_SYNC_TIME_TOLERANCE_MS);
+	if (rebooted || (reconfigured && !by_us)) {
 		log_info("BIRD was %s (last reboot %s, last reconfiguration "
 		    "%s); re-applying every protocol's state",
-		    strcmp(status.last_reboot, sync->status.last_reboot) != 0 ?
-		    "restarted" : "reconfigured", status.last_reboot,
+		    rebooted ? "restarted" : "reconfigured", status.last_reboot,
 		    status.last_reconfiguration);
 		bird_sync_learn(sync);
+		if (sync->listing_in_flight && !sync->listing_learns) {
+			/* A verify listing sent after this status (replies
+			 * come in order): it shows BIRD after the change, so
+			 * it is the learn, and what differs is no drift. */
+			sync->listing_learns = true;
+			sync->learn_wanted = false;
+		}
 	}
 	sync->status = status;
 	sync->have_status = true;
@@ -574,8 +643,16 @@ bird_sync_verify_tick(struct loop *loop, void *arg)
 
 	loop_timer_arm_in(loop, &sync->verify_timer, sync->verify_interval_ns);
 	if (!bird_client_connected(sync->client) || sync->learning ||
-	    sync->held)
+	    sync->held || sync->listing_in_flight)
 		return;
+	/* "show status" first, in the same pipelined exchange: a listing
+	 * taken after someone's "birdc configure" shows every protocol
+	 * disabled, which is BIRD re-reading its config, not a hand change.
+	 * The status answers first and turns the listing into a learn. A
+	 * status already in flight was sent earlier: it answers first too. */
+	if (!sync->status_in_flight && bird_client_show_status(sync->client,
+	    bird_sync_status_reply, sync) == 0)
+		sync->status_in_flight = true;
 	bird_sync_send_listing(sync, false);
 }
 
@@ -586,8 +663,9 @@ bird_sync_connected(struct bird_client *client, const char *version,
 	struct bird_sync *sync = arg;
 
 	(void)client;
-	log_info("connected to BIRD %s at %s; applying the state of %zu "
-	    "protocol%s", version, sync->socket_path,
+	log_limited(&sync->connected_log, loop_now_ns(sync->loop),
+	    LOG_LEVEL_INFO, "connected to BIRD %s at %s; applying the state "
+	    "of %zu protocol%s", version, sync->socket_path,
 	    sync->plan.protocol_count,
 	    sync->plan.protocol_count == 1 ? "" : "s");
 	sync->in_flight = 0;
@@ -614,8 +692,9 @@ bird_sync_disconnected(struct bird_client *client, void *arg)
 	struct bird_sync *sync = arg;
 
 	(void)client;
-	log_warnx("lost the connection to BIRD at %s; reconnecting",
-	    sync->socket_path);
+	log_limited(&sync->lost_log, loop_now_ns(sync->loop),
+	    LOG_LEVEL_WARNING, "lost the connection to BIRD at %s; "
+	    "reconnecting", sync->socket_path);
 	bird_plan_forget(&sync->plan);
 }
 
@@ -637,6 +716,9 @@ bird_sync_init(struct bird_sync *sync, struct loop *loop,
 	sync->bulk_min = BIRD_SYNC_BULK_MIN;
 	sync->retry_ns = BIRD_SYNC_RETRY_NS;
 	bird_plan_init(&sync->plan);
+	name_index_init(&sync->claimed);
+	log_limit_init(&sync->connected_log, 0);
+	log_limit_init(&sync->lost_log, 0);
 	for (size_t i = 0; i < config->service_count; i++)
 		services[i] = &config->services[i];
 	bird_plan_set_services(&sync->plan, services, config->service_count,
@@ -668,21 +750,27 @@ bird_sync_cleanup(struct bird_sync *sync)
 	if (sync->client != NULL)
 		bird_client_free(sync->client);
 	sync->client = NULL;
+	log_limit_flush(&sync->connected_log, loop_now_ns(sync->loop));
+	log_limit_flush(&sync->lost_log, loop_now_ns(sync->loop));
 	bird_plan_cleanup(&sync->plan);
+	name_index_cleanup(&sync->claimed);
+	for (size_t i = 0; i < sync->claimed_count; i++)
+		free(sync->claimed_names[i]);
+	free(sync->claimed_names);
 	free(sync->socket_path);
 	memset(sync, 0, sizeof(*sync));
 }
 
-/* A protocol gone from the config: its commands in flight still complete
- * (by name, finding nothing), and BIRD forgets it once the include file
- * no longer declares it. */
+/* A protocol gone from the config. One BIRD may still announce stays in
+ * the plan as leaving until BIRD confirms it disabled (or has no such
+ * protocol, once the include file no longer declares it). */
 static void
 bird_sync_protocol_gone(const struct bird_plan_protocol *protocol, void *arg)
 {
 	(void)arg;
-	if (protocol->known == BIRD_PLAN_ENABLED)
-		log_warnx("BIRD protocol %s (service %s) is no longer "
-		    "configured but still enabled in BIRD", protocol->name,
+	if (protocol->leaving && protocol->known == BIRD_PLAN_ENABLED)
+		log_info("BIRD protocol %s (service %s) is no longer "
+		    "configured; disabling it", protocol->name,
 		    protocol->service);
 }
 
@@ -728,6 +816,20 @@ bird_sync_set_announcement(struct bird_sync *sync,
 	}
 	bird_plan_set_target(&sync->plan, service->name, variant);
 	bird_sync_pump_soon(sync);
+}
+
+void
+bird_sync_claim(struct bird_sync *sync, const char *protocol)
+{
+	char *name;
+
+	if (name_index_get(&sync->claimed, protocol) != NULL)
+		return;
+	name = xstrdup(protocol);
+	sync->claimed_names = xrealloc(sync->claimed_names,
+	    (sync->claimed_count + 1) * sizeof(*sync->claimed_names));
+	sync->claimed_names[sync->claimed_count++] = name;
+	name_index_put(&sync->claimed, name, name);
 }
 
 bool

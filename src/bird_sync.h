@@ -15,6 +15,13 @@
  * "configure" instead of thousands of toggles. Errors are logged once per
  * cause, with the fix, and retried; a bulk re-apply is logged as one
  * summary line.
+ *
+ * The learn listing also sweeps: a protocol BIRD has enabled that looks
+ * like anycheck's (bird_names_default_form, or claimed with
+ * bird_sync_claim) and that no configured service owns is disabled (a
+ * service removed from the config while anycheck-bird was not running).
+ * Protocols of configured services are left as BIRD has them until their
+ * service decides; any other protocol is never touched.
  */
 #ifndef ANYCHECK_BIRD_SYNC_H
 #define ANYCHECK_BIRD_SYNC_H
@@ -28,10 +35,15 @@
 #include "bird_plan.h"
 #include "bird_reply.h"
 #include "config.h"
+#include "log.h"
 #include "loop.h"
+#include "name_index.h"
 
 /* How often "show status" is asked, to notice a restart or reconfigure. */
 #define BIRD_SYNC_STATUS_INTERVAL_NS (500ULL * 1000000ULL)
+/* BIRD's boot and reconfiguration times wobble by a millisecond between
+ * two "show status": closer than this is the same moment. */
+#define BIRD_SYNC_TIME_TOLERANCE_MS 10
 /* How long after an error (missing protocol, access denied) to retry. */
 #define BIRD_SYNC_RETRY_NS BIRD_PLAN_RETRY_NS
 /* Commands handed to the client at once (it pipelines them). */
@@ -113,6 +125,17 @@ struct bird_sync {
 	uint64_t batch_quiet_ns;        /* BIRD_SYNC_BATCH_QUIET_NS */
 	uint64_t window_started_ns;     /* toggles logged one by one ... */
 	size_t window_toggles;          /* ... in this second */
+	/* anycheck's names beyond the default form (bird_sync_claim). */
+	struct name_index claimed;
+	char **claimed_names;
+	size_t claimed_count;
+	/* "connected", "lost the connection": a socket that accepts and
+	 * hangs up logs each once, then a count. */
+	struct log_limit connected_log;
+	struct log_limit lost_log;
+	/* Found by the current learn listing, logged in one line at its end. */
+	size_t orphans;
+	char orphan_names[256];
 };
 
 /* The protocols of every service of config, all desired disabled;
@@ -132,6 +155,11 @@ void bird_sync_set_services(struct bird_sync *sync,
 void bird_sync_set_announcement(struct bird_sync *sync,
     const struct service_config *service,
     const struct announce_attributes *attributes);
+
+/* protocol is anycheck's though not of the default form (declared by the
+ * include file an earlier run wrote): when BIRD has it enabled and no
+ * configured service owns it, it is disabled at connect. */
+void bird_sync_claim(struct bird_sync *sync, const char *protocol);
 
 /* Is protocol wanted enabled now (for the include file's "disabled")? */
 bool bird_sync_protocol_wanted(const struct bird_sync *sync,

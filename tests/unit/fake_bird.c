@@ -204,17 +204,16 @@ fake_bird_command(struct fake_bird *fake, const char *line)
 		fake_bird_printf(fake, "1000-BIRD 2.0.12\n"
 		    "1011-Router ID is 192.0.2.254\n"
 		    " Current server time is 2026-11-29 19:00:00.000\n"
-		    " Last reboot on 2026-11-29 18:00:%02u.000\n"
-		    " Last reconfiguration on 2026-11-29 18:%02u:00.000\n"
-		    "0013 Daemon is up and running\n", fake->boots % 60,
-		    fake->reconfigurations % 60);
+		    " Last reboot on 2026-11-29 18:00:%02u.%03u\n"
+		    " Last reconfiguration on 2026-11-29 18:%02u:%02u.%03u\n"
+		    "0013 Daemon is up and running\n",
+		    (fake->boots + fake->status_skew_ms / 1000) % 60,
+		    fake->status_skew_ms % 1000, fake->reconfigurations % 60,
+		    fake->status_skew_ms / 1000 % 60,
+		    fake->status_skew_ms % 1000);
 	else if (strcmp(line, "configure") == 0) {
 		fake->configures++;
-		fake->reconfigurations++;
-		for (size_t i = 0; i < fake->protocol_count; i++)
-			fake_bird_record_change(fake, i,
-			    fake->protocols[i].config_enabled &&
-			    fake->protocols[i].declared, false);
+		fake_bird_reconfigure(fake);
 		fake_bird_printf(fake, "0002-Reading configuration from "
 		    "/etc/bird/bird.conf\n0003 Reconfigured\n");
 	} else
@@ -412,6 +411,16 @@ fake_bird_resume(struct fake_bird *fake)
 {
 	fake->paused = false;
 	fake_bird_process(fake);
+}
+
+void
+fake_bird_reconfigure(struct fake_bird *fake)
+{
+	fake->reconfigurations++;
+	for (size_t i = 0; i < fake->protocol_count; i++)
+		fake_bird_record_change(fake, i,
+		    fake->protocols[i].config_enabled &&
+		    fake->protocols[i].declared, false);
 }
 
 void

@@ -78,6 +78,9 @@ struct fake_bird {
 	size_t configures;
 	unsigned boots;
 	unsigned reconfigurations;
+	/* Added to both times "show status" prints, in milliseconds (BIRD's
+	 * own wobble of 1 ms between reads, or a jump). */
+	unsigned status_skew_ms;
 };
 
 /* Start listening at a fresh path (listening false: create the path only;
@@ -100,6 +103,9 @@ void fake_bird_fail(struct fake_bird *fake, const char *name, unsigned code,
 void fake_bird_resume(struct fake_bird *fake);
 /* Drop the connection (with what it had not processed). */
 void fake_bird_drop(struct fake_bird *fake);
+/* "birdc configure" by someone else: every protocol takes the state of
+ * its config line, a new reconfiguration time. */
+void fake_bird_reconfigure(struct fake_bird *fake);
 /* kill -9 and start again: connection dropped, every protocol back to its
  * config line, a new boot time. */
 void fake_bird_restart(struct fake_bird *fake);

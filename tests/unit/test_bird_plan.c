@@ -91,7 +91,11 @@ START_TEST(test_group_rule)
 	down = bird_plan_find(&plan, "anycheck_s0_v6_down");
 	ck_assert_ptr_nonnull(up);
 	ck_assert_ptr_nonnull(down);
-	/* Nothing known: both must be disabled first. */
+	/* Nothing decided: BIRD keeps what it has. */
+	ck_assert_uint_eq(answer_all(&plan), 0);
+	ck_assert_uint_eq(bird_plan_backlog(&plan), 0);
+	/* Withdrawn, nothing known: both must be disabled first. */
+	bird_plan_set_target(&plan, "s0", -1);
 	ck_assert_uint_eq(answer_all(&plan), 2);
 	ck_assert_uint_eq(bird_plan_unsettled(&plan), 0);
 
@@ -173,8 +177,9 @@ START_TEST(test_one_change_one_command_at_scale)
 	ck_assert(bird_plan_observed(&plan,
 	    bird_plan_find(&plan, "anycheck_s12345_v6"), BIRD_PLAN_DISABLED));
 	bird_plan_listing_end(&plan);
-	/* Not listed: unknown now, so a command will tell. */
-	ck_assert_uint_eq(bird_plan_backlog(&plan), 20000);
+	/* Not listed: unknown now, so a command will tell (for the one
+	 * service that decided; the others have no wish yet). */
+	ck_assert_uint_eq(bird_plan_backlog(&plan), 1);
 	bird_plan_cleanup(&plan);
 	config_free(config);
 }
@@ -199,6 +204,8 @@ START_TEST(test_reload_keeps_state_by_name)
 	};
 
 	plan_for(&plan, config);
+	for (size_t i = 0; i < config->service_count; i++)
+		bird_plan_set_target(&plan, config->services[i].name, -1);
 	answer_all(&plan);
 	bird_plan_set_target(&plan, "s0", BIRD_VARIANT_UP);
 	answer_all(&plan);
@@ -218,6 +225,113 @@ START_TEST(test_reload_keeps_state_by_name)
 }
 END_TEST
 
+/* A protocol dropped by a reload while BIRD may announce it is disabled
+ * before the plan forgets it: confirmed disabled, or BIRD has no such
+ * protocol (8003), or a listing does not show it. One known disabled is
+ * dropped at once. */
+START_TEST(test_removed_protocols_leave_disabled)
+{
+	struct config *config = load_services(4, false);
+	struct bird_plan plan;
+	const struct service_config *kept[1] = { &config->services[0] };
+	struct bird_plan_protocol *next;
+	enum bird_plan_action action;
+
+	plan_for(&plan, config);
+	bird_plan_set_target(&plan, "s0", -1);
+	answer_all(&plan);
+	bird_plan_set_target(&plan, "s1", BIRD_VARIANT_UP);
+	bird_plan_set_target(&plan, "s2", BIRD_VARIANT_UP);
+	bird_plan_set_target(&plan, "s3", BIRD_VARIANT_UP);
+	ck_assert_uint_eq(answer_all(&plan), 3);
+	/* s3's state is lost (a connection went away): unknown. */
+	bird_plan_lost(&plan, bird_plan_find(&plan, "anycheck_s3_v4"));
+	bird_plan_set_services(&plan, kept, 1, NULL, NULL);
+	ck_assert_uint_eq(bird_plan_leaving(&plan), 3);
+	ck_assert_uint_eq(bird_plan_unsettled(&plan), 3);
+	for (int i = 0; i < 3; i++) {
+		next = bird_plan_peek(&plan, 0, &action);
+		ck_assert_ptr_nonnull(next);
+		ck_assert(next->leaving);
+		ck_assert_int_eq(action, BIRD_PLAN_DISABLE);
+		bird_plan_sent(&plan, next);
+	}
+	ck_assert_ptr_null(bird_plan_peek(&plan, 0, &action));
+	/* s1 confirmed disabled, s2 unknown to BIRD: both forgotten. */
+	next = bird_plan_find(&plan, "anycheck_s1_v4");
+	bird_plan_confirmed(&plan, next, false);
+	ck_assert(next->gone);
+	ck_assert_ptr_null(bird_plan_find(&plan, "anycheck_s1_v4"));
+	next = bird_plan_find(&plan, "anycheck_s2_v4");
+	bird_plan_failed(&plan, next, BIRD_PLAN_PROBLEM_MISSING, 100);
+	ck_assert(next->gone);
+	ck_assert_uint_eq(bird_plan_retry_due(&plan, 0), 0);
+	/* s3's disable is lost; a listing without it forgets it. */
+	bird_plan_lost(&plan, bird_plan_find(&plan, "anycheck_s3_v4"));
+	ck_assert_uint_eq(bird_plan_leaving(&plan), 1);
+	bird_plan_listing_begin(&plan);
+	bird_plan_observed(&plan, bird_plan_find(&plan, "anycheck_s0_v4"),
+	    BIRD_PLAN_DISABLED);
+	bird_plan_listing_end(&plan);
+	ck_assert_ptr_null(bird_plan_find(&plan, "anycheck_s3_v4"));
+	ck_assert_uint_eq(bird_plan_leaving(&plan), 0);
+	ck_assert_uint_eq(bird_plan_backlog(&plan), 0);
+	ck_assert_ptr_null(bird_plan_peek(&plan, 0, &action));
+
+	/* The next reload drops the forgotten slots. */
+	bird_plan_set_services(&plan, kept, 1, NULL, NULL);
+	ck_assert_uint_eq(plan.protocol_count, 1);
+	bird_plan_cleanup(&plan);
+	config_free(config);
+}
+END_TEST
+
+/* Names BIRD has enabled that no service owns join as leaving; the table
+ * grows past its room with the queue and the index intact. */
+START_TEST(test_add_leaving_grows)
+{
+	struct config *config = load_services(2, false);
+	struct bird_plan plan;
+	struct bird_plan_protocol *next;
+	enum bird_plan_action action;
+	size_t disables = 0;
+
+	plan_for(&plan, config);
+	bird_plan_set_target(&plan, "s0", BIRD_VARIANT_UP);
+	bird_plan_set_target(&plan, "s1", BIRD_VARIANT_UP);
+	bird_plan_listing_begin(&plan);
+	for (int i = 0; i < 100; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "anycheck_old%d_v4", i);
+		bird_plan_add_leaving(&plan, name);
+		bird_plan_add_leaving(&plan, name);     /* once */
+		bird_plan_observed(&plan, bird_plan_find(&plan, name),
+		    BIRD_PLAN_ENABLED);
+	}
+	ck_assert_uint_ge(plan.protocol_capacity, 102);
+	ck_assert_uint_eq(bird_plan_leaving(&plan), 100);
+	/* The configured ones first (queued before), then the leaving. */
+	next = bird_plan_peek(&plan, 0, &action);
+	ck_assert_str_eq(next->name, "anycheck_s0_v4");
+	while ((next = bird_plan_peek(&plan, 0, &action)) != NULL) {
+		bird_plan_sent(&plan, next);
+		if (action == BIRD_PLAN_DISABLE) {
+			ck_assert(next->leaving);
+			disables++;
+		}
+		bird_plan_confirmed(&plan, next, action == BIRD_PLAN_ENABLE);
+	}
+	ck_assert_uint_eq(disables, 100);
+	ck_assert_uint_eq(bird_plan_leaving(&plan), 0);
+	ck_assert_ptr_null(bird_plan_find(&plan, "anycheck_old7_v4"));
+	ck_assert(bird_plan_find(&plan, "anycheck_s1_v4")->wanted);
+	ck_assert_uint_eq(bird_plan_backlog(&plan), 0);
+	bird_plan_cleanup(&plan);
+	config_free(config);
+}
+END_TEST
+
 static Suite *
 bird_plan_suite(void)
 {
@@ -227,6 +341,8 @@ bird_plan_suite(void)
 	tcase_add_test(tc, test_group_rule);
 	tcase_add_test(tc, test_one_change_one_command_at_scale);
 	tcase_add_test(tc, test_reload_keeps_state_by_name);
+	tcase_add_test(tc, test_removed_protocols_leave_disabled);
+	tcase_add_test(tc, test_add_leaving_grows);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

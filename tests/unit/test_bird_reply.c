@@ -474,6 +474,66 @@ START_TEST(test_code_classes)
 }
 END_TEST
 
+START_TEST(test_time_parse)
+{
+	struct bird_time t;
+
+	ck_assert_int_eq(bird_time_parse("2026-11-25 20:30:52.052", &t), 0);
+	ck_assert(t.has_date && t.has_time);
+	ck_assert_int_eq(t.days, 20782);        /* date -u -d 2026-11-25 +%s / 86400 */
+	ck_assert_int_eq(t.ms, (20 * 3600 + 30 * 60 + 52) * 1000LL + 52);
+	ck_assert_int_eq(bird_time_parse("2026-11-25 20:31:01", &t), 0);
+	ck_assert(t.has_date && t.has_time);
+	ck_assert_int_eq(t.ms, (20 * 3600 + 31 * 60 + 1) * 1000LL);
+	ck_assert_int_eq(bird_time_parse("17:47:34.802", &t), 0);
+	ck_assert(!t.has_date && t.has_time);
+	ck_assert_int_eq(t.ms, (17 * 3600 + 47 * 60 + 34) * 1000LL + 802);
+	ck_assert_int_eq(bird_time_parse("17:47:34.8", &t), 0);
+	ck_assert_int_eq(t.ms % 1000, 800);
+	ck_assert_int_eq(bird_time_parse("2026-11-25", &t), 0);
+	ck_assert(t.has_date && !t.has_time);
+	ck_assert_int_eq(bird_time_parse("1970-01-01", &t), 0);
+	ck_assert_int_eq(t.days, 0);
+	ck_assert_int_eq(bird_time_parse("2000-03-01", &t), 0);
+	ck_assert_int_eq(t.days, 11017);
+	ck_assert_int_eq(bird_time_parse("", &t), -1);
+	ck_assert_int_eq(bird_time_parse("yesterday", &t), -1);
+	ck_assert_int_eq(bird_time_parse("2026-13-01", &t), -1);
+	ck_assert_int_eq(bird_time_parse("25:00:00", &t), -1);
+	ck_assert_int_eq(bird_time_parse("17:47:34.", &t), -1);
+	ck_assert_int_eq(bird_time_parse("17:47:34 x", &t), -1);
+}
+END_TEST
+
+START_TEST(test_time_differs)
+{
+	/* BIRD's wobble: 1 ms is the same moment, 2 s is another. */
+	ck_assert(!bird_time_differs("2026-11-25 20:30:52.052",
+	    "2026-11-25 20:30:52.053", 10));
+	ck_assert(bird_time_differs("2026-11-25 20:30:52.052",
+	    "2026-11-25 20:30:54.052", 10));
+	ck_assert(!bird_time_differs("23:59:59.999", "00:00:00.000", 10));
+	ck_assert(!bird_time_differs("17:47:34.802", "17:47:34.801", 10));
+	ck_assert(bird_time_differs("17:47:34.802", "17:47:36.802", 10));
+	/* Across midnight with dates. */
+	ck_assert(!bird_time_differs("2026-11-25 23:59:59.999",
+	    "2026-11-26 00:00:00.004", 10));
+	ck_assert(!bird_time_differs("2026-11-25 20:31:01",
+	    "2026-11-25 20:31:01", 10));
+	ck_assert(bird_time_differs("2026-11-25", "2026-11-26", 10));
+	ck_assert(!bird_time_differs("2026-11-25", "2026-11-25", 10));
+	/* A form that changed with age: the parts both have decide. */
+	ck_assert(!bird_time_differs("17:47:34.802", "2026-11-25", 10));
+	ck_assert(!bird_time_differs("2026-11-25 17:47:34.802", "2026-11-25",
+	    10));
+	ck_assert(bird_time_differs("2026-11-24 17:47:34.802", "2026-11-25",
+	    10));
+	/* Unparseable: as text. */
+	ck_assert(!bird_time_differs("whenever", "whenever", 10));
+	ck_assert(bird_time_differs("whenever", "never", 10));
+}
+END_TEST
+
 static Suite *
 bird_reply_suite(void)
 {
@@ -494,6 +554,8 @@ bird_reply_suite(void)
 	tcase_add_test(tc, test_async_interleaved);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_code_classes);
+	tcase_add_test(tc, test_time_parse);
+	tcase_add_test(tc, test_time_differs);
 	suite_add_tcase(s, tc);
 	return s;
 }

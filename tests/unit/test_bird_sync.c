@@ -25,6 +25,7 @@
 #include "log.h"
 #include "loop.h"
 #include "name_index.h"
+#include "virtual_clock.h"
 
 #define ROUNDS 400                  /* of at most 10 ms each */
 
@@ -35,6 +36,8 @@ struct harness {
 	struct bird_sync sync;
 	char log_path[64];
 	int saved_stderr;
+	bool virtual_time;              /* the loop runs on clock */
+	struct virtual_clock clock;
 };
 
 static struct config *
@@ -169,13 +172,36 @@ all_confirmed(struct harness *h)
 	return true;
 }
 
+/* On virtual time: let the socket exchanges due now (commands, replies,
+ * both ends on this loop) finish before time moves. */
+static void
+settle_now(struct harness *h)
+{
+	for (int i = 0; i < 16; i++)
+		ck_assert_int_eq(loop_run_once(h->loop, 0), 0);
+}
+
+/* One step: a round of up to 10 ms, or on virtual time the exchanges due
+ * now and then a jump to the next timer. */
+static void
+step(struct harness *h)
+{
+	if (!h->virtual_time) {
+		loop_run_once(h->loop, 10);
+		return;
+	}
+	settle_now(h);
+	ck_assert_int_eq(virtual_clock_step(&h->clock, h->loop), 0);
+	settle_now(h);
+}
+
 static bool
 run_until(struct harness *h, bool (*done)(struct harness *), int rounds)
 {
 	for (int i = 0; i < rounds; i++) {
 		if (done(h))
 			return true;
-		loop_run_once(h->loop, 10);
+		step(h);
 	}
 	return done(h);
 }
@@ -187,21 +213,65 @@ run_rounds(struct harness *h, int rounds)
 		loop_run_once(h->loop, 5);
 }
 
+/* Virtual time only: move ns forward, every timer and exchange on the
+ * way. */
 static void
-setup(struct harness *h, double verify, const char *services)
+run_for(struct harness *h, uint64_t ns)
+{
+	uint64_t end = h->clock.now_ns + ns;
+
+	ck_assert(h->virtual_time);
+	settle_now(h);
+	for (;;) {
+		uint64_t next = loop_next_deadline_ns(h->loop);
+
+		if (next == 0 || next > end)
+			break;
+		ck_assert_int_eq(virtual_clock_step(&h->clock, h->loop), 0);
+		settle_now(h);
+	}
+	ck_assert_int_eq(virtual_clock_advance(&h->clock, h->loop,
+	    end - h->clock.now_ns), 0);
+	settle_now(h);
+}
+
+/* before (optional) runs once bird_sync exists and before it connects;
+ * virtual_time: the loop runs on h->clock. */
+static void
+setup_with(struct harness *h, double verify, const char *services,
+    void (*before)(struct harness *h), bool virtual_time)
 {
 	memset(h, 0, sizeof(*h));
+	h->virtual_time = virtual_time;
 	log_init("test", LOG_LEVEL_INFO, false);
 	capture_log(h);
 	h->loop = loop_new();
 	ck_assert_ptr_nonnull(h->loop);
+	if (h->virtual_time)
+		virtual_clock_attach(&h->clock, h->loop);
 	fake_bird_init(&h->fake, h->loop, true);
 	h->config = load(h->fake.path, verify, services);
 	bird_sync_init(&h->sync, h->loop, h->config);
 	h->sync.retry_ns = 50 * NSEC_PER_MSEC;
 	h->sync.batch_quiet_ns = 20 * NSEC_PER_MSEC;
 	declare_all(h);
+	if (before != NULL)
+		before(h);
 	ck_assert(run_until(h, connected_and_settled, ROUNDS));
+}
+
+static void
+setup(struct harness *h, double verify, const char *services)
+{
+	setup_with(h, verify, services, NULL, false);
+}
+
+/* The same on virtual time (the loop's clock starts at
+ * VIRTUAL_CLOCK_START_NS and moves only through step and run_for). */
+static void
+setup_virtual(struct harness *h, double verify, const char *services)
+{
+	setup_with(h, verify, services, NULL, true);
 }
 
 static void
@@ -500,7 +570,10 @@ START_TEST(test_reload_adds_and_removes_protocols)
 	bird_sync_set_services(&h.sync, services, 2);
 	declare_all(&h);   /* as the rewritten include + configure would */
 	ck_assert_ptr_nonnull(bird_plan_find(&h.sync.plan, "anycheck_s2_v4"));
-	ck_assert_ptr_null(bird_plan_find(&h.sync.plan, "anycheck_s1_v4"));
+	/* s1's protocol is leaving: wanted disabled until BIRD says so. */
+	ck_assert_ptr_nonnull(bird_plan_find(&h.sync.plan, "anycheck_s1_v4"));
+	ck_assert(bird_plan_find(&h.sync.plan, "anycheck_s1_v4")->leaving);
+	ck_assert(!bird_sync_protocol_wanted(&h.sync, "anycheck_s1_v4"));
 	ck_assert(bird_sync_protocol_wanted(&h.sync, "anycheck_s0_v4"));
 	ck_assert(!bird_sync_protocol_wanted(&h.sync, "anycheck_s2_v4"));
 	bird_sync_set_announcement(&h.sync, services[0],
@@ -514,8 +587,18 @@ START_TEST(test_reload_adds_and_removes_protocols)
 	ck_assert_uint_eq(commands_since(&h, before, "enable \"anycheck_s2_v4\""),
 	    1);
 	ck_assert(enabled(&h, "anycheck_s2_v4"));
+	/* s1 was UP: disabled before it is forgotten, not left announced
+	 * until someone regenerates the include and reconfigures BIRD. */
+	ck_assert_uint_eq(commands_since(&h, before,
+	    "disable \"anycheck_s1_v4\""), 1);
+	ck_assert(!enabled(&h, "anycheck_s1_v4"));
 	ck_assert_uint_eq(log_count(&h, "anycheck_s1_v4 (service s1) is no "
-	    "longer configured but still enabled"), 1);
+	    "longer configured; disabling it"), 1);
+	ck_assert_uint_eq(log_count(&h, "anycheck_s1_v4 disabled (service s1)"),
+	    1);
+	ck_assert_ptr_null(bird_plan_find(&h.sync.plan, "anycheck_s1_v4"));
+	ck_assert_uint_eq(bird_plan_leaving(&h.sync.plan), 0);
+	ck_assert_uint_eq(bird_sync_backlog(&h.sync), 0);
 	teardown(&h);
 	config_free(next);
 	free(json);
@@ -654,6 +737,258 @@ START_TEST(test_many_toggles_pipelined_one_summary)
 }
 END_TEST
 
+static const char *const sweep_enabled[] = {
+	"anycheck_web_v4",          /* configured: left to its service */
+	"anycheck_gone_v4",         /* default form, not configured */
+	"anycheck_gone_v6_drain",   /* the same, a variant */
+	"custom_web",               /* claimed (an earlier include file) */
+	"bgp_upstream",             /* never anycheck's */
+	"static_other",
+	"anycheck_notours",         /* anycheck_ but not the default form */
+};
+
+static void
+add_sweep_protocols(struct harness *h)
+{
+	for (size_t i = 0; i < sizeof(sweep_enabled) / sizeof(*sweep_enabled);
+	    i++) {
+		if (fake_bird_find(&h->fake, sweep_enabled[i]) == NULL)
+			fake_bird_add(&h->fake, sweep_enabled[i]);
+		fake_bird_set(&h->fake, sweep_enabled[i], true);
+	}
+	fake_bird_add(&h->fake, "anycheck_old_v4");  /* disabled: left */
+	bird_sync_claim(&h->sync, "custom_web");
+}
+
+static bool
+sweep_done(struct harness *h)
+{
+	return connected_and_settled(h) && !enabled(h, "anycheck_gone_v4") &&
+	    !enabled(h, "anycheck_gone_v6_drain") && !enabled(h, "custom_web");
+}
+
+static size_t
+commands_naming(struct harness *h, const char *name)
+{
+	char *quoted = xasprintf("\"%s\"", name);
+	size_t count = 0;
+
+	for (size_t i = 0; i < h->fake.command_count; i++)
+		if (strstr(h->fake.commands[i], quoted) != NULL)
+			count++;
+	free(quoted);
+	return count;
+}
+
+/* anycheck-bird died after its config lost a service (no SIGHUP): the
+ * respawned one disables, at connect, the protocols BIRD has enabled that
+ * look like anycheck's and no configured service owns, logged in one
+ * line; a configured service's protocol waits for its service; nothing
+ * else is touched. */
+START_TEST(test_connect_sweeps_unowned_protocols)
+{
+	struct harness h;
+	char *json = service_json("web", false);
+
+	setup_with(&h, 3600, json, add_sweep_protocols, true);
+	ck_assert(run_until(&h, sweep_done, ROUNDS));
+	ck_assert_uint_eq(commands_naming(&h, "anycheck_gone_v4"), 1);
+	ck_assert_uint_eq(commands_naming(&h, "anycheck_gone_v6_drain"), 1);
+	ck_assert_uint_eq(commands_naming(&h, "custom_web"), 1);
+	ck_assert_uint_eq(log_count(&h, "BIRD has 3 enabled protocols of "
+	    "anycheck's that no configured service owns"), 1);
+	ck_assert_uint_eq(log_count(&h, "anycheck_gone_v4, "
+	    "anycheck_gone_v6_drain, custom_web; disabling them"), 1);
+	ck_assert_uint_eq(bird_plan_leaving(&h.sync.plan), 0);
+	ck_assert_ptr_null(bird_plan_find(&h.sync.plan, "anycheck_gone_v4"));
+	/* Untouched: the configured one (undecided), foreign ones. */
+	ck_assert(enabled(&h, "anycheck_web_v4"));
+	ck_assert_uint_eq(commands_naming(&h, "anycheck_web_v4"), 0);
+	ck_assert_uint_eq(commands_naming(&h, "anycheck_old_v4"), 0);
+	ck_assert(enabled(&h, "bgp_upstream"));
+	ck_assert(enabled(&h, "static_other"));
+	ck_assert(enabled(&h, "anycheck_notours"));
+	ck_assert_uint_eq(commands_naming(&h, "bgp_upstream"), 0);
+	ck_assert_uint_eq(commands_naming(&h, "static_other"), 0);
+	ck_assert_uint_eq(commands_naming(&h, "anycheck_notours"), 0);
+
+	/* A reconnection finds nothing more to sweep. */
+	fake_bird_drop(&h.fake);
+	run_rounds(&h, 40);
+	ck_assert(run_until(&h, connected_and_settled, ROUNDS));
+	ck_assert_uint_eq(h.fake.accepted, 2);
+	ck_assert_uint_eq(log_count(&h, "that no configured service owns"), 1);
+
+	/* Once web decides (withdrawn), its protocol follows. */
+	announce(&h, "web", -1);
+	ck_assert(run_until(&h, connected_and_settled, ROUNDS));
+	ck_assert(!enabled(&h, "anycheck_web_v4"));
+	ck_assert(enabled(&h, "bgp_upstream"));
+	teardown(&h);
+	free(json);
+}
+END_TEST
+
+/* BIRD prints its boot and reconfiguration times a millisecond apart
+ * from one "show status" to the next: no restart. A jump of 2 s is one. */
+START_TEST(test_status_time_wobble_is_no_restart)
+{
+	struct harness h;
+	char *json = service_json("web", false);
+	size_t listings;
+
+	setup_virtual(&h, 3600, json);
+	announce(&h, "web", BIRD_VARIANT_UP);
+	ck_assert(run_until(&h, web_enabled, ROUNDS));
+	run_for(&h, NSEC_PER_SEC);
+	listings = h.sync.listings;
+	h.fake.status_skew_ms = 1;
+	run_for(&h, NSEC_PER_SEC);
+	h.fake.status_skew_ms = 0;
+	run_for(&h, NSEC_PER_SEC);
+	ck_assert_uint_eq(log_count(&h, "BIRD was"), 0);
+	ck_assert_uint_eq(h.sync.listings, listings);
+
+	h.fake.status_skew_ms = 2000;
+	run_for(&h, NSEC_PER_SEC);
+	ck_assert_uint_eq(log_count(&h, "BIRD was restarted"), 1);
+	ck_assert_uint_eq(log_count(&h, "BIRD was reconfigured"), 0);
+	ck_assert_uint_eq(h.sync.listings, listings + 1);
+	ck_assert(enabled(&h, "anycheck_web_v4"));
+	teardown(&h);
+	free(json);
+}
+END_TEST
+
+/* Virtual time: move on until timer first is due before timer second
+ * (a verify listing before the next status poll, or the reverse). */
+static void
+advance_until_first(struct harness *h, const struct loop_timer *first,
+    const struct loop_timer *second)
+{
+	for (int i = 0; i < 100; i++) {
+		if (loop_timer_armed(first) && loop_timer_armed(second) &&
+		    first->deadline_ns < second->deadline_ns)
+			return;
+		step(h);
+	}
+	ck_abort_msg("the timers never came in that order");
+}
+
+/* Run just past timer's deadline. */
+static void
+run_past(struct harness *h, const struct loop_timer *timer)
+{
+	run_for(h, timer->deadline_ns - h->clock.now_ns + NSEC_PER_MSEC);
+}
+
+/* Someone runs "birdc configure" (every protocol back to "disabled
+ * yes"): whether the verify listing or the status poll comes first, the
+ * log says BIRD was reconfigured, not "changed by hand?", and the state
+ * is re-applied. */
+START_TEST(test_foreign_configure_is_no_hand_change)
+{
+	struct harness h;
+	char *json = service_json("web", false);
+
+	/* verify every 0.3 s, status every 0.5 s */
+	setup_virtual(&h, 0.3, json);
+	announce(&h, "web", BIRD_VARIANT_UP);
+	ck_assert(run_until(&h, web_enabled, ROUNDS));
+
+	/* Verify first. */
+	advance_until_first(&h, &h.sync.verify_timer, &h.sync.status_timer);
+	fake_bird_reconfigure(&h.fake);
+	ck_assert(!enabled(&h, "anycheck_web_v4"));
+	run_past(&h, &h.sync.verify_timer);
+	ck_assert_uint_eq(log_count(&h, "changed by hand?"), 0);
+	ck_assert_uint_eq(log_count(&h, "BIRD was reconfigured"), 1);
+	ck_assert(enabled(&h, "anycheck_web_v4"));
+
+	/* Status first. */
+	advance_until_first(&h, &h.sync.status_timer, &h.sync.verify_timer);
+	fake_bird_reconfigure(&h.fake);
+	run_past(&h, &h.sync.status_timer);
+	ck_assert_uint_eq(log_count(&h, "BIRD was reconfigured"), 2);
+	ck_assert(enabled(&h, "anycheck_web_v4"));
+
+	run_for(&h, 2 * NSEC_PER_SEC);
+	ck_assert_uint_eq(log_count(&h, "changed by hand?"), 0);
+	ck_assert_uint_eq(log_count(&h, "BIRD was"), 2);
+	ck_assert_uint_eq(h.sync.corrections, 0);
+	ck_assert(enabled(&h, "anycheck_web_v4"));
+	teardown(&h);
+	free(json);
+}
+END_TEST
+
+/* A real "birdc enable" by hand: one "changed by hand?" line and the
+ * correction, whichever timer comes first; no "reconfigured". */
+START_TEST(test_hand_enable_is_one_warning)
+{
+	struct harness h;
+	char *json = services_json("h", 2, false);
+
+	setup_virtual(&h, 0.3, json);
+	announce(&h, "h0", BIRD_VARIANT_UP);
+	announce(&h, "h1", -1);
+	ck_assert(run_until(&h, all_confirmed, ROUNDS));
+
+	advance_until_first(&h, &h.sync.status_timer, &h.sync.verify_timer);
+	fake_bird_set(&h.fake, "anycheck_h1_v4", true);
+	run_past(&h, &h.sync.status_timer);
+	ck_assert(enabled(&h, "anycheck_h1_v4"));   /* status: no news */
+	run_past(&h, &h.sync.verify_timer);
+	ck_assert_uint_eq(log_count(&h, "anycheck_h1_v4 is up but service h1 "
+	    "wants it disabled (changed by hand?)"), 1);
+	ck_assert(run_until(&h, all_confirmed, ROUNDS));
+	ck_assert(!enabled(&h, "anycheck_h1_v4"));
+	ck_assert(enabled(&h, "anycheck_h0_v4"));
+	run_for(&h, 2 * NSEC_PER_SEC);
+	ck_assert_uint_eq(log_count(&h, "changed by hand?"), 1);
+	ck_assert_uint_eq(h.sync.corrections, 1);
+	ck_assert_uint_eq(log_count(&h, "BIRD was"), 0);
+	teardown(&h);
+	free(json);
+}
+END_TEST
+
+/* A socket that greets and hangs up at once (twice a second, the
+ * client's back-off cap): "connected" and "lost the connection" are
+ * logged once each, then as a count, not twice a second. */
+START_TEST(test_flapping_socket_logs_once_then_a_count)
+{
+	struct harness h;
+	char *json = service_json("web", false);
+	size_t accepted;
+
+	setup_virtual(&h, 3600, json);
+	ck_assert_uint_eq(log_count(&h, "connected to BIRD"), 1);
+	h.fake.hang_up = true;
+	fake_bird_drop(&h.fake);
+	run_for(&h, 10 * NSEC_PER_SEC);
+	accepted = h.fake.accepted;
+	ck_assert_uint_ge(accepted, 15);
+	ck_assert_uint_eq(log_count(&h, "connected to BIRD"), 1);
+	ck_assert_uint_eq(log_count(&h, "lost the connection to BIRD"), 1);
+
+	/* A minute on, the next line says how many were held back. */
+	run_for(&h, 60 * NSEC_PER_SEC);
+	ck_assert_uint_eq(log_count(&h, "connected to BIRD"), 3);
+	ck_assert_uint_eq(log_count(&h, "lost the connection to BIRD"), 3);
+	ck_assert_uint_eq(log_count(&h, "; applying the state of 2 protocols "
+	    "(repeated "), 1);
+	ck_assert_uint_eq(log_count(&h, "; reconnecting (repeated "), 1);
+
+	/* BIRD behaves again: connected, and nothing more about it. */
+	h.fake.hang_up = false;
+	run_for(&h, NSEC_PER_SEC);
+	ck_assert(bird_client_connected(h.sync.client));
+	teardown(&h);
+	free(json);
+}
+END_TEST
+
 static Suite *
 bird_sync_suite(void)
 {
@@ -668,6 +1003,11 @@ bird_sync_suite(void)
 	tcase_add_test(tc, test_error_9001_logged_once_and_retried);
 	tcase_add_test(tc, test_configure_holds_toggles);
 	tcase_add_test(tc, test_reload_adds_and_removes_protocols);
+	tcase_add_test(tc, test_connect_sweeps_unowned_protocols);
+	tcase_add_test(tc, test_status_time_wobble_is_no_restart);
+	tcase_add_test(tc, test_foreign_configure_is_no_hand_change);
+	tcase_add_test(tc, test_hand_enable_is_one_warning);
+	tcase_add_test(tc, test_flapping_socket_logs_once_then_a_count);
 	tcase_add_test(tc, test_settled);
 	tcase_add_test(tc, test_bulk_change_rewrites_include_once);
 	tcase_add_test(tc, test_many_toggles_pipelined_one_summary);
