@@ -245,7 +245,7 @@ START_TEST(test_removed_protocols_leave_disabled)
 	bird_plan_set_target(&plan, "s3", BIRD_VARIANT_UP);
 	ck_assert_uint_eq(answer_all(&plan), 3);
 	/* s3's state is lost (a connection went away): unknown. */
-	bird_plan_lost(&plan, bird_plan_find(&plan, "anycheck_s3_v4"));
+	bird_plan_lost(&plan, bird_plan_find(&plan, "anycheck_s3_v6"));
 	bird_plan_set_services(&plan, kept, 1, NULL, NULL);
 	ck_assert_uint_eq(bird_plan_leaving(&plan), 3);
 	ck_assert_uint_eq(bird_plan_unsettled(&plan), 3);
@@ -258,22 +258,22 @@ START_TEST(test_removed_protocols_leave_disabled)
 	}
 	ck_assert_ptr_null(bird_plan_peek(&plan, 0, &action));
 	/* s1 confirmed disabled, s2 unknown to BIRD: both forgotten. */
-	next = bird_plan_find(&plan, "anycheck_s1_v4");
+	next = bird_plan_find(&plan, "anycheck_s1_v6");
 	bird_plan_confirmed(&plan, next, false);
 	ck_assert(next->gone);
-	ck_assert_ptr_null(bird_plan_find(&plan, "anycheck_s1_v4"));
-	next = bird_plan_find(&plan, "anycheck_s2_v4");
+	ck_assert_ptr_null(bird_plan_find(&plan, "anycheck_s1_v6"));
+	next = bird_plan_find(&plan, "anycheck_s2_v6");
 	bird_plan_failed(&plan, next, BIRD_PLAN_PROBLEM_MISSING, 100);
 	ck_assert(next->gone);
 	ck_assert_uint_eq(bird_plan_retry_due(&plan, 0), 0);
 	/* s3's disable is lost; a listing without it forgets it. */
-	bird_plan_lost(&plan, bird_plan_find(&plan, "anycheck_s3_v4"));
+	bird_plan_lost(&plan, bird_plan_find(&plan, "anycheck_s3_v6"));
 	ck_assert_uint_eq(bird_plan_leaving(&plan), 1);
 	bird_plan_listing_begin(&plan);
-	bird_plan_observed(&plan, bird_plan_find(&plan, "anycheck_s0_v4"),
+	bird_plan_observed(&plan, bird_plan_find(&plan, "anycheck_s0_v6"),
 	    BIRD_PLAN_DISABLED);
 	bird_plan_listing_end(&plan);
-	ck_assert_ptr_null(bird_plan_find(&plan, "anycheck_s3_v4"));
+	ck_assert_ptr_null(bird_plan_find(&plan, "anycheck_s3_v6"));
 	ck_assert_uint_eq(bird_plan_leaving(&plan), 0);
 	ck_assert_uint_eq(bird_plan_backlog(&plan), 0);
 	ck_assert_ptr_null(bird_plan_peek(&plan, 0, &action));
@@ -303,7 +303,7 @@ START_TEST(test_add_leaving_grows)
 	for (int i = 0; i < 100; i++) {
 		char name[32];
 
-		snprintf(name, sizeof(name), "anycheck_old%d_v4", i);
+		snprintf(name, sizeof(name), "anycheck_old%d_v6", i);
 		bird_plan_add_leaving(&plan, name);
 		bird_plan_add_leaving(&plan, name);     /* once */
 		bird_plan_observed(&plan, bird_plan_find(&plan, name),
@@ -313,7 +313,7 @@ START_TEST(test_add_leaving_grows)
 	ck_assert_uint_eq(bird_plan_leaving(&plan), 100);
 	/* The configured ones first (queued before), then the leaving. */
 	next = bird_plan_peek(&plan, 0, &action);
-	ck_assert_str_eq(next->name, "anycheck_s0_v4");
+	ck_assert_str_eq(next->name, "anycheck_s0_v6");
 	while ((next = bird_plan_peek(&plan, 0, &action)) != NULL) {
 		bird_plan_sent(&plan, next);
 		if (action == BIRD_PLAN_DISABLE) {
@@ -324,8 +324,8 @@ START_TEST(test_add_leaving_grows)
 	}
 	ck_assert_uint_eq(disables, 100);
 	ck_assert_uint_eq(bird_plan_leaving(&plan), 0);
-	ck_assert_ptr_null(bird_plan_find(&plan, "anycheck_old7_v4"));
-	ck_assert(bird_plan_find(&plan, "anycheck_s1_v4")->wanted);
+	ck_assert_ptr_null(bird_plan_find(&plan, "anycheck_old7_v6"));
+	ck_assert(bird_plan_find(&plan, "anycheck_s1_v6")->wanted);
 	ck_assert_uint_eq(bird_plan_backlog(&plan), 0);
 	bird_plan_cleanup(&plan);
 	config_free(config);
