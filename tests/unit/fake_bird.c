@@ -89,15 +89,18 @@ fake_bird_record_change(struct fake_bird *fake, size_t index, bool enabled,
 	};
 }
 
-/* "enable \"NAME\"" -> NAME (quotes optional, as BIRD takes either). */
+/* "enable \"NAME\"" or "enable NAME" -> NAME, and whether it was quoted
+ * (as BIRD takes either: a bare name is a symbol, a quoted one a
+ * pattern). */
 static bool
-fake_bird_argument(const char *rest, char *name, size_t size)
+fake_bird_argument(const char *rest, char *name, size_t size, bool *quoted)
 {
 	size_t length;
 
 	while (*rest == ' ')
 		rest++;
-	if (*rest == '"')
+	*quoted = *rest == '"';
+	if (*quoted)
 		rest++;
 	length = strcspn(rest, "\"");
 	if (length == 0 || length >= size)
@@ -112,12 +115,19 @@ fake_bird_toggle(struct fake_bird *fake, const char *rest, bool enable)
 {
 	char name[80];
 	struct fake_bird_protocol *protocol;
+	bool quoted;
 
-	if (!fake_bird_argument(rest, name, sizeof(name))) {
+	if (!fake_bird_argument(rest, name, sizeof(name), &quoted)) {
 		fake_bird_printf(fake, "9001 syntax error\n");
 		return;
 	}
 	protocol = fake_bird_find(fake, name);
+	/* A bare name BIRD has no symbol for does not parse. */
+	if (!quoted && (protocol == NULL || !protocol->declared)) {
+		fake_bird_printf(fake, "9001 syntax error, unexpected "
+		    "CF_SYM_UNDEFINED\n");
+		return;
+	}
 	if (protocol != NULL && protocol->fail_count != 0) {
 		if (protocol->fail_count > 0)
 			protocol->fail_count--;
@@ -185,6 +195,7 @@ static void
 fake_bird_command(struct fake_bird *fake, const char *line)
 {
 	char name[80];
+	bool quoted;
 
 	fake->commands = xrealloc(fake->commands,
 	    (fake->command_count + 1) * sizeof(*fake->commands));
@@ -198,7 +209,7 @@ fake_bird_command(struct fake_bird *fake, const char *line)
 	else if (strcmp(line, "show protocols") == 0)
 		fake_bird_show_protocols(fake, NULL);
 	else if (strncmp(line, "show protocols all ", 19) == 0 &&
-	    fake_bird_argument(line + 19, name, sizeof(name)))
+	    fake_bird_argument(line + 19, name, sizeof(name), &quoted))
 		fake_bird_show_protocols(fake, name);
 	else if (strcmp(line, "show status") == 0)
 		fake_bird_printf(fake, "1000-BIRD 2.0.12\n"

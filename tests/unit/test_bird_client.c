@@ -116,13 +116,25 @@ START_TEST(test_greeting_and_commands)
 	/* Both are written at once (pipelined); replies come in order. */
 	run_until(loop, &seen.replies, 2, 2000);
 	ck_assert_uint_eq(fake.command_count, 2);
-	ck_assert_str_eq(fake.commands[0], "enable \"anycheck_web_v4\"");
+	/* A bare name: BIRD looks it up, rather than matching a pattern
+	 * against every protocol. */
+	ck_assert_str_eq(fake.commands[0], "enable anycheck_web_v4");
 	ck_assert_str_eq(fake.commands[1], "show status");
 	ck_assert_int_eq(bird_reply_toggle_result(&seen.first),
 	    BIRD_TOGGLE_ENABLED);
 	ck_assert_int_eq(seen.result, BIRD_CLIENT_REPLY);
 	ck_assert_uint_eq(seen.reply.code, BIRD_CODE_STATUS_REPORT);
 	ck_assert_uint_eq(bird_client_pending(client), 0);
+
+	/* An unknown bare name does not parse (9001): the client asks again
+	 * with it quoted, and the caller gets BIRD's real answer, 8003. */
+	ck_assert_int_eq(bird_client_disable(client, "anycheck_gone_v4",
+	    on_reply, &seen), 0);
+	run_until(loop, &seen.replies, 3, 2000);
+	ck_assert_uint_eq(fake.command_count, 4);
+	ck_assert_str_eq(fake.commands[2], "disable anycheck_gone_v4");
+	ck_assert_str_eq(fake.commands[3], "disable \"anycheck_gone_v4\"");
+	ck_assert_uint_eq(seen.reply.code, BIRD_CODE_NO_PROTOCOLS_MATCH);
 
 	/* Invalid names never reach BIRD. */
 	ck_assert_int_eq(bird_client_disable(client, "x\" all", on_reply,

@@ -318,9 +318,35 @@ commands_since(struct harness *h, size_t from, const char *prefix)
 {
 	size_t count = 0;
 
-	for (size_t i = from; i < h->fake.command_count; i++)
-		if (strncmp(h->fake.commands[i], prefix, strlen(prefix)) == 0)
+	/* The whole command, or its first words ("show protocols"). */
+	for (size_t i = from; i < h->fake.command_count; i++) {
+		const char *command = h->fake.commands[i];
+		size_t length = strlen(prefix);
+		if (strncmp(command, prefix, length) == 0 &&
+		    (command[length] == '\0' || command[length] == ' '))
 			count++;
+	}
+	return count;
+}
+
+/* Commands since from whose last word is name, bare or quoted. */
+static size_t
+commands_naming_since(struct harness *h, size_t from, const char *name)
+{
+	char *quoted = xasprintf(" \"%s\"", name);
+	char *bare = xasprintf(" %s", name);
+	size_t count = 0;
+
+	for (size_t i = from; i < h->fake.command_count; i++) {
+		const char *command = h->fake.commands[i];
+		size_t length = strlen(command);
+		if ((length >= strlen(quoted) && strcmp(command + length -
+		    strlen(quoted), quoted) == 0) || (length >= strlen(bare) &&
+		    strcmp(command + length - strlen(bare), bare) == 0))
+			count++;
+	}
+	free(quoted);
+	free(bare);
 	return count;
 }
 
@@ -345,15 +371,15 @@ START_TEST(test_enable_before_disable)
 	ck_assert(!bird_sync_settled(&h.sync));
 	/* What BIRD has received, unprocessed: the enable, no disable. */
 	ck_assert_ptr_nonnull(memmem(h.fake.input, h.fake.input_length,
-	    "enable \"anycheck_web_v4_down\"\n", 30));
+	    "enable anycheck_web_v4_down\n", 28));
 	ck_assert_ptr_null(memmem(h.fake.input, h.fake.input_length,
 	    "disable", 7));
 	fake_bird_resume(&h.fake);
 	ck_assert(run_until(&h, all_confirmed, ROUNDS));
 	ck_assert_uint_eq(commands_since(&h, before,
-	    "enable \"anycheck_web_v4_down\""), 1);
+	    "enable anycheck_web_v4_down"), 1);
 	ck_assert_uint_eq(commands_since(&h, before,
-	    "disable \"anycheck_web_v4\""), 1);
+	    "disable anycheck_web_v4"), 1);
 	ck_assert(enabled(&h, "anycheck_web_v4_down"));
 	ck_assert(!enabled(&h, "anycheck_web_v4"));
 
@@ -449,7 +475,7 @@ START_TEST(test_reapply_after_restart_sends_only_differences)
 	ck_assert_uint_eq(commands_since(&h, before, "show protocols"), 1);
 	ck_assert_uint_eq(commands_since(&h, before, "enable"), 1);
 	ck_assert_uint_eq(commands_since(&h, before,
-	    "enable \"anycheck_s2_v4\""), 1);
+	    "enable anycheck_s2_v4"), 1);
 	ck_assert_uint_eq(commands_since(&h, before, "disable"), 0);
 
 	/* A restart with nothing enabled: every protocol again. */
@@ -484,9 +510,11 @@ check_error_logged_once(unsigned code, const char *text)
 	fake_bird_fail(&h.fake, "anycheck_web_v4", code, 3);
 	announce(&h, "web", BIRD_VARIANT_UP);
 	ck_assert(run_until(&h, web_enabled, ROUNDS));
-	/* Three refusals, retried (every 50 ms here), then it worked. */
-	ck_assert_uint_eq(commands_since(&h, before,
-	    "enable \"anycheck_web_v4\""), 4);
+	/* Three refusals, retried (every 50 ms here), then it worked; a bare
+	 * name BIRD did not parse (9001) is asked again quoted, so there
+	 * are four commands naming it either way. */
+	ck_assert_uint_eq(commands_naming_since(&h, before, "anycheck_web_v4"),
+	    4);
 	ck_assert_uint_eq(log_count(&h, text), 1);
 	ck_assert_uint_eq(log_count(&h, "anycheck_web_v4: working again"), 1);
 	teardown(&h);
@@ -582,15 +610,15 @@ START_TEST(test_reload_adds_and_removes_protocols)
 	    bird_variant_attributes(services[1], BIRD_VARIANT_UP));
 	ck_assert(run_until(&h, connected_and_settled, ROUNDS));
 	/* s0 kept its state: no command for it; s2 enabled. */
-	ck_assert_uint_eq(commands_since(&h, before, "enable \"anycheck_s0_v4\""),
+	ck_assert_uint_eq(commands_since(&h, before, "enable anycheck_s0_v4"),
 	    0);
-	ck_assert_uint_eq(commands_since(&h, before, "enable \"anycheck_s2_v4\""),
+	ck_assert_uint_eq(commands_since(&h, before, "enable anycheck_s2_v4"),
 	    1);
 	ck_assert(enabled(&h, "anycheck_s2_v4"));
 	/* s1 was UP: disabled before it is forgotten, not left announced
 	 * until someone regenerates the include and reconfigures BIRD. */
 	ck_assert_uint_eq(commands_since(&h, before,
-	    "disable \"anycheck_s1_v4\""), 1);
+	    "disable anycheck_s1_v4"), 1);
 	ck_assert(!enabled(&h, "anycheck_s1_v4"));
 	ck_assert_uint_eq(log_count(&h, "anycheck_s1_v4 (service s1) is no "
 	    "longer configured; disabling it"), 1);
@@ -770,14 +798,7 @@ sweep_done(struct harness *h)
 static size_t
 commands_naming(struct harness *h, const char *name)
 {
-	char *quoted = xasprintf("\"%s\"", name);
-	size_t count = 0;
-
-	for (size_t i = 0; i < h->fake.command_count; i++)
-		if (strstr(h->fake.commands[i], quoted) != NULL)
-			count++;
-	free(quoted);
-	return count;
+	return commands_naming_since(h, 0, name);
 }
 
 /* anycheck-bird died after its config lost a service (no SIGHUP): the
