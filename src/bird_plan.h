@@ -82,6 +82,10 @@ struct bird_plan_protocol {
 	unsigned listed;                /* listing generation last seen in */
 	bool leaving;                   /* no longer configured: disable */
 	bool gone;                      /* left: forgotten, slot unused */
+	/* A bulk include rewrite had to change it (bird_sync): whether
+	 * BIRD then shows it as written tells if BIRD reads the file. */
+	bool bulk_watch;
+	bool bulk_expect;               /* enabled in the written include */
 };
 
 /* The protocols of one (service, family), variants in order. */

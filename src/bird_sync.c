@@ -438,13 +438,24 @@ bird_sync_listing_reply(struct bird_client *client,
 	if (learned && !sync->learn_wanted && sync->bulk_pending) {
 		/* A rewrite + configure that changed nothing means BIRD does
 		 * not read the file we write: say so, and use toggles. */
+		size_t as_written = 0;
+
 		sync->bulk_pending = false;
-		if (bird_plan_backlog(&sync->plan) >= sync->bulk_backlog) {
+		for (size_t i = 0; i < sync->plan.protocol_count; i++) {
+			struct bird_plan_protocol *protocol =
+			    &sync->plan.protocols[i];
+			if (protocol->bulk_watch && protocol->known ==
+			    (protocol->bulk_expect ? BIRD_PLAN_ENABLED :
+			    BIRD_PLAN_DISABLED))
+				as_written++;
+			protocol->bulk_watch = false;
+		}
+		if (sync->bulk_backlog > 0 && as_written == 0) {
 			log_warnx("rewriting the include file and reconfiguring "
 			    "BIRD changed none of %zu protocols: does bird.conf "
 			    "include bird.include_file (by absolute path)? "
 			    "Using enable/disable instead",
-			    bird_plan_backlog(&sync->plan));
+			    sync->bulk_backlog);
 			sync->rewrite_blocked_until_ns =
 			    loop_now_ns(sync->loop) + sync->retry_ns;
 		}
@@ -502,7 +513,15 @@ bird_sync_try_bulk(struct bird_sync *sync)
 	sync->batch.configures++;
 	sync->batch.last_ns = now;
 	sync->bulk_pending = true;
-	sync->bulk_backlog = bird_plan_backlog(&sync->plan);
+	sync->bulk_backlog = 0;
+	/* Which protocols the file must change, and to what; services that
+	 * decide meanwhile must not make it look as if BIRD ignored it. */
+	for (size_t i = 0; i < sync->plan.protocol_count; i++) {
+		struct bird_plan_protocol *protocol = &sync->plan.protocols[i];
+		protocol->bulk_watch = !protocol->gone && protocol->differs;
+		protocol->bulk_expect = protocol->wanted;
+		sync->bulk_backlog += protocol->bulk_watch;
+	}
 	return true;
 }
 
