@@ -107,14 +107,14 @@ daemon_init(struct daemon *daemon, struct loop *loop, struct config *config,
 		counter.counter = daemon->counter;
 		supervisor_set_conn_counter(daemon->supervisor, &counter);
 	}
+	if (backend_ops->started != NULL)
+		backend_ops->started(daemon->backend);
 	/* Operator requests kept from the last run apply before any round
-	 * (and before the backend's first word to its routing daemon). */
+	 * runs (the loop has not run yet). */
 	if (control_attach(daemon) != 0) {
 		daemon_cleanup(daemon);
 		return -1;
 	}
-	if (backend_ops->started != NULL)
-		backend_ops->started(daemon->backend);
 	return 0;
 }
 
