@@ -668,15 +668,12 @@ void
 control_detach(struct daemon *daemon)
 {
 	struct control *control = daemon->control;
-	struct daemon_observer **link;
 
 	if (control == NULL)
 		return;
-	for (link = &daemon->observers; *link != NULL; link = &(*link)->next)
-		if (*link == &control->observer) {
-			*link = control->observer.next;
-			break;
-		}
+	/* Our observer is not unlinked: this is the end of the daemon
+	 * (daemon_cleanup), nothing is reported after it, and other
+	 * observers in the list may be gone already. */
 	control_server_close(control->server);
 	loop_timer_cancel(daemon->loop, &control->expiry_timer);
 	for (size_t i = 0; i < control->expiry_count; i++)
