@@ -98,12 +98,15 @@ new_instance_ready() {
 }
 
 scenario() {
-	local t0 el pid1 pid2 out rc bird_pid old_pid
+	local t0 el pid1 pid2 out rc bird_pid old_pid made_group
 	lab_init actl || { fail "setup" "lab_init"; return; }
 	CFG=$LAB_DIR/anycheck.json
 	SOCK=$LAB_DIR/anycheck-exabgp.sock
 	mkdir -p "$LAB_DIR/state"
-	getent group anyctl >/dev/null || groupadd -r anyctl
+	made_group=0
+	if ! getent group anyctl >/dev/null; then
+		groupadd -r anyctl && made_group=1
+	fi
 	touch "$LAB_DIR/ok-web" "$LAB_DIR/ok-api" "$LAB_DIR/anycheck.log"
 	write_config ""
 	write_wrapper
@@ -239,6 +242,7 @@ EOF
 	check "no sanitizer report" "" eval "! grep -q -E 'Sanitizer|runtime error' '$LAB_DIR/anycheck.log' '$LAB_DIR/bird.log'"
 	if [ "$failed" != 0 ]; then lab_log_tail "$LAB_DIR/anycheck.log" 40; fi
 	lab_cleanup
+	if [ "$made_group" = 1 ]; then groupdel anyctl; fi
 }
 
 scenario
