@@ -18,6 +18,7 @@
 #ifndef ANYCHECK_BACKEND_H
 #define ANYCHECK_BACKEND_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -70,6 +71,13 @@ struct backend_ops {
 	void (*dump)(void *backend);
 	/* Fill out (zeroed by the caller) with the routing daemon's state. */
 	void (*stats)(void *backend, struct backend_stats *out);
+	/* For status (anycheckctl): what the routing daemon was told about
+	 * service and has confirmed, as members added to out. NULL: none. */
+	void (*describe_service)(void *backend, const struct service *service,
+	    json_t *out);
+	/* Why a traffic shift (a changed UP attribute set) cannot be
+	 * announced now, or NULL when it can. NULL op: it always can. */
+	const char *(*shift_unsupported)(void *backend);
 	void (*cleanup)(void *backend);
 };
 

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include "backend.h"
 #include "bird_include.h"
@@ -244,6 +245,60 @@ backend_bird_dump(void *arg)
 	    plan->differing - plan->unsettled);
 }
 
+/* Per protocol of service: what anycheck-bird wants and what BIRD has
+ * confirmed (bird_sync's plan). */
+static void
+backend_bird_describe_service(void *arg, const struct service *service,
+    json_t *out)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	struct backend_bird *backend = arg;
+	const struct service_config *config = service_config(service);
+	json_t *protocols = json_array();
+
+	for (size_t f = 0; f < 2; f++)
+		for (int v = 0; v < BIRD_VARIANT_COUNT; v++) {
+			char *name = bird_variant_protocol(config, families[f],
+			    (enum bird_variant)v);
+			const struct bird_plan_protocol *p;
+			if (name == NULL)
+				continue;
+			p = bird_plan_find(&backend->sync.plan, name);
+			if (p != NULL)
+				json_array_append_new(protocols, json_pack(
+				    "{s:s, s:s, s:s, s:s, s:b}", "protocol",
+				    name, "wanted", p->wanted ? "enabled" :
+				    "disabled", "bird", bird_plan_known_name(
+				    p->known), "problem", p->problem ==
+				    BIRD_PLAN_PROBLEM_NONE ? "" : p->problem ==
+				    BIRD_PLAN_PROBLEM_MISSING ? "not in BIRD's "
+				    "config" : p->problem ==
+				    BIRD_PLAN_PROBLEM_DENIED ? "access denied"
+				    : "error, retrying", "settled",
+				    !p->differs));
+			free(name);
+		}
+	json_object_set_new(out, "bird", json_string(bird_client_connected(
+	    backend->sync.client) ? "connected" : "not connected"));
+	json_object_set_new(out, "protocols", protocols);
+}
+
+/* A shift is an attribute set of its own, which BIRD must have declared
+ * as a protocol: not there yet. */
+static const char *
+backend_bird_shift_unsupported(void *arg)
+{
+	struct backend_bird *backend = arg;
+
+	if (supervisor_config(backend->daemon->supervisor)->bird_include_file ==
+	    NULL)
+		return "shift needs bird.include_file (anycheck-bird declares "
+		    "the shifted attributes in the include file it writes)";
+	return "shift is not supported by anycheck-bird yet (the _shift "
+	    "protocol of the include file is not written yet); use "
+	    "maintenance, or the down/drain attribute sets";
+}
+
 static void
 backend_bird_stats(void *arg, struct backend_stats *out)
 {
@@ -288,4 +343,6 @@ const struct backend_ops backend_bird_ops = {
 	.settle_timeout_ns = 3 * NSEC_PER_SEC,
 	.dump = backend_bird_dump,
 	.stats = backend_bird_stats,
+	.describe_service = backend_bird_describe_service,
+	.shift_unsupported = backend_bird_shift_unsupported,
 };

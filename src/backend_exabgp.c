@@ -582,6 +582,46 @@ backend_exabgp_dump(void *arg)
 	    speaker->replies_error);
 }
 
+/* Per route of service: what ExaBGP was told last and whether it has
+ * read it ("settled"), or what still waits to be sent. */
+static void
+backend_exabgp_describe_service(void *arg, const struct service *service,
+    json_t *out)
+{
+	struct backend_exabgp *backend = arg;
+	const struct service_config *config = service_config(service);
+	const struct announce_attributes *variants[BACKEND_EXABGP_VARIANTS_MAX];
+	size_t variant_count = backend_exabgp_variants(config, variants);
+	bool unread = backend->speaker.output_length > 0;
+	json_t *routes = json_array();
+	char key[EXABGP_LINE_MAX];
+
+	for (size_t p = 0; p < config->prefix_count; p++)
+		for (size_t v = 0; v < variant_count; v++) {
+			const struct exabgp_route *route;
+			const char *told, *state;
+			bool waiting;
+			if (backend_exabgp_key(config, &config->prefixes[p],
+			    variants[v], key, sizeof(key)) != 0 ||
+			    (route = exabgp_routes_find(&backend->routes,
+			    key)) == NULL)
+				continue;
+			waiting = route->queued;
+			told = route->sent == NULL ? "nothing" :
+			    exabgp_route_announced(route) ? "announce" :
+			    "withdraw";
+			state = waiting ? "a newer line waits to be sent" :
+			    unread ? "sent, ExaBGP has not read it yet" :
+			    "sent and read by ExaBGP";
+			json_array_append_new(routes, json_pack(
+			    "{s:s, s:s, s:s, s:s?, s:b}", "prefix",
+			    config->prefixes[p].text, "told", told, "state",
+			    state, "line", route->sent, "settled",
+			    !waiting && !unread));
+		}
+	json_object_set_new(out, "routes", routes);
+}
+
 static void
 backend_exabgp_stats(void *arg, struct backend_stats *out)
 {
@@ -630,5 +670,6 @@ const struct backend_ops backend_exabgp_ops = {
 	.settle_timeout_ns = 10 * NSEC_PER_SEC,
 	.dump = backend_exabgp_dump,
 	.stats = backend_exabgp_stats,
+	.describe_service = backend_exabgp_describe_service,
 	.cleanup = backend_exabgp_cleanup,
 };

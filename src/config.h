@@ -143,7 +143,8 @@ struct config {
 	char *bird_socket;          /* default /run/bird/bird.ctl */
 	double bird_verify_interval; /* seconds between drift checks */
 	char *bird_include_file;    /* NULL: the operator runs -g */
-	char *control_socket;       /* default /run/anycheck/anycheck.sock */
+	char *control_socket;       /* NULL: the program's default */
+	char *control_group;        /* NULL: the daemon's own group */
 	char *state_directory;      /* default /var/lib/anycheck */
 	/* Operations (config_ops.c): metrics listener ("127.0.0.1:9642",
 	 * NULL: none), node_exporter textfile (NULL: none) and how often it

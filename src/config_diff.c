@@ -49,6 +49,7 @@ static const struct config_global_rule {
 	{ "bird.verify_interval", CONFIG_APPLY_LIVE },
 	/* Sockets are opened or connected once, at start. */
 	{ "bird.socket", CONFIG_APPLY_RESTART },
+	{ "control.group", CONFIG_APPLY_RESTART },
 	{ "control.socket", CONFIG_APPLY_RESTART },
 	/* Read at start (what the last run announced). */
 	{ "state_directory", CONFIG_APPLY_RESTART },

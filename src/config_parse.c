@@ -26,6 +26,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,6 @@
 
 #define CONFIG_DEFAULT_BIRD_SOCKET "/run/bird/bird.ctl"
 #define CONFIG_DEFAULT_BIRD_VERIFY_INTERVAL 30.0
-#define CONFIG_DEFAULT_CONTROL_SOCKET "/run/anycheck/anycheck.sock"
 #define CONFIG_DEFAULT_STATE_DIRECTORY "/var/lib/anycheck"
 /* Service names end up inside BIRD protocol names and log lines. */
 #define CONFIG_SERVICE_NAME_MAX 48
@@ -83,7 +83,7 @@ static const char *const config_drain_keys[] = {
 };
 static const char *const config_connections_keys[] = { "max", "ports",
 	NULL };
-static const char *const config_socket_keys[] = { "socket", NULL };
+static const char *const config_control_keys[] = { "socket", "group", NULL };
 static const char *const config_bird_keys[] = { "socket", "verify_interval",
 	"include_file", NULL };
 static const char *const config_service_keys[] = {
@@ -281,25 +281,43 @@ config_parse_timing(struct config_parser *parser, json_t *object,
 	config_record_timing(parser, timing);
 }
 
+/* The top-level "control" block: the control socket (unset: each program
+ * has its own default, /run/anycheck/PROGRAM.sock, see control.h) and the
+ * group that may use it. An unknown group is a warning, not an error: the
+ * file may be checked (-n) on another host; the daemon logs it again at
+ * start and leaves the socket to its own group. */
 static void
-config_parse_socket(struct config_parser *parser, json_t *root,
-    const char *key, const char *fallback, char **out)
+config_parse_control(struct config_parser *parser, json_t *root,
+    struct config *config)
 {
-	json_t *object = config_get_object(parser, root, key);
-	const char *socket = fallback;
-	struct config_scope scope = config_scope_enter(parser, key);
+	json_t *object = config_get_object(parser, root, "control");
+	struct config_scope scope = config_scope_enter(parser, "control");
+	const char *socket = NULL, *group = NULL;
 
 	if (object != NULL) {
-		config_reject_unknown_keys(parser, object, config_socket_keys);
+		config_reject_unknown_keys(parser, object, config_control_keys);
 		if (config_get_string(parser, object, "socket", false,
 		    &socket) == 1 && socket[0] == '\0') {
 			config_error(parser, "socket", "must not be empty");
-			socket = fallback;
+			socket = NULL;
+		}
+		if (config_get_string(parser, object, "group", false,
+		    &group) == 1) {
+			if (group[0] == '\0') {
+				config_error(parser, "group",
+				    "must not be empty");
+				group = NULL;
+			} else if (getgrnam(group) == NULL)
+				config_warning(parser, "group", "no such group "
+				    "\"%s\" on this host", group);
 		}
 	}
-	*out = xstrdup(socket);
-	/* Resolved: the default written out is no change. */
-	config_canonical_set(parser, "socket", json_string(socket));
+	config->control_socket = socket != NULL ? xstrdup(socket) : NULL;
+	config->control_group = group != NULL ? xstrdup(group) : NULL;
+	config_canonical_set(parser, "socket", socket != NULL ?
+	    json_string(socket) : json_null());
+	config_canonical_set(parser, "group", group != NULL ?
+	    json_string(group) : json_null());
 	config_scope_leave(parser, scope);
 }
 
@@ -975,8 +993,7 @@ config_parse_root(struct config_build *build, json_t *root)
 		    "on_exit \"withdraw\": a drain on exit ends in a withdraw");
 	parser->canonical = globals;
 	config_parse_bird(parser, root, config);
-	config_parse_socket(parser, root, "control",
-	    CONFIG_DEFAULT_CONTROL_SOCKET, &config->control_socket);
+	config_parse_control(parser, root, config);
 	config_parse_state_directory(parser, root, config);
 	config_parse_ops(parser, root, config);
 
@@ -1190,6 +1207,7 @@ config_free(struct config *config)
 	free(config->state_directory);
 	free(config->control_socket);
 	config_ops_free(config);
+	free(config->control_group);
 	free(config->path);
 	free(config);
 }

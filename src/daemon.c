@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "config_loader.h"
+#include "control.h"
 #include "daemon.h"
 #include "hooks.h"
 #include "log.h"
@@ -130,6 +131,12 @@ daemon_init(struct daemon *daemon, struct loop *loop, struct config *config,
 	daemon->notifier = systemd_notifier_new(daemon);
 	if (backend_ops->started != NULL)
 		backend_ops->started(daemon->backend);
+	/* Operator requests kept from the last run apply before any round
+	 * runs (the loop has not run yet). */
+	if (control_attach(daemon) != 0) {
+		daemon_cleanup(daemon);
+		return -1;
+	}
 	return 0;
 }
 
@@ -182,6 +189,10 @@ daemon_reload_apply(struct daemon *daemon, struct config *config,
 	struct daemon_reload_report report;
 
 	memset(&report, 0, sizeof(report));
+	report.errors = (const char *const *)errors->messages;
+	report.error_count = config == NULL ? errors->count : 0;
+	report.warnings = (const char *const *)errors->warnings;
+	report.warning_count = errors->warning_count;
 	config_warnings_log(errors);
 	if (config == NULL) {
 		config_errors_log(errors);
@@ -376,6 +387,7 @@ daemon_run(struct daemon *daemon)
 void
 daemon_cleanup(struct daemon *daemon)
 {
+	control_detach(daemon);
 	if (daemon->reload_loader != NULL)
 		config_loader_abandon(daemon->reload_loader);
 	daemon->reload_loader = NULL;
@@ -427,6 +439,7 @@ daemon_main(const struct cli_options *options,
 {
 	static const int signals[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	struct daemon daemon;
+	char *control_socket_default;
 	struct config *config;
 	struct loop *loop;
 	int status;
@@ -467,16 +480,21 @@ daemon_main(const struct cli_options *options,
 		return CLI_EXIT_RUNTIME;
 	}
 	daemon_defaults(&daemon, options->program);
+	daemon.control_socket_default = control_socket_default =
+	    xasprintf("%s/%s.sock", CONTROL_SOCKET_DIRECTORY,
+	    options->program);
 	if (loop_watch_signals(loop, signals,
 	    sizeof(signals) / sizeof(signals[0]), daemon_signal,
 	    &daemon) != 0) {
 		config_free(config);
 		loop_free(loop);
+		free(control_socket_default);
 		return CLI_EXIT_RUNTIME;
 	}
 	if (daemon_init(&daemon, loop, config, options->config_path,
 	    backend_ops) != 0) {
 		loop_free(loop);
+		free(control_socket_default);
 		return CLI_EXIT_RUNTIME;
 	}
 	log_info("started with %zu service%s from %s", config->service_count,
@@ -484,6 +502,7 @@ daemon_main(const struct cli_options *options,
 	status = daemon_run(&daemon);
 	daemon_cleanup(&daemon);
 	loop_free(loop);
+	free(control_socket_default);
 	log_info("exited");
 	return status;
 }

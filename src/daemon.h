@@ -25,6 +25,8 @@
 
 #define DAEMON_RELOAD_KEYS_MAX 16
 
+struct control;
+
 /* What a reload did: the summary line it logged, and the top-level keys
  * it applied or could not apply (key strings valid until the next
  * reload). */
@@ -36,6 +38,13 @@ struct daemon_reload_report {
 	const char *restart[DAEMON_RELOAD_KEYS_MAX];    /* restart-only */
 	size_t restart_count;
 	char summary[1024];
+	/* Every error line of a refused reload (and the warnings of any),
+	 * valid for the callback only; at most CONFIG_ERRORS_MAX + 1 each
+	 * (the last one says how many more there were). */
+	const char *const *errors;
+	size_t error_count;
+	const char *const *warnings;
+	size_t warning_count;
 };
 
 /* Told about what happens in the daemon; every callback may be NULL. */
@@ -77,6 +86,11 @@ struct daemon {
 	/* ExaBGP's pipes (default stdin and stdout; tests use others). */
 	int exabgp_input_fd;
 	int exabgp_output_fd;
+	/* The control socket and operator requests (control.h); the socket
+	 * path when control.socket is not set (the program's own, set by
+	 * daemon_main; NULL: no socket unless configured). */
+	struct control *control;
+	const char *control_socket_default;
 };
 
 /* Set up daemon on loop with config (taken over) and the backend: creates

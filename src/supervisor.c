@@ -107,7 +107,8 @@ supervisor_announcement(const struct service *service)
 	switch (service->health.state) {
 	case HEALTH_UP:
 	case HEALTH_FALLING:
-		return &config->announce;
+		return service->shifted ? &service->shift_announce :
+		    &config->announce;
 	case HEALTH_DRAINING:
 		return &config->drain_announce;
 	case HEALTH_INIT:
@@ -749,6 +750,7 @@ service_free(struct service *service)
 {
 	service_stop_activity(service);
 	service_free_checks(service);
+	service_shift_free(service);
 	supervisor_ref_release(service->supervisor, service->config_ref);
 	free(service);
 }
@@ -938,6 +940,8 @@ supervisor_set_maintenance(struct supervisor *supervisor, const char *name,
 	if (service == NULL || service->kept)
 		return -1;
 	service->maintenance_requested = on;
+	snprintf(service->maintenance_reason,
+	    sizeof(service->maintenance_reason), "%s", on ? reason : "");
 	snprintf(service->reason, sizeof(service->reason),
 	    "maintenance %s by request: %s", on ? "on" : "off", reason);
 	log_info("service %s: %s", name, service->reason);

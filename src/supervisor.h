@@ -26,7 +26,6 @@
 #include <stdint.h>
 
 #include "check_api.h"
-#include "check_api.h"
 #include "config.h"
 #include "conn_count.h"
 #include "health.h"
@@ -144,9 +143,31 @@ int supervisor_reload(struct supervisor *supervisor,
     struct config *new_config, struct supervisor_reload_result *result);
 
 /* Operator maintenance on or off for a service (drains when announced);
- * reason is logged. Returns -1 if no such current service. */
+ * reason is logged, and kept for status while it is on. Returns -1 if no
+ * such current service. */
 int supervisor_set_maintenance(struct supervisor *supervisor,
     const char *name, bool on, const char *reason);
+
+/* An operator's traffic shift: what changes in a service's UP attributes
+ * while it is UP or FALLING (anycheckctl shift). med and as_path_prepend
+ * replace the UP values; communities are added to the UP ones. */
+#define SUPERVISOR_SHIFT_PREPEND_MAX 32
+struct supervisor_shift {
+	bool has_med;
+	uint32_t med;
+	bool has_as_path_prepend;
+	unsigned as_path_prepend;       /* 0..SUPERVISOR_SHIFT_PREPEND_MAX */
+	struct community *communities;
+	size_t community_count;         /* at most CONFIG_COMMUNITIES_MAX */
+};
+
+/* Shift the named current service's UP attributes (copied), or end the
+ * shift (NULL). The owner is told through the change callback when what
+ * should be announced changes; a reload keeps the shift, applied to the
+ * new UP attributes. An AS-path prepend needs local_as (the caller
+ * checks). Returns -1 if no such current service. */
+int supervisor_set_shift(struct supervisor *supervisor, const char *name,
+    const struct supervisor_shift *shift);
 
 /* Begin the exit: announced services with drain_on_exit drain, every
  * other service is withdrawn at once (those with on_exit "keep" are left
@@ -188,6 +209,13 @@ const struct service_check_last *service_check_last(
 /* In maintenance (file or request), and the operator's reason if any. */
 bool service_maintenance_file(const struct service *service);
 bool service_maintenance_requested(const struct service *service);
+/* The reason given with the operator's request ("" when none is on). */
+const char *service_maintenance_reason(const struct service *service);
+/* The operator's shift, NULL when none; and the UP attributes with it
+ * (what supervisor_announcement returns while UP or FALLING). */
+const struct supervisor_shift *service_shift(const struct service *service);
+const struct announce_attributes *service_shift_attributes(
+    const struct service *service);
 /* Dropped by a reload and draining, or STOPPED (freed soon). */
 bool service_removed(const struct service *service);
 bool service_stopped(const struct service *service);

@@ -60,6 +60,13 @@ struct service {
 	struct loop_timer wake_timer;   /* hold-down end, drain deadline */
 	bool maintenance_file_present;
 	bool maintenance_requested;     /* supervisor_set_maintenance */
+	char maintenance_reason[SERVICE_REASON_MAX];
+	/* The operator's shift (supervisor_shift.c): the request, and the UP
+	 * attributes with it (communities owned, the rest borrowed from
+	 * config->announce). */
+	bool shifted;
+	struct supervisor_shift shift;
+	struct announce_attributes shift_announce;
 	uint64_t state_since_ns;
 	/* Drain progress. */
 	bool count_pending;             /* in the connection count running */
@@ -136,6 +143,10 @@ void service_stop_activity(struct service *service);
 void service_health_params(const struct service_config *config,
     struct health_params *params);
 uint64_t service_drain_ns(const struct service *service);
+/* The shift's attributes again from the service's (new) config; free
+ * them (supervisor_shift.c). */
+void service_shift_rebuild(struct service *service);
+void service_shift_free(struct service *service);
 /* Stop the service (drain for drain_ns first when it is announced). */
 void service_leave(struct service *service, enum health_drain_reason reason,
     uint64_t drain_ns, const char *why);

@@ -26,6 +26,7 @@ service_move_config(struct service *service,
 	service->config = config;
 	service->config_ref = ref;
 	ref->users++;
+	service_shift_rebuild(service);
 	supervisor_ref_release(service->supervisor, old);
 }
 

@@ -209,8 +209,9 @@ START_TEST(test_builtin_defaults)
 
 	ck_assert(!config->has_local_as);
 	ck_assert_str_eq(config->bird_socket, "/run/bird/bird.ctl");
-	ck_assert_str_eq(config->control_socket,
-	    "/run/anycheck/anycheck.sock");
+	/* Each program has its own default (control.h). */
+	ck_assert_ptr_null(config->control_socket);
+	ck_assert_ptr_null(config->control_group);
 	ck_assert_double_eq(web->timing.interval, 1.0);
 	ck_assert_double_eq(web->timing.fast_interval, 0.2);
 	ck_assert_double_eq(web->timing.timeout, 1.0);
@@ -338,8 +339,12 @@ START_TEST(test_sockets)
 	config = load_ok("{\"bird\": {\"socket\": \"/run/bird/bird6.ctl\"}, "
 	    "\"control\": {}, \"services\": [" SERVICE "]}");
 	ck_assert_str_eq(config->bird_socket, "/run/bird/bird6.ctl");
-	ck_assert_str_eq(config->control_socket,
-	    "/run/anycheck/anycheck.sock");
+	ck_assert_ptr_null(config->control_socket);
+	config_free(config);
+	config = load_ok("{\"control\": {\"socket\": \"/run/a/x.sock\", "
+	    "\"group\": \"root\"}, \"services\": [" SERVICE "]}");
+	ck_assert_str_eq(config->control_socket, "/run/a/x.sock");
+	ck_assert_str_eq(config->control_group, "root");
 	config_free(config);
 }
 END_TEST

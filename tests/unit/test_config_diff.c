@@ -437,7 +437,7 @@ START_TEST(test_globals_classified)
 	enum config_apply apply;
 	const char *key;
 
-	ck_assert_uint_eq(json_object_size(config->canonical_globals), 11);
+	ck_assert_uint_eq(json_object_size(config->canonical_globals), 12);
 	json_object_foreach(config->canonical_globals, key, value)
 		ck_assert_msg(config_global_classify(key, &apply),
 		    "top-level key %s is missing from config_global_rules",
