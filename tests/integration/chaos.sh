@@ -518,10 +518,14 @@ chaos_plan() {
 	} | sort -n
 }
 
-# One non-disruptive event, by weight.
+# One non-disruptive event, by weight; the first ones go through every
+# kind once, so a short run has them all.
+chaos_small_count=0
 chaos_small_event() {
-	local r
+	local r first=(10 60 70 82 90 98)
 	r=$(chaos_rand 100)
+	[ "$chaos_small_count" -lt ${#first[@]} ] && r=${first[$chaos_small_count]}
+	chaos_small_count=$((chaos_small_count + 1))
 	if [ "$r" -lt 50 ]; then chaos_do_flip
 	elif [ "$r" -lt 65 ]; then chaos_do_maintenance
 	elif [ "$r" -lt 80 ]; then chaos_do_reload
