@@ -195,10 +195,14 @@ static void
 backend_exabgp_remember(struct name_index *index, char ***keys, size_t *count,
     size_t *capacity, const char *key, void *value)
 {
+	const char *stored = name_index_key(index, key);
 	char *copy;
 
-	if (name_index_get(index, key) != NULL) {
-		name_index_put(index, key, value);
+	/* Known: only the value changes. The index keeps its own copy of
+	 * the key; key is often the caller's stack buffer (a reload touches
+	 * a route twice, from a service's old and new config). */
+	if (stored != NULL) {
+		name_index_put(index, stored, value);
 		return;
 	}
 	if (*count == *capacity) {

@@ -114,6 +114,14 @@ name_index_get(const struct name_index *index, const char *key)
 	return slot != NULL ? slot->value : NULL;
 }
 
+const char *
+name_index_key(const struct name_index *index, const char *key)
+{
+	struct name_index_slot *slot = name_index_find(index, key);
+
+	return slot != NULL ? slot->key : NULL;
+}
+
 void *
 name_index_remove(struct name_index *index, const char *key)
 {

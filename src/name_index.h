@@ -33,6 +33,9 @@ void name_index_cleanup(struct name_index *index);
 void name_index_put(struct name_index *index, const char *key, void *value);
 /* The value of key, or NULL. */
 void *name_index_get(const struct name_index *index, const char *key);
+/* The pointer the index holds for the key equal to key (the one given to
+ * name_index_put), or NULL: to change a value while keeping that key. */
+const char *name_index_key(const struct name_index *index, const char *key);
 /* Remove key if present; returns its value or NULL. */
 void *name_index_remove(struct name_index *index, const char *key);
 size_t name_index_count(const struct name_index *index);

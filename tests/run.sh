@@ -4,9 +4,10 @@
 # daemons as a packager would (no tests, Release, gcc and clang), builds
 # twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer), runs
 # every unit test in both builds, every fuzz target for a short while (clang,
-# libFuzzer) and every integration test (real BIRD and ExaBGP in network
-# namespaces) in the plain build. Every build treats warnings as errors.
-# Needs root. Exits non-zero if any test fails.
+# libFuzzer), the chaos soaks with the sanitized daemons, and every
+# integration test (real BIRD and ExaBGP in network namespaces) in the plain
+# build. Every build treats warnings as errors. Needs root. Exits non-zero
+# if any test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +42,19 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 # per target, about 2 minutes for the step with the build on 2 cores.
 echo "== fuzz targets, ${FUZZ_SECONDS:=20} s each (libFuzzer, ASan + UBSan)"
 bash fuzz/run.sh "$FUZZ_SECONDS" || status=1
+
+# The chaos soaks with the sanitized daemons (about 100 s each): a report
+# aborts the daemon (abort_on_error) and lands in its log, which the soak
+# reads; LeakSanitizer runs at the SIGTERM that ends each soak.
+echo "== chaos soaks under ASan + UBSan (build-asan daemons)"
+for backend in exabgp bird; do
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ANYCHECK_EXABGP="$PWD/build-asan/anycheck-exabgp" \
+	ANYCHECK_BIRD="$PWD/build-asan/anycheck-bird" \
+	CHAOS_SECONDS="${CHAOS_SECONDS:-90}" \
+		bash "tests/integration/test_chaos_$backend.sh" || status=1
+done
 echo "== all tests (unit + integration)"
 ctest --test-dir build --output-on-failure || status=1
 exit $status

@@ -48,6 +48,29 @@ START_TEST(test_put_get_remove)
 }
 END_TEST
 
+START_TEST(test_key_is_the_stored_pointer)
+{
+	char stored[] = "route-1", other[] = "route-1";
+	struct name_index index;
+	int a = 1, b = 2;
+
+	/* name_index_key gives the index's own pointer for an equal string,
+	 * so a value can change without the index taking a caller's
+	 * (short-lived) buffer as its key; put itself replaces the key. */
+	name_index_init(&index);
+	ck_assert_ptr_null(name_index_key(&index, "route-1"));
+	name_index_put(&index, stored, &a);
+	ck_assert_ptr_eq(name_index_key(&index, other), stored);
+	name_index_put(&index, name_index_key(&index, other), &b);
+	ck_assert_ptr_eq(name_index_key(&index, other), stored);
+	ck_assert_ptr_eq(name_index_get(&index, other), &b);
+	name_index_put(&index, other, &a);
+	ck_assert_ptr_eq(name_index_key(&index, stored), other);
+	ck_assert_ptr_null(name_index_key(&index, "route-2"));
+	name_index_cleanup(&index);
+}
+END_TEST
+
 START_TEST(test_churn_keeps_table_bounded)
 {
 	static char key[16];
@@ -78,6 +101,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tcase, test_put_get_remove);
+	tcase_add_test(tcase, test_key_is_the_stored_pointer);
 	tcase_add_test(tcase, test_churn_keeps_table_bounded);
 	suite_add_tcase(suite, tcase);
 	runner = srunner_create(suite);
