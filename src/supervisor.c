@@ -486,6 +486,22 @@ service_apply_maintenance(struct service *service)
 	service_settle(service, &before, false);
 }
 
+/* New checks from the current config, keeping what the last runs said
+ * (the config is the same but for where it lives). */
+static void
+service_rebuild_checks(struct service *service)
+{
+	struct service_check_last *last = service->last;
+	size_t count = service->check_count;
+
+	service->last = NULL;
+	service_free_checks(service);
+	service_build_checks(service);
+	if (service->check_count == count)
+		memcpy(service->last, last, count * sizeof(*last));
+	free(last);
+}
+
 static void
 service_round_start(struct loop *loop, void *arg)
 {
@@ -502,6 +518,11 @@ service_round_start(struct loop *loop, void *arg)
 		if (service->dead)
 			return;
 	}
+	/* Checks an unchanged service kept across a reload still point into
+	 * the config they were built from, which keeps that whole config
+	 * alive: between rounds, rebuild them from the current one. */
+	if (service->checks_ref != service->config_ref && !service->round_running)
+		service_rebuild_checks(service);
 	if (service->health.state == HEALTH_DISABLED) {
 		service_schedule_next(service);
 		return;
@@ -870,6 +891,17 @@ supervisor_set_conn_counter(struct supervisor *supervisor,
     const struct supervisor_conn_counter *counter)
 {
 	supervisor->conn_counter = *counter;
+}
+
+size_t
+supervisor_configs_alive(const struct supervisor *supervisor)
+{
+	size_t count = 0;
+
+	for (const struct supervisor_config_ref *ref = supervisor->refs;
+	    ref != NULL; ref = ref->next)
+		count++;
+	return count;
 }
 
 const struct config *

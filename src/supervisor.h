@@ -121,6 +121,10 @@ int supervisor_check_now(struct supervisor *supervisor, const char *name);
 void supervisor_set_conn_counter(struct supervisor *supervisor,
     const struct supervisor_conn_counter *counter);
 
+/* How many configs are alive: the current one, and older ones still
+ * used by removed services draining or by checks between two rounds. */
+size_t supervisor_configs_alive(const struct supervisor *supervisor);
+
 /* The current config (the last one reloaded). */
 const struct config *supervisor_config(const struct supervisor *supervisor);
 

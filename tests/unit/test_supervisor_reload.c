@@ -452,6 +452,51 @@ START_TEST(test_second_shutdown_cuts_drain)
 }
 END_TEST
 
+/* Reloads that each change one service leave the others unchanged; their
+ * checks are rebuilt from the current config at their next round, so old
+ * configs do not pile up (they did: one per reload, for good). */
+START_TEST(test_reloads_do_not_pin_old_configs)
+{
+	struct loop *loop = new_loop();
+	struct supervisor *supervisor;
+	struct config *first;
+	char *text;
+
+	first = load("{\"services\": ["
+	    SVC("a", "192.0.2.1/32", "") "," SVC("b", "192.0.2.2/32", "") ","
+	    SVC("c", "192.0.2.3/32", "") "]}");
+	record_count = 0;
+	supervisor = supervisor_new(loop, first, on_change, NULL);
+	wait_state(loop, supervisor, "a", HEALTH_UP);
+	int med[3] = { 0, 0, 0 };
+
+	for (int i = 0; i < 20; i++) {
+		/* One service changes (its MED), a different one each time:
+		 * the other two keep the checks built at their own last
+		 * change, two older configs. */
+		med[i % 3] = i + 1;
+		ck_assert_int_ge(asprintf(&text, "{\"services\": ["
+		    SVC("a", "192.0.2.1/32", ", \"announce\": {\"med\": %d}")
+		    "," SVC("b", "192.0.2.2/32", ", \"announce\": "
+		    "{\"med\": %d}") "," SVC("c", "192.0.2.3/32",
+		    ", \"announce\": {\"med\": %d}") "]}", med[0], med[1],
+		    med[2]), 0);
+		ck_assert_int_eq(supervisor_reload(supervisor, load(text),
+		    NULL), 0);
+		free(text);
+		/* A round of every service (interval 0.05 s). */
+		ck_assert_int_eq(virtual_clock_advance(&virtual, loop,
+		    100 * NSEC_PER_MSEC), 0);
+		ck_assert_uint_eq(supervisor_configs_alive(supervisor), 1);
+	}
+	ck_assert_int_eq(service_state(supervisor_find(supervisor, "a")),
+	    HEALTH_UP);
+	supervisor_free(supervisor);
+	config_free(first);
+	loop_free(loop);
+}
+END_TEST
+
 static Suite *
 reload_suite(void)
 {
@@ -466,6 +511,7 @@ reload_suite(void)
 	tcase_add_test(tc, test_maintenance_cancelled_back_up);
 	tcase_add_test(tc, test_exit_drains_then_withdraws);
 	tcase_add_test(tc, test_second_shutdown_cuts_drain);
+	tcase_add_test(tc, test_reloads_do_not_pin_old_configs);
 	suite_add_tcase(s, tc);
 	return s;
 }
