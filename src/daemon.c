@@ -387,6 +387,9 @@ daemon_run(struct daemon *daemon)
 void
 daemon_cleanup(struct daemon *daemon)
 {
+	/* Nothing is told anything any more: the parts below go one by
+	 * one, and none may walk a list holding another's freed observer. */
+	daemon->observers = NULL;
 	control_detach(daemon);
 	if (daemon->reload_loader != NULL)
 		config_loader_abandon(daemon->reload_loader);

@@ -794,6 +794,40 @@ START_TEST(test_crash_after_edit_withdraws_removed_routes)
 }
 END_TEST
 
+/* Every part the daemon core attaches (control socket, metrics textfile,
+ * hooks, systemd notifier) observes it; the cleanup frees them one after
+ * the other, and none may touch another's freed observer (ASan found one
+ * doing so at the exit of the chaos soak). */
+START_TEST(test_cleanup_with_every_part_attached)
+{
+	char *lines;
+
+	write_config("{\"control\": {\"socket\": \"%s/ctl.sock\"}, "
+	    "\"metrics\": {\"textfile\": \"%s/anycheck.prom\"}, "
+	    "\"hooks\": {\"on_change\": [\"true\"]}, \"services\": ["
+	    SVC "]}", world.dir, world.dir, world.up[0]);
+	touch(world.up[0]);
+	start();
+	ck_assert_ptr_nonnull(world.daemon.control);
+	ck_assert_ptr_nonnull(world.daemon.metrics);
+	ck_assert_ptr_nonnull(world.daemon.hooks);
+	advance_ms(3000);
+	lines = new_lines();
+	ck_assert_int_eq(count_substring(lines, "announce route"), 1);
+	free(lines);
+	daemon_stop(&world.daemon, "test", true);
+	advance_ms(100);
+	/* The teardown's daemon_cleanup is what this test is about. */
+	daemon_cleanup(&world.daemon);
+	world.started = false;
+	char path[256];
+	snprintf(path, sizeof(path), "%s/ctl.sock", world.dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/anycheck.prom", world.dir);
+	unlink(path);
+}
+END_TEST
+
 /* An observer (what the control socket and metrics attach to) sees every
  * change the backend sees, and every reload with its outcome. */
 static struct {
@@ -901,6 +935,7 @@ main(void)
 	tcase_add_test(tcase, test_stop_drains_then_withdraws);
 	tcase_add_test(tcase, test_exabgp_shutdown_stops_at_once);
 	tcase_add_test(tcase, test_observers);
+	tcase_add_test(tcase, test_cleanup_with_every_part_attached);
 	tcase_add_test(tcase, test_reload_top_level_keys);
 	tcase_add_test(tcase, test_reload_never_stalls_the_loop);
 	tcase_add_test(tcase, test_crash_after_edit_withdraws_removed_routes);
