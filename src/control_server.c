@@ -399,8 +399,10 @@ control_server_open(struct loop *loop, const char *path, gid_t gid,
 	umask(mask);
 	if (rc != 0) {
 		char *copy = xstrdup(path);
+		/* Not an error of the daemon's job: it runs on, and the
+		 * package's RuntimeDirectory makes the directory. */
 		if (errno == ENOENT)
-			log_error("control socket %s: the directory %s does not "
+			log_warnx("control socket %s: the directory %s does not "
 			    "exist; create it (systemd: RuntimeDirectory="
 			    "anycheck) or set control.socket; running without "
 			    "a control socket", path, dirname(copy));

@@ -102,6 +102,8 @@ cat >"$config" <<EOF
 {
 	"local_as": 65001,
 	"bird": { "socket": "$(lab_site_bird_socket A)", "verify_interval": 1 },
+	"control": { "socket": "$LAB_DIR/anycheck-bird.sock" },
+	"state_directory": "$LAB_DIR",
 	"services": [
 		{
 			"name": "web",

@@ -127,6 +127,8 @@ write_config() {	# [extra service JSON]
 	"drain_on_exit": true,
 	"bird": { "socket": "$(lab_site_bird_socket A)", "verify_interval": 1,
 		"include_file": "$include" },
+	"control": { "socket": "$LAB_DIR/anycheck-bird.sock" },
+	"state_directory": "$LAB_DIR",
 	"services": [
 EOF2
 		web_service
