@@ -34,11 +34,31 @@
 #include "daemon.h"
 #include "log.h"
 
+/* How long the include written at start waits for BIRD's state. */
+#define BACKEND_BIRD_START_INCLUDE_WAIT_NS (5 * NSEC_PER_SEC)
+
 struct backend_bird {
 	struct daemon *daemon;
 	struct bird_sync sync;
 	bool reloading;                 /* announcements applied at commit */
+	/* The include of the start waits for BIRD's state (bounded). */
+	bool start_include_pending;
+	struct loop_timer start_include_timer;
 };
+
+/* A service's protocols are left as BIRD has them until its first
+ * verdict (service_backend_state): a restarted anycheck-bird must not turn
+ * off what BIRD announces while the service is still rising. */
+#define BACKEND_BIRD_DECIDED 1
+
+static bool
+backend_bird_undecided(const struct service *service)
+{
+	enum health_state state = service_state(service);
+
+	return service_backend_state(service) != BACKEND_BIRD_DECIDED &&
+	    (state == HEALTH_INIT || state == HEALTH_RISING);
+}
 
 static int
 backend_bird_check_config(const struct config *config)
@@ -52,8 +72,9 @@ backend_bird_service_changed(void *arg, struct service *service,
 {
 	struct backend_bird *backend = arg;
 
-	if (backend->reloading)
+	if (backend->reloading || backend_bird_undecided(service))
 		return;
+	service_set_backend_state(service, BACKEND_BIRD_DECIDED);
 	bird_sync_set_announcement(&backend->sync, service_config(service),
 	    change->announcement);
 }
@@ -175,12 +196,55 @@ backend_bird_init(struct daemon *daemon)
 	return backend;
 }
 
+/* BIRD told us every protocol's state: the include written at start can
+ * now declare the protocols of undecided services as BIRD has them, so a
+ * restart of anycheck-bird never turns off what BIRD announces. */
+static void
+backend_bird_learned(struct bird_sync *sync, void *arg)
+{
+	struct backend_bird *backend = arg;
+
+	(void)sync;
+	if (!backend->start_include_pending)
+		return;
+	backend->start_include_pending = false;
+	loop_timer_cancel(backend->daemon->loop, &backend->start_include_timer);
+	(void)backend_bird_write_include(backend);
+}
+
+/* BIRD did not answer within a few seconds: write the include anyway (a
+ * BIRD that is not running loses nothing by it). */
+static void
+backend_bird_start_include_due(struct loop *loop, void *arg)
+{
+	(void)loop;
+	backend_bird_learned(NULL, arg);
+}
+
+static void
+backend_bird_arm_start_include(struct backend_bird *backend)
+{
+	loop_timer_init(&backend->start_include_timer,
+	    backend_bird_start_include_due, backend);
+	loop_timer_arm_in(backend->daemon->loop, &backend->start_include_timer,
+	    BACKEND_BIRD_START_INCLUDE_WAIT_NS);
+}
+
 static void
 backend_bird_started(void *arg)
 {
-	/* Nothing is wanted enabled yet: every protocol "disabled yes", as
-	 * BIRD would start them anyway. */
-	(void)backend_bird_write_include(arg);
+	struct backend_bird *backend = arg;
+
+	/* With bird.include_file, the include is written once BIRD's state
+	 * is known (or at once if BIRD has none yet to keep: it is not
+	 * running, and will read the file when it starts). */
+	if (supervisor_config(backend->daemon->supervisor)->bird_include_file ==
+	    NULL)
+		return;
+	backend->start_include_pending = true;
+	backend->sync.on_learned = backend_bird_learned;
+	backend->sync.on_learned_arg = backend;
+	backend_bird_arm_start_include(backend);
 }
 
 static void
@@ -209,10 +273,16 @@ backend_bird_reload_commit(void *arg, const struct config *config)
 	for (size_t i = 0; i < supervisor_service_count(supervisor); i++) {
 		const struct service *service =
 		    supervisor_service_at(supervisor, i);
-		if (!service_stopped(service))
+		if (!service_stopped(service) &&
+		    !backend_bird_undecided(service))
 			bird_sync_set_announcement(&backend->sync,
 			    service_config(service),
 			    supervisor_announcement(service));
+	}
+	if (backend->start_include_pending) {
+		backend->start_include_pending = false;
+		loop_timer_cancel(backend->daemon->loop,
+		    &backend->start_include_timer);
 	}
 	(void)backend_bird_write_include(backend);
 	bird_sync_hold(&backend->sync, false);
@@ -319,6 +389,9 @@ backend_bird_cleanup(void *arg)
 {
 	struct backend_bird *backend = arg;
 
+	if (backend->start_include_pending)
+		loop_timer_cancel(backend->daemon->loop,
+		    &backend->start_include_timer);
 	bird_sync_cleanup(&backend->sync);
 	free(backend);
 }

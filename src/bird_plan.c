@@ -49,6 +49,13 @@ bird_plan_wanted_known(const struct bird_plan *plan,
 	return protocol->wanted ? BIRD_PLAN_ENABLED : BIRD_PLAN_DISABLED;
 }
 
+bool
+bird_plan_should_enable(const struct bird_plan *plan,
+    const struct bird_plan_protocol *protocol)
+{
+	return bird_plan_wanted_known(plan, protocol) == BIRD_PLAN_ENABLED;
+}
+
 static size_t
 bird_plan_index(const struct bird_plan *plan,
     const struct bird_plan_protocol *protocol)

@@ -201,6 +201,11 @@ void bird_plan_listing_end(struct bird_plan *plan);
 /* Protocols whose known state differs from the wanted one, without or
  * with an error being retried. */
 size_t bird_plan_backlog(const struct bird_plan *plan);
+/* Should protocol be enabled, as far as the plan knows: its service's
+ * wish, or, before the service decided, the state BIRD has it in (so an
+ * include file written meanwhile changes nothing). */
+bool bird_plan_should_enable(const struct bird_plan *plan,
+    const struct bird_plan_protocol *protocol);
 /* Those of them not held back by a logged error: zero when BIRD is
  * right, as far as it can be helped. */
 size_t bird_plan_unsettled(const struct bird_plan *plan);

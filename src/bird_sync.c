@@ -462,6 +462,9 @@ bird_sync_listing_reply(struct bird_client *client,
 	}
 	if (learned && !sync->learn_wanted) {
 		sync->learning = false;
+		sync->learned_once = true;
+		if (sync->on_learned != NULL)
+			sync->on_learned(sync, sync->on_learned_arg);
 		if (bird_plan_backlog(&sync->plan) > 1)
 			bird_sync_batch_open(sync, sync->learn_started_ns);
 	}
@@ -857,7 +860,7 @@ bird_sync_protocol_wanted(const struct bird_sync *sync, const char *protocol)
 	const struct bird_plan_protocol *found =
 	    bird_plan_find(&sync->plan, protocol);
 
-	return found != NULL && found->wanted;
+	return found != NULL && bird_plan_should_enable(&sync->plan, found);
 }
 
 void

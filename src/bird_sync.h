@@ -114,6 +114,11 @@ struct bird_sync {
 	/* Set by the owner after bird_sync_init (optional). */
 	bird_sync_rewrite_include rewrite_include;
 	void *rewrite_include_arg;
+	/* Set by the owner (optional): BIRD's state of every protocol was
+	 * just learned (after a connect, configure or restart). */
+	void (*on_learned)(struct bird_sync *sync, void *arg);
+	void *on_learned_arg;
+	bool learned_once;
 	size_t bulk_min;                /* BIRD_SYNC_BULK_MIN unless changed */
 	uint64_t retry_ns;              /* BIRD_SYNC_RETRY_NS unless changed */
 	bool rewriting;
@@ -161,7 +166,8 @@ void bird_sync_set_announcement(struct bird_sync *sync,
  * configured service owns it, it is disabled at connect. */
 void bird_sync_claim(struct bird_sync *sync, const char *protocol);
 
-/* Is protocol wanted enabled now (for the include file's "disabled")? */
+/* Is protocol wanted enabled now (for the include file's "disabled")? A
+ * protocol whose service has not decided yet is as BIRD has it. */
 bool bird_sync_protocol_wanted(const struct bird_sync *sync,
     const char *protocol);
 

@@ -424,10 +424,35 @@ fake_bird_resume(struct fake_bird *fake)
 	fake_bird_process(fake);
 }
 
+/* What BIRD reads from an include file on configure: each
+ * "protocol static NAME" and its "disabled yes|no". */
+static void
+fake_bird_read_include(struct fake_bird *fake)
+{
+	FILE *file = fopen(fake->include_path, "r");
+	char line[512], name[80] = "";
+
+	if (file == NULL)
+		return;
+	while (fgets(line, sizeof(line), file) != NULL) {
+		struct fake_bird_protocol *protocol;
+		if (sscanf(line, "protocol static %79s", name) == 1)
+			continue;
+		protocol = name[0] != '\0' ? fake_bird_find(fake, name) : NULL;
+		if (protocol != NULL && strstr(line, "disabled yes") != NULL)
+			protocol->config_enabled = false;
+		else if (protocol != NULL && strstr(line, "disabled no") != NULL)
+			protocol->config_enabled = true;
+	}
+	fclose(file);
+}
+
 void
 fake_bird_reconfigure(struct fake_bird *fake)
 {
 	fake->reconfigurations++;
+	if (fake->include_path != NULL)
+		fake_bird_read_include(fake);
 	for (size_t i = 0; i < fake->protocol_count; i++)
 		fake_bird_record_change(fake, i,
 		    fake->protocols[i].config_enabled &&

@@ -59,6 +59,9 @@ struct fake_bird {
 	size_t accepted;
 	uint64_t accepted_at_ns;    /* loop time of the last accept */
 	bool hang_up;               /* close right after the greeting */
+	/* The include file "configure" re-reads (its "disabled" lines set
+	 * config_enabled), or NULL. */
+	const char *include_path;
 	bool answer;                /* false: read commands, never reply */
 	bool paused;                /* keep commands until fake_bird_resume */
 	bool writable_wait;         /* output waits for EPOLLOUT */

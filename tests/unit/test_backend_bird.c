@@ -256,6 +256,56 @@ START_TEST(test_exit_disables_everything)
 }
 END_TEST
 
+/* A restarted anycheck-bird with bird.include_file: BIRD still has the
+ * service's UP protocol enabled from the last run. Until the service's
+ * first verdict nothing turns it off: not a command, and not the include
+ * written at start, which declares it as BIRD has it. */
+START_TEST(test_restart_keeps_what_bird_announces)
+{
+	char include[160];
+	FILE *file;
+	char text[4096];
+	size_t length;
+
+	snprintf(include, sizeof(include), "%s/anycheck.conf", world.dir);
+	world.fake.include_path = include;
+	file = fopen(world.path, "w");
+	ck_assert_ptr_nonnull(file);
+	fprintf(file, "{\"bird\": {\"socket\": \"%s\", \"include_file\": "
+	    "\"%s\"}, \"defaults\": {\"interval\": 1, \"fast_interval\": "
+	    "0.5, \"rise\": 3, \"fall\": 2, \"hold_down\": 0}, "
+	    "\"services\": [{\"name\": \"web\", \"prefixes\": "
+	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"file\", "
+	    "\"path\": \"%s\"}]}]}", world.fake.path, include, world.up[0]);
+	ck_assert_int_eq(fclose(file), 0);
+	fake_bird_add(&world.fake, "anycheck_web_v4");
+	fake_bird_add(&world.fake, "anycheck_web_v4_drain");
+	fake_bird_set(&world.fake, "anycheck_web_v4", true);
+	touch(world.up[0]);
+	start();
+	/* Rounds at 0 and 0.5 s: RISING; UP only at 1 s (rise 3). */
+	advance_ms(900);
+	ck_assert(enabled("anycheck_web_v4"));
+	ck_assert_uint_eq(fake_bird_count_commands(&world.fake,
+	    "disable anycheck_web_v4"), 0);
+	ck_assert_uint_ge(world.fake.configures, 1);
+	file = fopen(include, "r");
+	ck_assert_ptr_nonnull(file);
+	length = fread(text, 1, sizeof(text) - 1, file);
+	fclose(file);
+	text[length] = '\0';
+	ck_assert_msg(strstr(text, "protocol static anycheck_web_v4 {\n"
+	    "\tipv4;\n\tdisabled no;") != NULL, "include: %s", text);
+	/* Every change of the protocol's state was the hand one. */
+	for (size_t i = 0; i < world.fake.change_count; i++)
+		ck_assert(world.fake.changes[i].by_hand ||
+		    world.fake.changes[i].enabled);
+	advance_ms(500);
+	ck_assert(enabled("anycheck_web_v4"));
+	unlink(include);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -268,6 +318,7 @@ main(void)
 	tcase_add_test(tcase, test_up_then_drain_enable_before_disable);
 	tcase_add_test(tcase, test_reload_adds_service_and_applies_verify_interval);
 	tcase_add_test(tcase, test_exit_disables_everything);
+	tcase_add_test(tcase, test_restart_keeps_what_bird_announces);
 	tcase_set_timeout(tcase, 30);
 	suite_add_tcase(suite, tcase);
 	runner = srunner_create(suite);
