@@ -359,16 +359,24 @@ backend_exabgp_touch(struct backend_exabgp *backend,
 		}
 }
 
-/* Routes that named service as owner have none now (it stopped). */
+/* Routes that named service as owner have none now (it stopped). Only
+ * its own routes are looked at: at the exit every service stops, and a
+ * walk of every route per service would be quadratic. */
 static void
 backend_exabgp_disown(struct backend_exabgp *backend,
     const struct service *service)
 {
-	for (size_t i = 0; i < backend->owner_key_count; i++)
-		if (name_index_get(&backend->owners, backend->owner_keys[i]) ==
-		    service)
-			name_index_remove(&backend->owners,
-			    backend->owner_keys[i]);
+	const struct service_config *config = service_config(service);
+	const struct announce_attributes *variants[BACKEND_EXABGP_VARIANTS_MAX];
+	size_t variant_count = backend_exabgp_variants(config, variants);
+	char key[EXABGP_LINE_MAX];
+
+	for (size_t p = 0; p < config->prefix_count; p++)
+		for (size_t v = 0; v < variant_count; v++)
+			if (backend_exabgp_key(config, &config->prefixes[p],
+			    variants[v], key, sizeof(key)) == 0 &&
+			    name_index_get(&backend->owners, key) == service)
+				name_index_remove(&backend->owners, key);
 }
 
 static void
