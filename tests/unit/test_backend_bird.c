@@ -25,6 +25,7 @@
 #include "log.h"
 #include "loop.h"
 #include "virtual_clock.h"
+#include "unit_support.h"
 
 static struct {
 	char dir[64];
@@ -39,15 +40,6 @@ static struct {
 	bool reloaded;
 	struct daemon_reload_report report;
 } world;
-
-static void
-touch(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-
-	ck_assert_int_ne(fd, -1);
-	close(fd);
-}
 
 static void
 setup(void)
@@ -177,7 +169,7 @@ START_TEST(test_up_then_drain_enable_before_disable)
 	write_config(false, 30);
 	fake_bird_add(&world.fake, "anycheck_web_v4");
 	fake_bird_add(&world.fake, "anycheck_web_v4_drain");
-	touch(world.up[0]);
+	test_touch(world.up[0]);
 	start();
 	advance_ms(1000);
 	ck_assert(enabled("anycheck_web_v4"));
@@ -185,7 +177,7 @@ START_TEST(test_up_then_drain_enable_before_disable)
 	/* Maintenance: the drain protocol comes up before the UP one goes,
 	 * so the prefix is never without a route; then both go. */
 	size_t first = world.fake.change_count;
-	touch(world.maintenance);
+	test_touch(world.maintenance);
 	advance_ms(1100);
 	ck_assert(enabled("anycheck_web_v4_drain"));
 	ck_assert(!enabled("anycheck_web_v4"));
@@ -208,8 +200,8 @@ START_TEST(test_reload_adds_service_and_applies_verify_interval)
 	fake_bird_add(&world.fake, "anycheck_web_v4_drain");
 	fake_bird_add(&world.fake, "anycheck_db_v4");
 	fake_bird_add(&world.fake, "anycheck_db_v4_drain");
-	touch(world.up[0]);
-	touch(world.up[1]);
+	test_touch(world.up[0]);
+	test_touch(world.up[1]);
 	start();
 	advance_ms(1000);
 	ck_assert(enabled("anycheck_web_v4"));
@@ -243,8 +235,8 @@ START_TEST(test_exit_disables_everything)
 	fake_bird_add(&world.fake, "anycheck_web_v4_drain");
 	fake_bird_add(&world.fake, "anycheck_db_v4");
 	fake_bird_add(&world.fake, "anycheck_db_v4_drain");
-	touch(world.up[0]);
-	touch(world.up[1]);
+	test_touch(world.up[0]);
+	test_touch(world.up[1]);
 	start();
 	advance_ms(1500);
 	ck_assert_uint_eq(fake_bird_enabled_count(&world.fake), 2);
@@ -281,7 +273,7 @@ START_TEST(test_restart_keeps_what_bird_announces)
 	fake_bird_add(&world.fake, "anycheck_web_v4");
 	fake_bird_add(&world.fake, "anycheck_web_v4_drain");
 	fake_bird_set(&world.fake, "anycheck_web_v4", true);
-	touch(world.up[0]);
+	test_touch(world.up[0]);
 	start();
 	/* Rounds at 0 and 0.5 s: RISING; UP only at 1 s (rise 3). */
 	advance_ms(900);

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "loop.h"
 #include "virtual_clock.h"
+#include "unit_support.h"
 
 #define OUTPUT_MAX (16 << 20)
 
@@ -45,26 +46,14 @@ static struct {
 	size_t consumed;        /* lines taken by next_line */
 } world;
 
-static void
-touch(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-
-	ck_assert_int_ne(fd, -1);
-	close(fd);
-}
-
 static void __attribute__((format(printf, 1, 2)))
 write_config(const char *fmt, ...)
 {
 	va_list ap;
-	FILE *file = fopen(world.path, "w");
 
-	ck_assert_ptr_nonnull(file);
 	va_start(ap, fmt);
-	vfprintf(file, fmt, ap);
+	test_write_filev(world.path, fmt, ap);
 	va_end(ap);
-	ck_assert_int_eq(fclose(file), 0);
 }
 
 /* The state file's name has a hash in it: find it by its pattern. */
@@ -229,17 +218,6 @@ reload(struct daemon_reload_report *report)
 	return reloaded.report.ok ? 0 : -1;
 }
 
-static int
-count_substring(const char *text, const char *needle)
-{
-	int count = 0;
-
-	for (const char *p = strstr(text, needle); p != NULL;
-	    p = strstr(p + 1, needle))
-		count++;
-	return count;
-}
-
 #define ONE_SERVICE \
 	"{\"local_as\": 65001, \"services\": [{\"name\": \"web\", " \
 	"\"prefixes\": [\"192.0.2.1/32\", \"2001:db8::1/128\"], " \
@@ -252,7 +230,7 @@ START_TEST(test_announce_once_then_withdraw)
 	char *lines;
 
 	write_config(ONE_SERVICE, world.up[0], "");
-	touch(world.up[0]);
+	test_touch(world.up[0]);
 	start();
 	/* One passing round: RISING, nothing said yet (not known). */
 	advance_ms(10);
@@ -262,11 +240,11 @@ START_TEST(test_announce_once_then_withdraw)
 	/* rise 2 at fast_interval 0.5 s: UP and announced, both prefixes. */
 	advance_ms(600);
 	lines = new_lines();
-	ck_assert_int_eq(count_substring(lines, "announce route 192.0.2.1/32 "
+	ck_assert_int_eq(test_count_substring(lines, "announce route 192.0.2.1/32 "
 	    "next-hop self"), 1);
-	ck_assert_int_eq(count_substring(lines, "announce route "
+	ck_assert_int_eq(test_count_substring(lines, "announce route "
 	    "2001:db8::1/128 next-hop self"), 1);
-	ck_assert_int_eq(count_substring(lines, "\n"), 2);
+	ck_assert_int_eq(test_count_substring(lines, "\n"), 2);
 	free(lines);
 	/* A minute of healthy rounds sends nothing again. */
 	advance_ms(60000);
@@ -277,11 +255,11 @@ START_TEST(test_announce_once_then_withdraw)
 	unlink(world.up[0]);
 	advance_ms(2500);
 	lines = new_lines();
-	ck_assert_int_eq(count_substring(lines, "withdraw route 192.0.2.1/32"),
+	ck_assert_int_eq(test_count_substring(lines, "withdraw route 192.0.2.1/32"),
 	    1);
-	ck_assert_int_eq(count_substring(lines,
+	ck_assert_int_eq(test_count_substring(lines,
 	    "withdraw route 2001:db8::1/128"), 1);
-	ck_assert_int_eq(count_substring(lines, "\n"), 2);
+	ck_assert_int_eq(test_count_substring(lines, "\n"), 2);
 	free(lines);
 	ck_assert_int_eq(service_state(supervisor_find(world.daemon.supervisor,
 	    "web")), HEALTH_DOWN);
@@ -298,9 +276,9 @@ START_TEST(test_first_verdict_down_is_sent)
 	start();
 	advance_ms(10);
 	lines = new_lines();
-	ck_assert_int_eq(count_substring(lines, "withdraw route 192.0.2.1/32"),
+	ck_assert_int_eq(test_count_substring(lines, "withdraw route 192.0.2.1/32"),
 	    1);
-	ck_assert_int_eq(count_substring(lines, "announce"), 0);
+	ck_assert_int_eq(test_count_substring(lines, "announce"), 0);
 	free(lines);
 }
 END_TEST
@@ -310,7 +288,7 @@ START_TEST(test_reload_moves_prefix_and_refuses_bad_files)
 	char *lines;
 
 	write_config(ONE_SERVICE, world.up[0], "");
-	touch(world.up[0]);
+	test_touch(world.up[0]);
 	start();
 	advance_ms(1000);
 	free(new_lines());
@@ -332,11 +310,11 @@ START_TEST(test_reload_moves_prefix_and_refuses_bad_files)
 	ck_assert_int_eq(reload(NULL), 0);
 	advance_ms(10);
 	lines = new_lines();
-	ck_assert_int_eq(count_substring(lines,
+	ck_assert_int_eq(test_count_substring(lines,
 	    "withdraw route 2001:db8::1/128"), 1);
-	ck_assert_int_eq(count_substring(lines,
+	ck_assert_int_eq(test_count_substring(lines,
 	    "announce route 2001:db8::2/128"), 1);
-	ck_assert_int_eq(count_substring(lines, "withdraw route 192.0.2.1/32"),
+	ck_assert_int_eq(test_count_substring(lines, "withdraw route 192.0.2.1/32"),
 	    0);
 	free(lines);
 	ck_assert_int_eq(service_state(supervisor_find(world.daemon.supervisor,
@@ -350,7 +328,7 @@ START_TEST(test_stop_drains_then_withdraws)
 
 	write_config(ONE_SERVICE, world.up[0],
 	    ", \"drain_on_exit\": true, \"drain\": {\"seconds\": 4}");
-	touch(world.up[0]);
+	test_touch(world.up[0]);
 	start();
 	advance_ms(1000);
 	free(new_lines());
@@ -360,10 +338,10 @@ START_TEST(test_stop_drains_then_withdraws)
 	ck_assert_int_eq(reload(NULL), -1);
 	advance_ms(10);
 	lines = new_lines();
-	ck_assert_int_eq(count_substring(lines, "announce route 192.0.2.1/32"),
+	ck_assert_int_eq(test_count_substring(lines, "announce route 192.0.2.1/32"),
 	    1);
-	ck_assert_int_eq(count_substring(lines, "65535:0"), 2);
-	ck_assert_int_eq(count_substring(lines, "withdraw"), 0);
+	ck_assert_int_eq(test_count_substring(lines, "65535:0"), 2);
+	ck_assert_int_eq(test_count_substring(lines, "withdraw"), 0);
 	free(lines);
 	advance_ms(3900);
 	lines = new_lines();
@@ -371,7 +349,7 @@ START_TEST(test_stop_drains_then_withdraws)
 	free(lines);
 	advance_ms(200);
 	lines = new_lines();
-	ck_assert_int_eq(count_substring(lines, "withdraw route"), 2);
+	ck_assert_int_eq(test_count_substring(lines, "withdraw route"), 2);
 	free(lines);
 }
 END_TEST
@@ -382,7 +360,7 @@ START_TEST(test_exabgp_shutdown_stops_at_once)
 
 	write_config(ONE_SERVICE, world.up[0],
 	    ", \"drain_on_exit\": true, \"drain\": {\"seconds\": 30}");
-	touch(world.up[0]);
+	test_touch(world.up[0]);
 	start();
 	advance_ms(1000);
 	free(new_lines());
@@ -390,8 +368,8 @@ START_TEST(test_exabgp_shutdown_stops_at_once)
 	ck_assert_int_eq(write(world.from_exabgp[1], "shutdown\n", 9), 9);
 	advance_ms(10);
 	lines = new_lines();
-	ck_assert_int_eq(count_substring(lines, "withdraw route"), 2);
-	ck_assert_int_eq(count_substring(lines, "65535:0"), 0);
+	ck_assert_int_eq(test_count_substring(lines, "withdraw route"), 2);
+	ck_assert_int_eq(test_count_substring(lines, "65535:0"), 0);
 	free(lines);
 	ck_assert(world.daemon.stopping);
 }
@@ -489,14 +467,14 @@ check_moved_prefix(bool b_first, bool remove_a)
 {
 	char *lines, *last;
 
-	touch(world.up[0]);
-	touch(world.up[1]);
+	test_touch(world.up[0]);
+	test_touch(world.up[1]);
 	write_two(b_first, "\"192.0.2.1/32\", \"192.0.2.2/32\"",
 	    "\"192.0.2.3/32\"", "");
 	start();
 	advance_ms(1000);
 	lines = new_lines();
-	ck_assert_int_eq(count_substring(lines, "announce route"), 3);
+	ck_assert_int_eq(test_count_substring(lines, "announce route"), 3);
 	free(lines);
 	if (remove_a)
 		write_config("{\"services\": [" TWO_SERVICES_B "]}",
@@ -508,7 +486,7 @@ check_moved_prefix(bool b_first, bool remove_a)
 	ck_assert_int_eq(reload(NULL), 0);
 	advance_ms(3000);
 	lines = new_lines();
-	ck_assert_msg(count_substring(lines, "withdraw") == 0,
+	ck_assert_msg(test_count_substring(lines, "withdraw") == 0,
 	    "withdrawn after the reload: %s", lines);
 	last = last_line_for(lines, "192.0.2.2/32");
 	ck_assert_ptr_nonnull(last);
@@ -595,8 +573,8 @@ START_TEST(test_stalled_exabgp_gets_every_exit_withdraw)
 
 	log_set_level(LOG_LEVEL_WARNING);
 	write_many();
-	touch(world.up[0]);
-	touch(world.up[1]);
+	test_touch(world.up[0]);
+	test_touch(world.up[1]);
 	start();
 	/* ExaBGP reads nothing while every service comes UP and half of
 	 * them flap: the backlog is 4 000 routes' worth. */
@@ -604,7 +582,7 @@ START_TEST(test_stalled_exabgp_gets_every_exit_withdraw)
 	for (int flap = 0; flap < 5; flap++) {
 		unlink(world.up[1]);
 		advance_stalled_ms(300);
-		touch(world.up[1]);
+		test_touch(world.up[1]);
 		advance_stalled_ms(300);
 	}
 	ck_assert_uint_gt(backend_exabgp_ops.undelivered(
@@ -630,8 +608,8 @@ START_TEST(test_slow_reader_converges)
 
 	log_set_level(LOG_LEVEL_WARNING);
 	write_many();
-	touch(world.up[0]);
-	touch(world.up[1]);
+	test_touch(world.up[0]);
+	test_touch(world.up[1]);
 	start();
 	/* ExaBGP reads 4 KiB every 10 ms (400 KiB/s) while half of the
 	 * services flap every 200 ms, so the changes come faster than it
@@ -641,7 +619,7 @@ START_TEST(test_slow_reader_converges)
 		if (tick < 200 && tick % 20 == 0)
 			unlink(world.up[1]);
 		else if (tick < 200 && tick % 20 == 10)
-			touch(world.up[1]);
+			test_touch(world.up[1]);
 		advance_stalled_ms(10);
 		ssize_t n = read(world.to_exabgp[0], buffer, sizeof(buffer));
 		if (n > 0) {
@@ -680,7 +658,7 @@ START_TEST(test_reload_never_stalls_the_loop)
 	int fd;
 
 	write_config(ONE_SERVICE, world.up[0], "");
-	touch(world.up[0]);
+	test_touch(world.up[0]);
 	start();
 	advance_ms(1000);
 	free(new_lines());
@@ -695,13 +673,13 @@ START_TEST(test_reload_never_stalls_the_loop)
 	unlink(world.up[0]);
 	advance_ms(2500);
 	lines = new_lines();
-	ck_assert_int_eq(count_substring(lines, "withdraw route"), 2);
+	ck_assert_int_eq(test_count_substring(lines, "withdraw route"), 2);
 	free(lines);
 	ck_assert(daemon_reloading(&world.daemon));
 	/* A second request meanwhile is run again afterwards. */
 	daemon_reload(&world.daemon);
 	/* The file arrives: the reload ends and is applied. */
-	touch(world.up[0]);
+	test_touch(world.up[0]);
 	fd = open(world.path, O_WRONLY | O_CLOEXEC);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
@@ -758,13 +736,13 @@ START_TEST(test_crash_after_edit_withdraws_removed_routes)
 {
 	char *lines;
 
-	touch(world.up[0]);
-	touch(world.up[1]);
+	test_touch(world.up[0]);
+	test_touch(world.up[1]);
 	write_two(false, "\"192.0.2.1/32\"", "\"192.0.2.3/32\"", "");
 	start();
 	advance_ms(1000);
 	lines = new_lines();
-	ck_assert_int_eq(count_substring(lines, "announce route"), 2);
+	ck_assert_int_eq(test_count_substring(lines, "announce route"), 2);
 	free(lines);
 	/* kill -9 now: what is on disk is what the announce left. */
 	find_state_file();
@@ -787,8 +765,8 @@ START_TEST(test_crash_after_edit_withdraws_removed_routes)
 	/* "a" is decided by its own first round, not withdrawn first. */
 	advance_ms(1000);
 	lines = new_lines();
-	ck_assert_int_eq(count_substring(lines, "withdraw"), 0);
-	ck_assert_int_eq(count_substring(lines, "announce route 192.0.2.1/32"),
+	ck_assert_int_eq(test_count_substring(lines, "withdraw"), 0);
+	ck_assert_int_eq(test_count_substring(lines, "announce route 192.0.2.1/32"),
 	    1);
 	free(lines);
 }
@@ -806,14 +784,14 @@ START_TEST(test_cleanup_with_every_part_attached)
 	    "\"metrics\": {\"textfile\": \"%s/anycheck.prom\"}, "
 	    "\"hooks\": {\"on_change\": [\"true\"]}, \"services\": ["
 	    SVC "]}", world.dir, world.dir, world.up[0]);
-	touch(world.up[0]);
+	test_touch(world.up[0]);
 	start();
 	ck_assert_ptr_nonnull(world.daemon.control);
 	ck_assert_ptr_nonnull(world.daemon.metrics);
 	ck_assert_ptr_nonnull(world.daemon.hooks);
 	advance_ms(3000);
 	lines = new_lines();
-	ck_assert_int_eq(count_substring(lines, "announce route"), 1);
+	ck_assert_int_eq(test_count_substring(lines, "announce route"), 1);
 	free(lines);
 	daemon_stop(&world.daemon, "test", true);
 	advance_ms(100);
@@ -890,7 +868,7 @@ START_TEST(test_observers)
 	};
 
 	write_config(ONE_SERVICE, world.up[0], "");
-	touch(world.up[0]);
+	test_touch(world.up[0]);
 	start();
 	daemon_add_observer(&world.daemon, &observer);
 	advance_ms(1000);

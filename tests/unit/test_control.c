@@ -33,6 +33,7 @@
 #include "log.h"
 #include "loop.h"
 #include "virtual_clock.h"
+#include "unit_support.h"
 
 #define OUTPUT_MAX (1 << 20)
 
@@ -214,21 +215,12 @@ status_of(const char *member)
 	return text;
 }
 
-static void
-touch(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-
-	ck_assert_int_ne(fd, -1);
-	close(fd);
-}
-
 START_TEST(test_maintenance_drains_and_survives_restart)
 {
 	char *text;
 
 	write_config("");
-	touch(world.up);
+	test_touch(world.up);
 	start();
 	advance_ms(10);
 	expect_lines("announce route 192.0.2.1/32 next-hop self med 100\n");
@@ -277,7 +269,7 @@ START_TEST(test_shift_clear_expiry_and_restart)
 	char *text;
 
 	write_config("");
-	touch(world.up);
+	test_touch(world.up);
 	start();
 	advance_ms(10);
 	expect_lines("announce route 192.0.2.1/32 next-hop self med 100\n");
@@ -294,7 +286,7 @@ START_TEST(test_shift_clear_expiry_and_restart)
 	unlink(world.up);
 	advance_ms(1000);
 	expect_lines("withdraw route 192.0.2.1/32 next-hop self\n");
-	touch(world.up);
+	test_touch(world.up);
 	advance_ms(1000);
 	expect_lines("announce route 192.0.2.1/32 next-hop self med 500 "
 	    "community [65000:7] as-path [65001 65001 65001]\n");

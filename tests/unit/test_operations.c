@@ -35,6 +35,7 @@
 #include "metrics_http.h"
 #include "systemd_notify.h"
 #include "virtual_clock.h"
+#include "unit_support.h"
 
 #define OUTPUT_MAX (1 << 20)
 
@@ -54,26 +55,14 @@ static struct {
 	char notify_path[108];
 } world;
 
-static void
-touch(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-
-	ck_assert_int_ne(fd, -1);
-	close(fd);
-}
-
 static void __attribute__((format(printf, 1, 2)))
 write_config(const char *fmt, ...)
 {
 	va_list ap;
-	FILE *file = fopen(world.path, "w");
 
-	ck_assert_ptr_nonnull(file);
 	va_start(ap, fmt);
-	vfprintf(file, fmt, ap);
+	test_write_filev(world.path, fmt, ap);
 	va_end(ap);
-	ck_assert_int_eq(fclose(file), 0);
 }
 
 static char *
@@ -298,7 +287,7 @@ START_TEST(test_metrics_text)
 	size_t length;
 
 	write_config(ONE_SERVICE, "", world.up);
-	touch(world.up);
+	test_touch(world.up);
 	start();
 	advance_ms(1500);       /* three rounds */
 	ck_assert_int_eq(service_state(supervisor_find(
@@ -362,7 +351,7 @@ START_TEST(test_metrics_failover_and_maintenance)
 	    "\"%s\"}], \"rise\": 1, \"fall\": 1, \"interval\": 1, "
 	    "\"hold_down\": 0, \"maintenance_file\": \"%s\", \"drain\": "
 	    "{\"seconds\": 0}}]}", world.up, maintenance);
-	touch(world.up);
+	test_touch(world.up);
 	start();
 	advance_ms(1000);
 	unlink(world.up);
@@ -376,7 +365,7 @@ START_TEST(test_metrics_failover_and_maintenance)
 	ck_assert_ptr_nonnull(strstr(text, "result=\"fail\"} 1\n"));
 	free(text);
 
-	touch(maintenance);
+	test_touch(maintenance);
 	advance_ms(1000);
 	text = metrics_render_text(world.daemon.metrics, &length);
 	ck_assert_ptr_nonnull(strstr(text, "anycheck_service_state{service="
@@ -479,7 +468,7 @@ START_TEST(test_metrics_http)
 
 	write_config(ONE_SERVICE, "\"metrics\": {\"listen\": "
 	    "\"127.0.0.1:0\"},", world.up);
-	touch(world.up);
+	test_touch(world.up);
 	start();
 	advance_ms(1500);
 	ck_assert_ptr_nonnull(world.daemon.metrics->http);
@@ -505,7 +494,7 @@ START_TEST(test_metrics_http_ipv6)
 {
 	write_config(ONE_SERVICE, "\"metrics\": {\"listen\": \"[::1]:0\"},",
 	    world.up);
-	touch(world.up);
+	test_touch(world.up);
 	start();
 	if (world.daemon.metrics->http == NULL)
 		return;         /* no IPv6 loopback here */
@@ -525,7 +514,7 @@ START_TEST(test_metrics_textfile)
 	snprintf(config, sizeof(config), "\"metrics\": {\"textfile\": \"%s\", "
 	    "\"textfile_interval\": 2},", textfile);
 	write_config(ONE_SERVICE, config, world.up);
-	touch(world.up);
+	test_touch(world.up);
 	start();
 	advance_ms(900);
 	ck_assert_ptr_null(read_file(textfile));
@@ -579,7 +568,7 @@ START_TEST(test_hook_environment)
 	    "\"on_change\": \"env | grep ^ANYCHECK_ | sort > "
 	    "%s/hook.$ANYCHECK_NEW_STATE\"},", world.dir);
 	write_config(ONE_SERVICE, config, world.up);
-	touch(world.up);
+	test_touch(world.up);
 	setenv("ANYCHECK_REASON", "from the parent, never seen", 1);
 	start();
 	advance_ms(1500);
@@ -643,7 +632,7 @@ START_TEST(test_hook_timeout_never_blocks)
 	    "echo $! > %s.$$; mv -n %s.$$ %s; wait; exit 0\"], "
 	    "\"timeout\": 1},", pidfile, pidfile, pidfile);
 	write_config(ONE_SERVICE, config, world.up);
-	touch(world.up);
+	test_touch(world.up);
 	start();
 	advance_ms(1200);       /* RISING, then UP: two hooks */
 	ck_assert(strstr(world.output, "announce route 192.0.2.1/32") !=
@@ -717,17 +706,6 @@ notifications(void)
 	return all;
 }
 
-static int
-count_substring(const char *text, const char *needle)
-{
-	int count = 0;
-
-	for (const char *p = strstr(text, needle); p != NULL;
-	    p = strstr(p + 1, needle))
-		count++;
-	return count;
-}
-
 START_TEST(test_sd_notify)
 {
 	char *seen;
@@ -736,7 +714,7 @@ START_TEST(test_sd_notify)
 	/* A 2 s watchdog: WATCHDOG=1 every second. */
 	setenv("WATCHDOG_USEC", "2000000", 1);
 	write_config(ONE_SERVICE, "", world.up);
-	touch(world.up);
+	test_touch(world.up);
 	start();
 	ck_assert_ptr_nonnull(world.daemon.notifier);
 	/* INIT: no decision yet. */
@@ -750,7 +728,7 @@ START_TEST(test_sd_notify)
 	seen = notifications();
 	ck_assert_msg(strstr(seen, "READY=1\nSTATUS=") == seen &&
 	    strstr(seen, "STATUS=1 up, 0 down|") != NULL, "%s", seen);
-	ck_assert_int_eq(count_substring(seen, "WATCHDOG=1"), 1);
+	ck_assert_int_eq(test_count_substring(seen, "WATCHDOG=1"), 1);
 	free(seen);
 	ck_assert(systemd_notifier_ready(world.daemon.notifier));
 
@@ -777,11 +755,11 @@ START_TEST(test_sd_notify)
 	world.clock.now_ns += 5 * NSEC_PER_SEC;
 	usleep(20000);
 	seen = notifications();
-	ck_assert_int_eq(count_substring(seen, "WATCHDOG=1"), 0);
+	ck_assert_int_eq(test_count_substring(seen, "WATCHDOG=1"), 0);
 	free(seen);
 	ck_assert_int_eq(loop_run_once(world.loop, 0), 0);
 	seen = notifications();
-	ck_assert_int_eq(count_substring(seen, "WATCHDOG=1"), 1);
+	ck_assert_int_eq(test_count_substring(seen, "WATCHDOG=1"), 1);
 	free(seen);
 
 	/* A stalled backend: ExaBGP stops reading, a change is waiting.
@@ -792,7 +770,7 @@ START_TEST(test_sd_notify)
 		while (write(world.to_exabgp[1], junk, sizeof(junk)) > 0)
 			;
 	}
-	touch(world.up);
+	test_touch(world.up);
 	ck_assert_int_eq(virtual_clock_advance(&world.clock, world.loop,
 	    1500 * NSEC_PER_MSEC), 0);
 	ck_assert_uint_gt(backend_exabgp_ops.undelivered(world.daemon.backend),
@@ -804,18 +782,18 @@ START_TEST(test_sd_notify)
 	ck_assert_int_eq(virtual_clock_advance(&world.clock, world.loop,
 	    2000 * NSEC_PER_MSEC), 0);
 	seen = notifications();
-	ck_assert_msg(count_substring(seen, "WATCHDOG=1") <= 1, "%s", seen);
+	ck_assert_msg(test_count_substring(seen, "WATCHDOG=1") <= 1, "%s", seen);
 	free(seen);
 	ck_assert_int_eq(virtual_clock_advance(&world.clock, world.loop,
 	    5000 * NSEC_PER_MSEC), 0);
 	seen = notifications();
-	ck_assert_msg(count_substring(seen, "WATCHDOG=1") == 0, "%s", seen);
+	ck_assert_msg(test_count_substring(seen, "WATCHDOG=1") == 0, "%s", seen);
 	free(seen);
 	/* It reads again: the pings come back. */
 	advance_ms(10);
 	advance_ms(2000);
 	seen = notifications();
-	ck_assert_int_ge(count_substring(seen, "WATCHDOG=1"), 1);
+	ck_assert_int_ge(test_count_substring(seen, "WATCHDOG=1"), 1);
 	free(seen);
 
 	/* The exit. */

@@ -36,6 +36,7 @@
 #include "loop.h"
 #include "supervisor.h"
 #include "virtual_clock.h"
+#include "unit_support.h"
 
 #define CHANGES_MAX 64
 
@@ -64,15 +65,6 @@ static struct {
 	struct change changes[CHANGES_MAX];
 	size_t change_count;
 } world;
-
-static void
-touch(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-
-	ck_assert_int_ne(fd, -1);
-	close(fd);
-}
 
 static int
 fd_count(void)
@@ -252,7 +244,7 @@ START_TEST(test_rise_fall_recover)
 	start(SERVICE_FMT, world.up,
 	    "\"interval\": 0.05, \"fast_interval\": 0.01, \"rise\": 3, "
 	    "\"fall\": 2, \"timeout\": 2, \"hold_down\": 0");
-	touch(world.up);
+	test_touch(world.up);
 	ck_assert_int_eq(service_state(service(0)), HEALTH_INIT);
 
 	ck_assert(run_until_changes(2, 3000));
@@ -286,7 +278,7 @@ START_TEST(test_rise_fall_recover)
 	    "does not exist"));
 
 	/* Back again: RISING at once, UP after rise passing rounds. */
-	touch(world.up);
+	test_touch(world.up);
 	ck_assert(run_until_changes(6, 3000));
 	assert_change(4, HEALTH_DOWN, HEALTH_RISING);
 	assert_change(5, HEALTH_RISING, HEALTH_UP);
@@ -301,7 +293,7 @@ START_TEST(test_rise_one_fall_one)
 	start(SERVICE_FMT, world.up,
 	    "\"interval\": 0.02, \"fast_interval\": 0.01, \"rise\": 1, "
 	    "\"fall\": 1");
-	touch(world.up);
+	test_touch(world.up);
 	ck_assert(run_until_changes(1, 3000));
 	assert_change(0, HEALTH_INIT, HEALTH_UP);
 	ck_assert_int_eq(world.changes[0].rounds, 1);
@@ -336,13 +328,13 @@ START_TEST(test_maintenance)
 	    "\"drain\": {\"seconds\": 0.05}, "
 	    "\"maintenance_file\": \"%s\"", world.maintenance);
 	start(SERVICE_FMT, world.up, extra);
-	touch(world.up);
+	test_touch(world.up);
 	ck_assert(run_until_changes(2, 3000));
 	assert_change(1, HEALTH_RISING, HEALTH_UP);
 
 	/* A planned withdraw drains first (checks still run), then the
 	 * service is DISABLED exactly drain.seconds later. */
-	touch(world.maintenance);
+	test_touch(world.maintenance);
 	ck_assert(run_until_changes(4, 3000));
 	assert_change(2, HEALTH_UP, HEALTH_DRAINING);
 	ck_assert_ptr_nonnull(strstr(world.changes[2].reason, "appeared"));
@@ -359,7 +351,7 @@ START_TEST(test_maintenance)
 	ck_assert_int_eq(service_state(service(0)), HEALTH_DISABLED);
 
 	/* Maintenance over: INIT, and it must rise again from scratch. */
-	touch(world.up);
+	test_touch(world.up);
 	unlink(world.maintenance);
 	ck_assert(run_until_changes(6, 3000));
 	assert_change(4, HEALTH_DISABLED, HEALTH_INIT);
@@ -378,8 +370,8 @@ START_TEST(test_maintenance_from_start)
 	snprintf(extra, sizeof(extra), "\"interval\": 0.02, "
 	    "\"fast_interval\": 0.01, \"rise\": 1, "
 	    "\"maintenance_file\": \"%s\"", world.maintenance);
-	touch(world.up);
-	touch(world.maintenance);
+	test_touch(world.up);
+	test_touch(world.maintenance);
 	start(SERVICE_FMT, world.up, extra);
 	ck_assert(run_until_changes(1, 3000));
 	assert_change(0, HEALTH_INIT, HEALTH_DISABLED);
@@ -417,7 +409,7 @@ START_TEST(test_require_policies)
 	char up[256], missing[256], checks[1024];
 	char *services[6];
 
-	touch(world.up);
+	test_touch(world.up);
 	snprintf(up, sizeof(up), "{\"type\": \"file\", \"path\": \"%s\"}",
 	    world.up);
 	snprintf(missing, sizeof(missing), "{\"type\": \"file\", "
@@ -536,7 +528,7 @@ START_TEST(test_fast_interval_while_changing)
 	size_t count = 0;
 	bool removed = false;
 
-	touch(world.up);
+	test_touch(world.up);
 	/* A file check completes within the round's own dispatch, so after
 	 * each step the state is the one that round left. */
 	start("{\"services\": [{\"name\": \"s\", \"prefixes\": "
@@ -606,7 +598,7 @@ START_TEST(test_five_drains_counted_together)
 {
 	char *text = NULL, *services[5];
 
-	touch(world.up);
+	test_touch(world.up);
 	for (int i = 0; i < 5; i++)
 		ck_assert_int_ge(asprintf(&services[i], "{\"name\": \"s%d\", "
 		    "\"prefixes\": [\"192.0.2.%d/32\"], \"checks\": "
@@ -737,8 +729,8 @@ START_TEST(test_local_errors_keep_state)
 	uint16_t port;
 	int listen_fd = listener_start(&port);
 
-	touch(world.up);
-	touch(world.count);
+	test_touch(world.up);
+	test_touch(world.count);
 	snprintf(tcp, sizeof(tcp), "{\"type\": \"tcp\", \"host\": "
 	    "\"127.0.0.1\", \"port\": %u}", port);
 	snprintf(checks[0], sizeof(checks[0]), "[%s]", tcp);
