@@ -522,7 +522,6 @@ static void
 backend_exabgp_reload_commit(void *arg, const struct config *config)
 {
 	struct backend_exabgp *backend = arg;
-	const struct supervisor *supervisor = backend->daemon->supervisor;
 
 	(void)config;
 	backend->reloading = false;
@@ -559,7 +558,6 @@ backend_exabgp_reload_commit(void *arg, const struct config *config)
 	}
 	backend_exabgp_forget_all(&backend->touched, backend->touched_keys,
 	    &backend->touched_count);
-	(void)supervisor;
 	backend_exabgp_pump(backend);
 }
 
