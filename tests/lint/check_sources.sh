@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# DOC: CMakeLists.txt lists every source, test and tool, sorted
+# DOC: CMakeLists.txt lists every source, test and tool, sorted; the top level holds only the agreed entries
 #
 # CMakeLists.txt names its files one per line instead of globbing them. This
 # fails when a file exists that no line names (a new module or test that
@@ -54,8 +54,23 @@ if [ -n "$unsorted" ]; then
 	problems=$((problems + $(wc -l <<<"$unsorted")))
 fi
 
+# The top level of the tree holds only the agreed folders and files (a stray
+# one, such as a soak's records committed by mistake, fails here).
+if git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
+	allowed=" .ci .gitignore CMakeLists.txt LICENSE README.md bench bird debian docs exabgp fuzz helpers src tests "
+	while IFS= read -r top; do
+		case "$allowed" in
+		*" $top "*) ;;
+		*)
+			echo "FAIL $top is tracked at the top level, which holds only:$allowed"
+			problems=$((problems + 1))
+			;;
+		esac
+	done < <(git -C "$repo" ls-files | cut -d/ -f1 | sort -u)
+fi
+
 if [ "$problems" -gt 0 ]; then
-	echo "$problems problem(s) in CMakeLists.txt's file lists"
+	echo "$problems problem(s) in CMakeLists.txt's file lists or the top level"
 	exit 1
 fi
 echo "PASS CMakeLists.txt lists every file, sorted"
