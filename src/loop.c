@@ -231,6 +231,16 @@ loop_free(struct loop *loop)
 		close(loop->timer_fd);
 	if (loop->epoll_fd != -1)
 		close(loop->epoll_fd);
+	/* A watched signal still pending (a second SIGTERM while the exit
+	 * ran) would act as if never watched once unblocked: killing a
+	 * daemon that has withdrawn everything and is returning 0. Those
+	 * the loop was told to handle are discarded instead. */
+	for (int i = 0; i < 64; i++) {
+		static const struct timespec now;
+
+		if (sigtimedwait(&loop->signals, NULL, &now) == -1)
+			break;
+	}
 	sigprocmask(SIG_SETMASK, &loop->saved_mask, NULL);
 	free(loop->heap);
 	free(loop->fds);

@@ -322,6 +322,29 @@ START_TEST(test_signal_through_loop)
 }
 END_TEST
 
+/* A watched signal that arrives while the loop no longer runs (a second
+ * SIGTERM during the exit) is discarded at loop_free, not delivered with
+ * its default action once unblocked: that killed a daemon that had
+ * withdrawn everything (exit status 143 instead of 0, chaos soak). */
+START_TEST(test_pending_signal_discarded_at_free)
+{
+	struct loop *loop = loop_new();
+	int signals[] = { SIGUSR1 };
+	int seen = 0;
+	sigset_t pending;
+
+	ck_assert_int_eq(loop_watch_signals(loop, signals, 1, signal_seen,
+	    &seen), 0);
+	raise(SIGUSR1);
+	ck_assert_int_eq(sigpending(&pending), 0);
+	ck_assert(sigismember(&pending, SIGUSR1));
+	loop_free(loop);        /* the default action would end the test */
+	ck_assert_int_eq(sigpending(&pending), 0);
+	ck_assert(!sigismember(&pending, SIGUSR1));
+	ck_assert_int_eq(seen, 0);
+}
+END_TEST
+
 struct child_probe {
 	pid_t pid;
 	int status;
@@ -721,6 +744,7 @@ loop_suite(void)
 	tcase_add_test(tc, test_fd_readiness);
 	tcase_add_test(tc, test_remove_other_fd_inside_callback);
 	tcase_add_test(tc, test_signal_through_loop);
+	tcase_add_test(tc, test_pending_signal_discarded_at_free);
 	tcase_add_test(tc, test_child_exit);
 	tcase_add_test(tc, test_forget_child);
 	tcase_add_test(tc, test_run_and_stop);
