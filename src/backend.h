@@ -75,9 +75,10 @@ struct backend_ops {
 	 * service and has confirmed, as members added to out. NULL: none. */
 	void (*describe_service)(void *backend, const struct service *service,
 	    json_t *out);
-	/* Why a traffic shift (a changed UP attribute set) cannot be
-	 * announced now, or NULL when it can. NULL op: it always can. */
-	const char *(*shift_unsupported)(void *backend);
+	/* Why a traffic shift (a changed UP attribute set) of service cannot
+	 * be announced now, or NULL when it can (the text lives until the
+	 * next call). NULL op: it always can. */
+	const char *(*shift_unsupported)(void *backend, const char *service);
 	void (*cleanup)(void *backend);
 };
 

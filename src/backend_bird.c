@@ -16,6 +16,17 @@
  * announcement, with nothing sent to BIRD until the include file is written
  * and its "configure" queued: BIRD does not know new protocols before.
  *
+ * An operator's traffic shift (anycheckctl shift) is one more attribute
+ * set, chosen at run time: it needs bird.include_file. The service's
+ * NAME_shift protocols are declared with the shifted attributes in the
+ * include file (shifts), and the announcement switches to them once the
+ * file is written and its "configure" queued, like a reload's; until then
+ * the service keeps what BIRD announces for it. A changed shift rewrites
+ * the file, and BIRD's "configure" changes the attributes of the running
+ * _shift protocol in place. A cleared shift goes back to the UP protocol
+ * (enable-before-disable), and the _shift protocols leave the file at its
+ * next rewrite once BIRD has them disabled.
+ *
  * At start, before that file is rewritten, the protocols it declares are
  * claimed as anycheck's (bird_sync_claim): one that BIRD has enabled and
  * no configured service owns any more (the config was edited, then
@@ -25,6 +36,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "backend.h"
@@ -44,7 +56,15 @@ struct backend_bird {
 	/* The include of the start waits for BIRD's state (bounded). */
 	bool start_include_pending;
 	struct loop_timer start_include_timer;
+	/* The _shift protocols declared to BIRD (plan and include file). */
+	struct bird_shifts shifts;
+	/* A shift BIRD does not have yet: declare it at the next turn. */
+	bool redeclare_pending;
+	struct loop_timer redeclare_timer;
+	char refusal[256];              /* shift_unsupported's text */
 };
+
+static const int backend_bird_families[] = { AF_INET, AF_INET6 };
 
 /* A service's protocols are left as BIRD has them until its first
  * verdict (service_backend_state): a restarted anycheck-bird must not turn
@@ -66,17 +86,185 @@ backend_bird_check_config(const struct config *config)
 	return bird_include_check(config, NULL);
 }
 
+/* Why service's _shift protocols cannot be declared, or NULL. */
+static const char *
+backend_bird_shift_problem(struct backend_bird *backend,
+    const struct service_config *config)
+{
+	const struct bird_plan *plan = &backend->sync.plan;
+
+	if (supervisor_config(backend->daemon->supervisor)->bird_include_file ==
+	    NULL)
+		return "shift needs bird.include_file (anycheck-bird declares "
+		    "the shifted attributes in the include file it writes)";
+	for (size_t f = 0; f < 2; f++) {
+		char *name = bird_shift_protocol(config,
+		    backend_bird_families[f]);
+		const struct bird_plan_protocol *p;
+		const char *problem = NULL;
+
+		if (name == NULL)
+			continue;
+		p = bird_plan_find(plan, name);
+		if (!bird_protocol_name_valid(name))
+			problem = "is not a valid BIRD protocol name (at most "
+			    "64 characters); set a shorter bird.protocol";
+		else if (p != NULL && (strcmp(p->service, config->name) != 0 ||
+		    p->variant != BIRD_VARIANT_SHIFT))
+			problem = "is taken by another protocol";
+		if (problem != NULL) {
+			snprintf(backend->refusal, sizeof(backend->refusal),
+			    "cannot declare the shift protocol %s: it %s", name,
+			    problem);
+			free(name);
+			return backend->refusal;
+		}
+		free(name);
+	}
+	return NULL;
+}
+
+/* Is the service's _shift protocol still needed in BIRD though it is no
+ * longer shifted: wanted, or not yet known disabled? */
+static bool
+backend_bird_shift_in_use(const struct backend_bird *backend,
+    const struct service_config *config)
+{
+	for (size_t f = 0; f < 2; f++) {
+		char *name = bird_shift_protocol(config,
+		    backend_bird_families[f]);
+		const struct bird_plan_protocol *p = name != NULL ?
+		    bird_plan_find(&backend->sync.plan, name) : NULL;
+
+		free(name);
+		if (p != NULL && !p->leaving && p->variant ==
+		    BIRD_VARIANT_SHIFT && (p->wanted || p->in_flight ||
+		    p->known != BIRD_PLAN_DISABLED))
+			return true;
+	}
+	return false;
+}
+
+/* Has BIRD been given service's current shift (its _shift protocols
+ * declared, with the attributes it has now)? */
+static bool
+backend_bird_shift_declared(const struct backend_bird *backend,
+    const struct service *service)
+{
+	const struct service_config *config = service_config(service);
+	const struct announce_attributes *shift =
+	    service_shift_attributes(service);
+	const struct bird_shift *entry = bird_shifts_find(&backend->shifts,
+	    config->name);
+	char *text;
+	bool same;
+
+	if (shift == NULL || entry == NULL || entry->attributes != shift)
+		return false;
+	text = bird_shift_text(supervisor_config(backend->daemon->supervisor),
+	    config, shift);
+	same = strcmp(text, entry->text) == 0;
+	free(text);
+	return same;
+}
+
+/* What to announce service with in BIRD: announcement, or the UP
+ * attributes for a shift BIRD was not given (it cannot be: no include
+ * file, or its names are taken). */
+static const struct announce_attributes *
+backend_bird_announcement(const struct backend_bird *backend,
+    const struct service *service,
+    const struct announce_attributes *announcement)
+{
+	const struct service_config *config = service_config(service);
+
+	if (announcement != NULL &&
+	    announcement == service_shift_attributes(service) &&
+	    bird_shifts_find(&backend->shifts, config->name) == NULL)
+		return &config->announce;
+	return announcement;
+}
+
+/* The table of _shift protocols from the services' shifts now: those
+ * shifted (when they can be declared), and those no longer shifted whose
+ * _shift protocol BIRD may still run (declared with the UP attributes
+ * until BIRD has it disabled). */
+static void
+backend_bird_rebuild_shifts(struct backend_bird *backend)
+{
+	const struct supervisor *supervisor = backend->daemon->supervisor;
+	const struct config *current = supervisor_config(supervisor);
+
+	bird_shifts_clear(&backend->shifts);
+	if (current->bird_include_file == NULL)
+		return;
+	for (size_t i = 0; i < supervisor_service_count(supervisor); i++) {
+		const struct service *service =
+		    supervisor_service_at(supervisor, i);
+		const struct service_config *config = service_config(service);
+		const struct announce_attributes *shift =
+		    service_shift_attributes(service);
+		const char *problem;
+
+		if (service_stopped(service) && service_removed(service))
+			continue;
+		if (shift != NULL) {
+			if ((problem = backend_bird_shift_problem(backend,
+			    config)) == NULL)
+				bird_shifts_add(&backend->shifts, current,
+				    config, shift);
+			else
+				log_error("service %s: traffic shift not "
+				    "applied: %s", config->name, problem);
+		} else if (backend_bird_shift_in_use(backend, config))
+			bird_shifts_add(&backend->shifts, current, config,
+			    &config->announce);
+	}
+}
+
+static void backend_bird_apply_all(struct backend_bird *backend);
+
+static void
+backend_bird_redeclare_due(struct loop *loop, void *arg)
+{
+	struct backend_bird *backend = arg;
+
+	(void)loop;
+	backend->redeclare_pending = false;
+	if (backend->daemon->supervisor != NULL)
+		backend_bird_apply_all(backend);
+}
+
 static void
 backend_bird_service_changed(void *arg, struct service *service,
     const struct supervisor_change *change)
 {
 	struct backend_bird *backend = arg;
+	const struct announce_attributes *announcement = change->announcement;
 
 	if (backend->reloading || backend_bird_undecided(service))
 		return;
 	service_set_backend_state(service, BACKEND_BIRD_DECIDED);
+	if (announcement != NULL &&
+	    announcement == service_shift_attributes(service) &&
+	    !backend_bird_shift_declared(backend, service) &&
+	    backend_bird_shift_problem(backend, service_config(service)) ==
+	    NULL) {
+		/* BIRD must be given the shifted attributes first: one
+		 * rewrite at the next turn, for every shift changed by then;
+		 * until then BIRD keeps what it announces for the service. */
+		if (!backend->redeclare_pending &&
+		    !backend->start_include_pending) {
+			/* (The include of the start, once BIRD's state is
+			 * known, declares it anyway.) */
+			backend->redeclare_pending = true;
+			loop_timer_arm_in(backend->daemon->loop,
+			    &backend->redeclare_timer, 0);
+		}
+		return;
+	}
 	bird_sync_set_announcement(&backend->sync, service_config(service),
-	    change->announcement);
+	    backend_bird_announcement(backend, service, announcement));
 }
 
 static bool
@@ -117,6 +305,7 @@ backend_bird_write_include(struct backend_bird *backend)
 	struct bird_include_options options = {
 		.enabled = backend_bird_protocol_wanted,
 		.arg = &backend->sync,
+		.shifts = &backend->shifts,
 	};
 
 	bool written = false;
@@ -179,17 +368,58 @@ backend_bird_claim_previous(struct backend_bird *backend, const char *path)
 	fclose(file);
 }
 
+/* The _shift protocols the last run declared for services still
+ * configured stay in the table (with the UP attributes until the shift is
+ * known), so that BIRD keeps running them until their service decides
+ * rather than seeing them as no one's and disabling them at connect. */
+static void
+backend_bird_keep_previous_shifts(struct backend_bird *backend,
+    const struct config *config)
+{
+	const struct service_config **services;
+
+	for (size_t i = 0; i < config->service_count; i++) {
+		const struct service_config *service = &config->services[i];
+
+		for (size_t f = 0; f < 2; f++) {
+			char *name = bird_shift_protocol(service,
+			    backend_bird_families[f]);
+			bool claimed = name != NULL && name_index_get(
+			    &backend->sync.claimed, name) != NULL;
+
+			free(name);
+			if (claimed) {
+				bird_shifts_add(&backend->shifts, config,
+				    service, &service->announce);
+				break;
+			}
+		}
+	}
+	if (backend->shifts.count == 0)
+		return;
+	services = xcalloc(config->service_count + 1, sizeof(*services));
+	for (size_t i = 0; i < config->service_count; i++)
+		services[i] = &config->services[i];
+	bird_sync_set_services(&backend->sync, services, config->service_count,
+	    &backend->shifts);
+	free(services);
+}
+
 static void *
 backend_bird_init(struct daemon *daemon)
 {
 	struct backend_bird *backend = xcalloc(1, sizeof(*backend));
 
 	backend->daemon = daemon;
+	bird_shifts_init(&backend->shifts);
+	loop_timer_init(&backend->redeclare_timer, backend_bird_redeclare_due,
+	    backend);
 	log_info("BIRD socket %s", daemon->config->bird_socket);
 	bird_sync_init(&backend->sync, daemon->loop, daemon->config);
 	if (daemon->config->bird_include_file != NULL) {
 		backend_bird_claim_previous(backend,
 		    daemon->config->bird_include_file);
+		backend_bird_keep_previous_shifts(backend, daemon->config);
 		backend->sync.rewrite_include = backend_bird_rewrite_include;
 		backend->sync.rewrite_include_arg = backend;
 	}
@@ -209,7 +439,8 @@ backend_bird_learned(struct bird_sync *sync, void *arg)
 		return;
 	backend->start_include_pending = false;
 	loop_timer_cancel(backend->daemon->loop, &backend->start_include_timer);
-	(void)backend_bird_write_include(backend);
+	/* With the shifts restored from the last run declared. */
+	backend_bird_apply_all(backend);
 }
 
 /* BIRD did not answer within a few seconds: write the include anyway (a
@@ -255,37 +486,63 @@ backend_bird_reload_begin(void *arg)
 	backend->reloading = true;
 }
 
+/* The protocol table from the services and shifts now, every decided
+ * service's announcement, then the include file and its "configure",
+ * with nothing sent to BIRD in between (a reload, a shift BIRD lacks, the
+ * include of the start). */
+static void
+backend_bird_apply_all(struct backend_bird *backend)
+{
+	const struct supervisor *supervisor = backend->daemon->supervisor;
+	const struct service_config **services;
+	size_t count;
+	bool written;
+
+	bird_sync_hold(&backend->sync, true);
+	backend_bird_rebuild_shifts(backend);
+	services = backend_bird_services(backend, &count);
+	for (int round = 0; round < 2; round++) {
+		bird_sync_set_services(&backend->sync, services, count,
+		    &backend->shifts);
+		for (size_t i = 0; i < supervisor_service_count(supervisor);
+		    i++) {
+			const struct service *service =
+			    supervisor_service_at(supervisor, i);
+			if (!service_stopped(service) &&
+			    !backend_bird_undecided(service))
+				bird_sync_set_announcement(&backend->sync,
+				    service_config(service),
+				    backend_bird_announcement(backend,
+				    service, supervisor_announcement(service)));
+		}
+		if (backend->start_include_pending) {
+			backend->start_include_pending = false;
+			loop_timer_cancel(backend->daemon->loop,
+			    &backend->start_include_timer);
+		}
+		written = backend_bird_write_include(backend);
+		if (written || backend->shifts.count == 0 ||
+		    supervisor_config(supervisor)->bird_include_file == NULL)
+			break;
+		/* BIRD cannot be told the _shift protocols: announce the
+		 * shifted services with their UP attributes instead. */
+		log_error("traffic shifts not applied: the BIRD include file "
+		    "could not be written");
+		bird_shifts_clear(&backend->shifts);
+	}
+	free(services);
+	bird_sync_hold(&backend->sync, false);
+}
+
 static void
 backend_bird_reload_commit(void *arg, const struct config *config)
 {
 	struct backend_bird *backend = arg;
-	const struct supervisor *supervisor = backend->daemon->supervisor;
-	const struct service_config **services;
-	size_t count;
 
 	backend->reloading = false;
 	bird_sync_set_verify_interval(&backend->sync,
 	    config->bird_verify_interval);
-	bird_sync_hold(&backend->sync, true);
-	services = backend_bird_services(backend, &count);
-	bird_sync_set_services(&backend->sync, services, count);
-	free(services);
-	for (size_t i = 0; i < supervisor_service_count(supervisor); i++) {
-		const struct service *service =
-		    supervisor_service_at(supervisor, i);
-		if (!service_stopped(service) &&
-		    !backend_bird_undecided(service))
-			bird_sync_set_announcement(&backend->sync,
-			    service_config(service),
-			    supervisor_announcement(service));
-	}
-	if (backend->start_include_pending) {
-		backend->start_include_pending = false;
-		loop_timer_cancel(backend->daemon->loop,
-		    &backend->start_include_timer);
-	}
-	(void)backend_bird_write_include(backend);
-	bird_sync_hold(&backend->sync, false);
+	backend_bird_apply_all(backend);
 }
 
 static size_t
@@ -321,7 +578,7 @@ static void
 backend_bird_describe_service(void *arg, const struct service *service,
     json_t *out)
 {
-	static const int families[] = { AF_INET, AF_INET6 };
+	const int *families = backend_bird_families;
 	struct backend_bird *backend = arg;
 	const struct service_config *config = service_config(service);
 	json_t *protocols = json_array();
@@ -329,7 +586,7 @@ backend_bird_describe_service(void *arg, const struct service *service,
 	for (size_t f = 0; f < 2; f++)
 		for (int v = 0; v < BIRD_VARIANT_COUNT; v++) {
 			char *name = bird_variant_protocol(config, families[f],
-			    (enum bird_variant)v);
+			    (enum bird_variant)v, &backend->shifts);
 			const struct bird_plan_protocol *p;
 			if (name == NULL)
 				continue;
@@ -354,19 +611,17 @@ backend_bird_describe_service(void *arg, const struct service *service,
 }
 
 /* A shift is an attribute set of its own, which BIRD must have declared
- * as a protocol: not there yet. */
+ * as a protocol: in the include file anycheck-bird writes. */
 static const char *
-backend_bird_shift_unsupported(void *arg)
+backend_bird_shift_unsupported(void *arg, const char *service)
 {
 	struct backend_bird *backend = arg;
+	const struct service *found = supervisor_find(
+	    backend->daemon->supervisor, service);
 
-	if (supervisor_config(backend->daemon->supervisor)->bird_include_file ==
-	    NULL)
-		return "shift needs bird.include_file (anycheck-bird declares "
-		    "the shifted attributes in the include file it writes)";
-	return "shift is not supported by anycheck-bird yet (the _shift "
-	    "protocol of the include file is not written yet); use "
-	    "maintenance, or the down/drain attribute sets";
+	if (found == NULL)
+		return NULL;    /* the caller says it does not exist */
+	return backend_bird_shift_problem(backend, service_config(found));
 }
 
 static void
@@ -392,7 +647,11 @@ backend_bird_cleanup(void *arg)
 	if (backend->start_include_pending)
 		loop_timer_cancel(backend->daemon->loop,
 		    &backend->start_include_timer);
+	if (backend->redeclare_pending)
+		loop_timer_cancel(backend->daemon->loop,
+		    &backend->redeclare_timer);
 	bird_sync_cleanup(&backend->sync);
+	bird_shifts_cleanup(&backend->shifts);
 	free(backend);
 }
 

@@ -12,7 +12,11 @@
  *   switching attributes is enabling one protocol and then disabling the
  *   other, with the route never gone in between. All are "disabled yes"
  *   from "-g": after a BIRD start or "birdc configure" nothing is announced
- *   until anycheck-bird has seen the service and enabled one. When
+ *   until anycheck-bird has seen the service and enabled one. A service
+ *   an operator shifts (anycheckctl shift) has one more, NAME_shift, with
+ *   its UP attributes changed by the shift, declared only while it is
+ *   shifted (and until BIRD has it disabled); its name is reserved for it
+ *   all the time, so a shift never finds it taken. When
  *   anycheck-bird writes the file itself (bird.include_file), the protocols
  *   enabled at that moment get "disabled no", so that the "configure" it
  *   sends afterwards leaves them running (BIRD restarts a protocol whose
@@ -88,6 +92,7 @@ static const char *const bird_variant_suffixes[BIRD_VARIANT_COUNT] = {
 	[BIRD_VARIANT_DRAIN] = "_drain",
 	[BIRD_VARIANT_DOWN] = "_down",
 	[BIRD_VARIANT_DISABLED] = "_disabled",
+	[BIRD_VARIANT_SHIFT] = "_shift",
 };
 
 const char *
@@ -98,7 +103,7 @@ bird_variant_suffix(enum bird_variant variant)
 
 bool
 bird_variant_exists(const struct service_config *service,
-    enum bird_variant variant)
+    enum bird_variant variant, const struct bird_shifts *shifts)
 {
 	switch (variant) {
 	case BIRD_VARIANT_UP:
@@ -109,6 +114,8 @@ bird_variant_exists(const struct service_config *service,
 		return service->down.announced;
 	case BIRD_VARIANT_DISABLED:
 		return service->disabled.announced;
+	case BIRD_VARIANT_SHIFT:
+		return bird_shifts_find(shifts, service->name) != NULL;
 	case BIRD_VARIANT_COUNT:
 		break;
 	}
@@ -117,8 +124,10 @@ bird_variant_exists(const struct service_config *service,
 
 const struct announce_attributes *
 bird_variant_attributes(const struct service_config *service,
-    enum bird_variant variant)
+    enum bird_variant variant, const struct bird_shifts *shifts)
 {
+	const struct bird_shift *shift;
+
 	switch (variant) {
 	case BIRD_VARIANT_DRAIN:
 		return &service->drain_announce;
@@ -126,6 +135,9 @@ bird_variant_attributes(const struct service_config *service,
 		return &service->down.attributes;
 	case BIRD_VARIANT_DISABLED:
 		return &service->disabled.attributes;
+	case BIRD_VARIANT_SHIFT:
+		shift = bird_shifts_find(shifts, service->name);
+		return shift != NULL ? shift->attributes : &service->announce;
 	default:
 		return &service->announce;
 	}
@@ -133,27 +145,125 @@ bird_variant_attributes(const struct service_config *service,
 
 int
 bird_variant_of(const struct service_config *service,
-    const struct announce_attributes *attributes)
+    const struct announce_attributes *attributes,
+    const struct bird_shifts *shifts)
 {
 	if (attributes == NULL)
 		return -1;
 	for (int v = 0; v < BIRD_VARIANT_COUNT; v++)
-		if (bird_variant_exists(service, v) &&
-		    bird_variant_attributes(service, v) == attributes)
+		if (bird_variant_exists(service, v, shifts) &&
+		    bird_variant_attributes(service, v, shifts) == attributes)
 			return v;
 	return -1;
 }
 
 char *
 bird_variant_protocol(const struct service_config *service, int family,
-    enum bird_variant variant)
+    enum bird_variant variant, const struct bird_shifts *shifts)
 {
 	const char *base = bird_service_protocol(service, family);
 
 	if (base == NULL || !bird_service_has_family(service, family) ||
-	    !bird_variant_exists(service, variant))
+	    !bird_variant_exists(service, variant, shifts))
 		return NULL;
 	return xasprintf("%s%s", base, bird_variant_suffix(variant));
+}
+
+char *
+bird_shift_protocol(const struct service_config *service, int family)
+{
+	const char *base = bird_service_protocol(service, family);
+
+	if (base == NULL || !bird_service_has_family(service, family))
+		return NULL;
+	return xasprintf("%s%s", base,
+	    bird_variant_suffix(BIRD_VARIANT_SHIFT));
+}
+
+void
+bird_shifts_init(struct bird_shifts *shifts)
+{
+	memset(shifts, 0, sizeof(*shifts));
+	name_index_init(&shifts->by_service);
+}
+
+void
+bird_shifts_clear(struct bird_shifts *shifts)
+{
+	for (size_t i = 0; i < shifts->count; i++) {
+		free(shifts->entries[i]->service);
+		free(shifts->entries[i]->text);
+		free(shifts->entries[i]);
+	}
+	free(shifts->entries);
+	shifts->entries = NULL;
+	shifts->count = 0;
+	name_index_cleanup(&shifts->by_service);
+	name_index_init(&shifts->by_service);
+}
+
+void
+bird_shifts_cleanup(struct bird_shifts *shifts)
+{
+	bird_shifts_clear(shifts);
+	name_index_cleanup(&shifts->by_service);
+}
+
+const struct bird_shift *
+bird_shifts_find(const struct bird_shifts *shifts, const char *service)
+{
+	if (shifts == NULL || shifts->count == 0)
+		return NULL;
+	return name_index_get(&shifts->by_service, service);
+}
+
+static void bird_include_render_attributes(const struct config *config,
+    const struct announce_attributes *a, int family, const char *indent,
+    FILE *out);
+
+char *
+bird_shift_text(const struct config *config,
+    const struct service_config *service,
+    const struct announce_attributes *attributes)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+
+	if (out == NULL)
+		fatal("open_memstream");
+	for (size_t f = 0; f < 2; f++)
+		if (bird_service_has_family(service, f == 0 ? AF_INET :
+		    AF_INET6))
+			bird_include_render_attributes(config, attributes,
+			    f == 0 ? AF_INET : AF_INET6, "", out);
+	if (fclose(out) != 0)
+		fatal("open_memstream");
+	return text;
+}
+
+void
+bird_shifts_add(struct bird_shifts *shifts, const struct config *config,
+    const struct service_config *service,
+    const struct announce_attributes *attributes)
+{
+	struct bird_shift *shift = name_index_get(&shifts->by_service,
+	    service->name);
+
+	if (shift == NULL) {
+		shift = xcalloc(1, sizeof(*shift));
+		shifts->entries = xrealloc(shifts->entries,
+		    (shifts->count + 1) * sizeof(*shifts->entries));
+		shifts->entries[shifts->count++] = shift;
+	} else {
+		free(shift->text);
+		name_index_remove(&shifts->by_service, shift->service);
+		free(shift->service);
+	}
+	shift->service = xstrdup(service->name);
+	shift->attributes = attributes;
+	shift->text = bird_shift_text(config, service, attributes);
+	name_index_put(&shifts->by_service, shift->service, shift);
 }
 
 static const int bird_families[] = { AF_INET, AF_INET6 };
@@ -174,15 +284,36 @@ bird_include_services(const struct config *config,
 	return config->service_count;
 }
 
+/* name is in seen already: say whose it is (a reserved _shift name has
+ * its service's name as value, a declared one itself). */
+static void
+bird_include_name_taken(const struct name_index *seen,
+    const struct service_config *service, const char *name)
+{
+	const char *value = name_index_get(seen, name);
+	const char *key = name_index_key(seen, name);
+
+	if (value != key)
+		log_warnx("service %s: BIRD protocol name %s is reserved for "
+		    "the traffic shift of service %s; set another "
+		    "bird.protocol", service->name, name, value);
+	else
+		log_warnx("service %s: BIRD protocol name %s is used twice",
+		    service->name, name);
+}
+
 int
 bird_include_check(const struct config *config,
     const struct bird_include_options *options)
 {
 	size_t count = bird_include_services(config, options, NULL, 0);
+	const struct bird_shifts *shifts = options != NULL ? options->shifts :
+	    NULL;
 	/* Every name so far, to find one used twice in O(1) rather than by
-	 * rescanning every service (O(n^2): 30 s at 10 000 services). */
+	 * rescanning every service (O(n^2): 30 s at 10 000 services). The
+	 * value says whose _shift name it is, for a reserved one. */
 	struct name_index seen;
-	char **names = xcalloc(count * 2 * BIRD_VARIANT_COUNT + 1,
+	char **names = xcalloc(count * 2 * (BIRD_VARIANT_COUNT + 1) + 1,
 	    sizeof(*names));
 	size_t name_count = 0;
 	int ok = 0;
@@ -206,7 +337,7 @@ bird_include_check(const struct config *config,
 			}
 			for (int v = 0; v < BIRD_VARIANT_COUNT; v++) {
 				char *name = bird_variant_protocol(service,
-				    bird_families[f], v);
+				    bird_families[f], v, shifts);
 
 				if (name == NULL)
 					continue;
@@ -231,8 +362,7 @@ bird_include_check(const struct config *config,
 					    service->name, name);
 					ok = -1;
 				} else if (name_index_get(&seen, name) != NULL) {
-					log_warnx("service %s: BIRD protocol "
-					    "name %s is used twice", service->name,
+					bird_include_name_taken(&seen, service,
 					    name);
 					ok = -1;
 				}
@@ -242,11 +372,32 @@ bird_include_check(const struct config *config,
 				} else
 					free(name);
 			}
+			/* The _shift name is the service's, shifted or not. */
+			if (checked && !bird_variant_exists(service,
+			    BIRD_VARIANT_SHIFT, shifts)) {
+				char *name = bird_shift_protocol(service,
+				    bird_families[f]);
+
+				if (name_index_get(&seen, name) != NULL) {
+					log_warnx("service %s: %s, the name of "
+					    "its traffic shift protocol, is "
+					    "taken by another protocol; set "
+					    "another bird.protocol",
+					    service->name, name);
+					ok = -1;
+					free(name);
+				} else {
+					name_index_put(&seen, name,
+					    (void *)service->name);
+					names[name_count++] = name;
+				}
+			}
 		}
 		for (int v = 0; v < BIRD_VARIANT_COUNT; v++)
-			if (bird_variant_exists(service, v) &&
-			    bird_variant_attributes(service, v)->as_path_prepend
-			    > 0 && !config->has_local_as) {
+			if (bird_variant_exists(service, v, shifts) &&
+			    bird_variant_attributes(service, v,
+			    shifts)->as_path_prepend > 0 &&
+			    !config->has_local_as) {
 				log_warnx("service %s: as_path_prepend needs "
 				    "local_as", service->name);
 				ok = -1;
@@ -300,7 +451,8 @@ bird_include_render_attributes(const struct config *config,
 static void
 bird_include_render_protocol(const struct config *config,
     const struct service_config *service, int family,
-    enum bird_variant variant, const char *name, bool enabled, FILE *out)
+    enum bird_variant variant, const struct bird_shifts *shifts,
+    const char *name, bool enabled, FILE *out)
 {
 	fprintf(out, "protocol static %s {\n", name);
 	fprintf(out, "\t%s;\n", family == AF_INET ? "ipv4" : "ipv6");
@@ -311,8 +463,8 @@ bird_include_render_protocol(const struct config *config,
 		fprintf(out, "\troute %s blackhole {\n",
 		    service->prefixes[i].text);
 		bird_include_render_attributes(config,
-		    bird_variant_attributes(service, variant), family, "\t\t",
-		    out);
+		    bird_variant_attributes(service, variant, shifts), family,
+		    "\t\t", out);
 		fprintf(out, "\t};\n");
 	}
 	fprintf(out, "}\n\n");
@@ -323,6 +475,7 @@ static const char *const bird_variant_titles[BIRD_VARIANT_COUNT] = {
 	[BIRD_VARIANT_DRAIN] = "draining",
 	[BIRD_VARIANT_DOWN] = "down",
 	[BIRD_VARIANT_DISABLED] = "disabled",
+	[BIRD_VARIANT_SHIFT] = "traffic shift",
 };
 
 int
@@ -330,6 +483,8 @@ bird_include_render_options(const struct config *config,
     const struct bird_include_options *options, FILE *out)
 {
 	size_t count = bird_include_services(config, options, NULL, 0);
+	const struct bird_shifts *shifts = options != NULL ? options->shifts :
+	    NULL;
 
 	if (bird_include_check(config, options) == -1)
 		return -1;
@@ -342,7 +497,8 @@ bird_include_render_options(const struct config *config,
 	    "# Include it from bird.conf. Per service and address family "
 	    "there is one\n"
 	    "# protocol per attribute set: NAME (UP), NAME_drain, NAME_down, "
-	    "NAME_disabled.\n"
+	    "NAME_disabled,\n"
+	    "# and NAME_shift while an operator shifts the service's traffic.\n"
 	    "# anycheck-bird enables at most one of them through the control "
 	    "socket.\n"
 	    "# Every route carries its BGP attributes and the attribute "
@@ -365,7 +521,7 @@ bird_include_render_options(const struct config *config,
 		for (size_t f = 0; f < 2; f++)
 			for (int v = 0; v < BIRD_VARIANT_COUNT; v++) {
 				char *name = bird_variant_protocol(service,
-				    bird_families[f], v);
+				    bird_families[f], v, shifts);
 				bool enabled;
 
 				if (name == NULL)
@@ -377,7 +533,8 @@ bird_include_render_options(const struct config *config,
 				    service->name, bird_families[f] == AF_INET ?
 				    "IPv4" : "IPv6", bird_variant_titles[v]);
 				bird_include_render_protocol(config, service,
-				    bird_families[f], v, name, enabled, out);
+				    bird_families[f], v, shifts, name, enabled,
+				    out);
 				free(name);
 			}
 	}

@@ -211,6 +211,7 @@ bird_plan_must_leave(const struct bird_plan_protocol *protocol)
 void
 bird_plan_set_services(struct bird_plan *plan,
     const struct service_config *const *services, size_t count,
+    const struct bird_shifts *shifts,
     void (*gone)(const struct bird_plan_protocol *protocol, void *arg),
     void *arg)
 {
@@ -227,6 +228,7 @@ bird_plan_set_services(struct bird_plan *plan,
 
 	bird_plan_init(plan);
 	plan->listing = old.listing;
+	plan->shifts = shifts;
 	for (size_t s = 0; s < count; s++) {
 		for (size_t f = 0; f < 2; f++) {
 			struct bird_plan_group *group = &groups[group_count];
@@ -243,7 +245,7 @@ bird_plan_set_services(struct bird_plan *plan,
 				    group->service, group);
 			for (int v = 0; v < BIRD_VARIANT_COUNT; v++) {
 				char *name = bird_variant_protocol(services[s],
-				    families[f], v);
+				    families[f], v, shifts);
 				struct bird_plan_protocol *protocol, *before;
 
 				if (name == NULL)
@@ -401,7 +403,15 @@ bird_plan_set_target(struct bird_plan *plan, const char *service,
 	    strcmp(group->service, service) == 0; group++, groups++) {
 		group->target = -1;
 		if (!group->decided) {
-			/* A wish at last: what differs is due now. */
+			/* A wish at last: what differs is due now. What BIRD
+			 * runs stays wanted until the target is confirmed,
+			 * as a previous target would (a restart finding
+			 * another attribute set announced: no gap). */
+			for (size_t i = group->first;
+			    i < group->first + group->count; i++)
+				plan->protocols[i].wanted =
+				    plan->protocols[i].known ==
+				    BIRD_PLAN_ENABLED;
 			group->decided = true;
 			for (size_t i = group->first;
 			    i < group->first + group->count; i++)

@@ -117,6 +117,7 @@ struct bird_plan {
 	size_t differing;               /* protocols with wanted != known */
 	size_t unsettled;               /* of those, without a problem */
 	size_t leaving;                 /* protocols leaving */
+	const struct bird_shifts *shifts; /* the shifted services (borrowed) */
 	unsigned listing;               /* generation of the current listing */
 };
 
@@ -125,7 +126,9 @@ void bird_plan_init(struct bird_plan *plan);
 void bird_plan_cleanup(struct bird_plan *plan);
 
 /* The protocols are now those of services (no wish until their service
- * decides); protocols that keep their name keep their state and wish.
+ * decides), with a _shift protocol for those in shifts (NULL: none; the
+ * plan keeps the pointer for bird_variant_of until the next call: the
+ * caller keeps the table alive and unchanged until then); protocols that keep their name keep their state and wish.
  * Those no longer there leave: while BIRD has them enabled, may have them
  * (unknown) or a command for them is in flight, they stay as leaving,
  * wanted disabled; the others are dropped at once. gone (optional) is
@@ -133,7 +136,7 @@ void bird_plan_cleanup(struct bird_plan *plan);
  * which. */
 void bird_plan_set_services(struct bird_plan *plan,
     const struct service_config *const *services, size_t count,
-    void (*gone)(const struct bird_plan_protocol *protocol, void *arg),
+    const struct bird_shifts *shifts, void (*gone)(const struct bird_plan_protocol *protocol, void *arg),
     void *arg);
 
 /* One of anycheck's names that BIRD has enabled and no service owns

@@ -744,7 +744,7 @@ bird_sync_init(struct bird_sync *sync, struct loop *loop,
 	for (size_t i = 0; i < config->service_count; i++)
 		services[i] = &config->services[i];
 	bird_plan_set_services(&sync->plan, services, config->service_count,
-	    NULL, NULL);
+	    NULL, NULL, NULL);
 	free(services);
 	loop_timer_init(&sync->status_timer, bird_sync_status_tick, sync);
 	loop_timer_init(&sync->verify_timer, bird_sync_verify_tick, sync);
@@ -815,9 +815,10 @@ bird_sync_pump_timer(struct loop *loop, void *arg)
 
 void
 bird_sync_set_services(struct bird_sync *sync,
-    const struct service_config *const *services, size_t count)
+    const struct service_config *const *services, size_t count,
+    const struct bird_shifts *shifts)
 {
-	bird_plan_set_services(&sync->plan, services, count,
+	bird_plan_set_services(&sync->plan, services, count, shifts,
 	    bird_sync_protocol_gone, sync);
 	bird_sync_pump_soon(sync);
 }
@@ -827,7 +828,7 @@ bird_sync_set_announcement(struct bird_sync *sync,
     const struct service_config *service,
     const struct announce_attributes *attributes)
 {
-	int variant = bird_variant_of(service, attributes);
+	int variant = bird_variant_of(service, attributes, sync->plan.shifts);
 
 	if (attributes != NULL && variant < 0) {
 		/* Not expected: every announced set has a protocol. */

@@ -149,11 +149,13 @@ void bird_sync_init(struct bird_sync *sync, struct loop *loop,
     const struct config *config);
 void bird_sync_cleanup(struct bird_sync *sync);
 
-/* After a reload: the protocols are now those of services. Protocols that
- * keep their name keep their state; groups have no target until
- * bird_sync_set_announcement. */
+/* After a reload: the protocols are now those of services, and the _shift
+ * protocols of those in shifts (NULL: none; kept alive and unchanged by
+ * the caller until the next call). Protocols that keep their name keep
+ * their state; groups have no target until bird_sync_set_announcement. */
 void bird_sync_set_services(struct bird_sync *sync,
-    const struct service_config *const *services, size_t count);
+    const struct service_config *const *services, size_t count,
+    const struct bird_shifts *shifts);
 
 /* Announce service with attributes (a pointer into service, as from
  * supervisor_announcement), or withdraw it (NULL). */

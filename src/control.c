@@ -307,14 +307,15 @@ control_check(struct control *control, const struct control_request *request)
 
 /* Can the service be shifted now? NULL, or the error reply. */
 static json_t *
-control_shift_refused(struct control *control,
+control_shift_refused(struct control *control, const char *service,
     const struct supervisor_shift *shift)
 {
 	const struct backend_ops *ops = control->daemon->backend_ops;
 	const char *why = NULL;
 
 	if (ops->shift_unsupported != NULL)
-		why = ops->shift_unsupported(control->daemon->backend);
+		why = ops->shift_unsupported(control->daemon->backend,
+		    service);
 	if (why != NULL)
 		return control_reply_error(CONTROL_ERROR_REFUSED, "%s", why);
 	if (shift->has_as_path_prepend && shift->as_path_prepend > 0 &&
@@ -345,7 +346,7 @@ control_shift(struct control *control, const struct control_request *request)
 		    0);
 		control_expiry_set(control, request->service, 0);
 	} else {
-		if ((reply = control_shift_refused(control,
+		if ((reply = control_shift_refused(control, request->service,
 		    &request->shift)) != NULL)
 			return reply;
 		if (supervisor_set_shift(supervisor, request->service,
@@ -565,7 +566,7 @@ control_restore(struct control *control)
 			if (entry->until > 0 && entry->until <= wall)
 				drop = "has expired";
 			else if ((refused = control_shift_refused(control,
-			    &entry->shift)) != NULL)
+			    entry->service, &entry->shift)) != NULL)
 				drop = json_string_value(json_object_get(
 				    refused, "error"));
 			if (drop != NULL) {

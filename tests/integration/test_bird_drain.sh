@@ -15,13 +15,15 @@
 #     anycast address: the route carries (65535,0) while draining; closing
 #     the connection ends the drain (connections max 0) long before
 #     drain.seconds, then the route is gone;
+#   - anycheckctl shift (MED, prepend): the _shift protocol declared in the
+#     include file, the attributes at the router, status; --clear and --for;
 #   - SIGHUP with a broken config: errors logged, route unchanged (same age);
 #   - SIGHUP adding a service: its route appears, the existing route keeps
 #     its age (no blip) and BIRD did not restart the existing protocol;
 #   - SIGTERM (drain_on_exit): (65535,0) seen, then the route withdrawn,
 #     exit 0.
 #
-# Needs root. ANYCHECK_BIRD / BUILD_DIR as for test_bird.sh.
+# Needs root. ANYCHECK_BIRD, ANYCHECKCTL / BUILD_DIR as for test_bird.sh.
 
 set -u
 
@@ -40,6 +42,7 @@ hold_down=3
 harness_need_root
 harness_need_programs ip "$LAB_BIRD" "$LAB_BIRDC" "$LAB_PYTHON" curl ss
 harness_binary ANYCHECK_BIRD anycheck-bird
+harness_binary ANYCHECKCTL anycheckctl
 
 anycheck_log() {
 	cat "$LAB_DIR/site-A/anycheck-bird.log" 2>/dev/null
@@ -219,6 +222,40 @@ check "maintenance: the log says the drain ended on connections" \
 rm -f "$maint"
 check "maintenance over: UP again" "router: $(route_all $prefix | tr '\n' ' ')" \
     lab_wait_for 15 up_attrs "$prefix"
+
+# ---- (3b) anycheckctl shift: the service's _shift protocol, declared in
+# the include file anycheck-bird rewrites, carries the shifted attributes
+ctl() { "$ANYCHECKCTL" -s "$LAB_DIR/anycheck-bird.sock" "$@"; }
+as_path_is() {	# PREFIX PATH
+	route_all "$1" | grep -q "BGP.as_path: $2\$"
+}
+shifted() {	# PREFIX MED PATH
+	has_med "$1" "$2" && as_path_is "$1" "$3" && ! gshut "$1"
+}
+out=$(ctl shift web --med 500 --prepend 1 2>&1)
+check "shift: accepted by anycheck-bird" "$out" eval "printf '%s' \"\$out\" | grep -q '^web: shifted (med 500, prepend 1)'"
+check "shift: MED 500 and AS path 65001 65001 at the router" \
+    "router: $(route_all $prefix | tr '\n' ' ')" lab_wait_for 3 shifted "$prefix" 500 "65001 65001"
+check "shift: the include file declares the _shift protocol" "see $include" \
+    grep -q "protocol static anycheck_web_v4_shift {" "$include"
+check "shift: BIRD runs the _shift protocol, not the UP one" \
+    "web_v4 $(lab_site_proto_state A anycheck_web_v4), web_v4_shift $(lab_site_proto_state A anycheck_web_v4_shift)" \
+    eval "lab_site_proto_is A anycheck_web_v4_shift up && lab_site_proto_is A anycheck_web_v4 down"
+check "shift: status shows it, and BIRD's confirmed state" "$(ctl status web 2>&1 | tr '\n' ' ')" \
+    eval "ctl status web | grep -q 'shift: med 500, prepend 1' && ctl status web | grep -Eq 'anycheck_web_v4_shift +wanted enabled, BIRD: enabled'"
+# A new shift of the shifted service: BIRD changes the route in place.
+ctl shift web --med 550 --prepend 1 >/dev/null 2>&1
+check "shift again: MED 550 at the router (the _shift protocol's routes changed in place)" \
+    "router: $(route_all $prefix | tr '\n' ' ')" lab_wait_for 3 shifted "$prefix" 550 "65001 65001"
+out=$(ctl shift web --clear 2>&1)
+check "shift --clear: UP attributes again at the router" \
+    "$out; router: $(route_all $prefix | tr '\n' ' ')" \
+    lab_wait_for 3 eval "up_attrs $prefix && ! has_med $prefix 500 && as_path_is $prefix 65001"
+ctl shift web --med 600 --for 2s >/dev/null 2>&1
+check "shift --for 2s: MED 600 at the router" "router: $(route_all $prefix | tr '\n' ' ')" \
+    lab_wait_for 3 has_med "$prefix" 600
+check "shift --for 2s: UP attributes again once it expired" "router: $(route_all $prefix | tr '\n' ' ')" \
+    lab_wait_for 5 eval "up_attrs $prefix && ! has_med $prefix 600"
 
 # ---- (4) SIGHUP with a broken config changes nothing
 sleep 1.5

@@ -426,18 +426,35 @@ fake_bird_resume(struct fake_bird *fake)
 
 /* What BIRD reads from an include file on configure: each
  * "protocol static NAME" and its "disabled yes|no". */
+/* What BIRD's "configure" takes from the include file: the protocols it
+ * declares are BIRD's (new ones added, each with its "disabled" line),
+ * those it no longer declares are gone (as BIRD removes them). */
 static void
 fake_bird_read_include(struct fake_bird *fake)
 {
 	FILE *file = fopen(fake->include_path, "r");
 	char line[512], name[80] = "";
+	bool *seen;
 
 	if (file == NULL)
 		return;
+	seen = xcalloc(fake->protocol_count + 1, sizeof(*seen));
 	while (fgets(line, sizeof(line), file) != NULL) {
 		struct fake_bird_protocol *protocol;
-		if (sscanf(line, "protocol static %79s", name) == 1)
+		if (sscanf(line, "protocol static %79s", name) == 1) {
+			size_t index;
+
+			protocol = fake_bird_find(fake, name);
+			if (protocol == NULL) {
+				index = fake_bird_add(fake, name);
+				seen = xrealloc(seen, fake->protocol_count *
+				    sizeof(*seen));
+			} else
+				index = (size_t)(protocol - fake->protocols);
+			fake->protocols[index].declared = true;
+			seen[index] = true;
 			continue;
+		}
 		protocol = name[0] != '\0' ? fake_bird_find(fake, name) : NULL;
 		if (protocol != NULL && strstr(line, "disabled yes") != NULL)
 			protocol->config_enabled = false;
@@ -445,6 +462,12 @@ fake_bird_read_include(struct fake_bird *fake)
 			protocol->config_enabled = true;
 	}
 	fclose(file);
+	for (size_t i = 0; i < fake->protocol_count; i++)
+		if (!seen[i]) {
+			fake->protocols[i].declared = false;
+			fake->protocols[i].config_enabled = false;
+		}
+	free(seen);
 }
 
 void

@@ -59,8 +59,9 @@ struct fake_bird {
 	size_t accepted;
 	uint64_t accepted_at_ns;    /* loop time of the last accept */
 	bool hang_up;               /* close right after the greeting */
-	/* The include file "configure" re-reads (its "disabled" lines set
-	 * config_enabled), or NULL. */
+	/* The include file "configure" re-reads, or NULL: the protocols it
+	 * declares become BIRD's (with config_enabled from their "disabled"
+	 * lines), those it does not are gone. */
 	const char *include_path;
 	bool answer;                /* false: read commands, never reply */
 	bool paused;                /* keep commands until fake_bird_resume */

@@ -12,6 +12,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "fake_bird.h"
 #include "log.h"
 #include "loop.h"
+#include "supervisor.h"
 #include "virtual_clock.h"
 #include "unit_support.h"
 
@@ -75,14 +77,21 @@ teardown(void)
 }
 
 /* Service "web" (192.0.2.1) and, with two, "db" (192.0.2.2); the verify
- * interval given. */
+ * interval given; with include, bird.include_file (the fake reads it at
+ * "configure"). */
 static void
-write_config(bool two, double verify)
+write_config_include(bool two, double verify, const char *include)
 {
 	FILE *file = fopen(world.path, "w");
 
 	ck_assert_ptr_nonnull(file);
-	fprintf(file, "{\"bird\": {\"socket\": \"%s\", \"verify_interval\": "
+	if (include != NULL) {
+		world.fake.include_path = include;
+		fprintf(file, "{\"bird\": {\"include_file\": \"%s\", ",
+		    include);
+	} else
+		fprintf(file, "{\"bird\": {");
+	fprintf(file, "\"socket\": \"%s\", \"verify_interval\": "
 	    "%g}, \"defaults\": {\"interval\": 1, \"fast_interval\": 0.5, "
 	    "\"rise\": 2, \"fall\": 2, \"hold_down\": 0, \"drain\": "
 	    "{\"seconds\": 5}}, \"services\": [{\"name\": \"web\", "
@@ -95,6 +104,12 @@ write_config(bool two, double verify)
 		    "\"path\": \"%s\"}]}", world.up[1]);
 	fprintf(file, "]}");
 	ck_assert_int_eq(fclose(file), 0);
+}
+
+static void
+write_config(bool two, double verify)
+{
+	write_config_include(two, verify, NULL);
 }
 
 static void
@@ -248,6 +263,27 @@ START_TEST(test_exit_disables_everything)
 }
 END_TEST
 
+/* A restart's config: "web" with rise 3 (UP at the third round, 1 s
+ * after start) and bird.include_file in the test's directory, which the
+ * fake reads at "configure". */
+static void
+restart_config(char *include, size_t size)
+{
+	FILE *file;
+
+	snprintf(include, size, "%s/anycheck.conf", world.dir);
+	world.fake.include_path = include;
+	file = fopen(world.path, "w");
+	ck_assert_ptr_nonnull(file);
+	fprintf(file, "{\"bird\": {\"socket\": \"%s\", \"include_file\": "
+	    "\"%s\"}, \"defaults\": {\"interval\": 1, \"fast_interval\": "
+	    "0.5, \"rise\": 3, \"fall\": 2, \"hold_down\": 0}, "
+	    "\"services\": [{\"name\": \"web\", \"prefixes\": "
+	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"file\", "
+	    "\"path\": \"%s\"}]}]}", world.fake.path, include, world.up[0]);
+	ck_assert_int_eq(fclose(file), 0);
+}
+
 /* A restarted anycheck-bird with bird.include_file: BIRD still has the
  * service's UP protocol enabled from the last run. Until the service's
  * first verdict nothing turns it off: not a command, and not the include
@@ -259,17 +295,7 @@ START_TEST(test_restart_keeps_what_bird_announces)
 	char text[4096];
 	size_t length;
 
-	snprintf(include, sizeof(include), "%s/anycheck.conf", world.dir);
-	world.fake.include_path = include;
-	file = fopen(world.path, "w");
-	ck_assert_ptr_nonnull(file);
-	fprintf(file, "{\"bird\": {\"socket\": \"%s\", \"include_file\": "
-	    "\"%s\"}, \"defaults\": {\"interval\": 1, \"fast_interval\": "
-	    "0.5, \"rise\": 3, \"fall\": 2, \"hold_down\": 0}, "
-	    "\"services\": [{\"name\": \"web\", \"prefixes\": "
-	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"file\", "
-	    "\"path\": \"%s\"}]}]}", world.fake.path, include, world.up[0]);
-	ck_assert_int_eq(fclose(file), 0);
+	restart_config(include, sizeof(include));
 	fake_bird_add(&world.fake, "anycheck_web_v4");
 	fake_bird_add(&world.fake, "anycheck_web_v4_drain");
 	fake_bird_set(&world.fake, "anycheck_web_v4", true);
@@ -298,6 +324,199 @@ START_TEST(test_restart_keeps_what_bird_announces)
 }
 END_TEST
 
+static char *
+read_text(const char *path)
+{
+	FILE *file = fopen(path, "r");
+	char *text = xcalloc(1, 65536);
+
+	ck_assert_ptr_nonnull(file);
+	(void)!fread(text, 1, 65535, file);
+	fclose(file);
+	return text;
+}
+
+/* The index in the fake's change record of the first change of protocol
+ * to the state given at or after from; SIZE_MAX when none. */
+static size_t
+change_index(size_t from, const char *protocol, bool to)
+{
+	for (size_t i = from; i < world.fake.change_count; i++)
+		if (world.fake.changes[i].enabled == to &&
+		    strcmp(world.fake.protocols[world.fake.changes[i].protocol]
+		    .name, protocol) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+static const char *
+shift_refused(const char *service)
+{
+	return backend_bird_ops.shift_unsupported(world.daemon.backend,
+	    service);
+}
+
+/* anycheckctl shift on anycheck-bird: the include file gets the _shift
+ * protocol with the shifted attributes and BIRD re-reads it before the
+ * switch, which is enable-before-disable; a new shift changes the
+ * attributes in place; a cleared one goes back to the UP protocol, and
+ * the _shift protocol leaves the file at the next rewrite. */
+START_TEST(test_shift_declared_then_switched)
+{
+	char include[160];
+	struct supervisor_shift shift = { .has_med = true, .med = 700 };
+	size_t configures, first;
+	char *text;
+
+	snprintf(include, sizeof(include), "%s/anycheck.conf", world.dir);
+	write_config_include(false, 30, include);
+	test_touch(world.up[0]);
+	start();
+	advance_ms(1500);
+	ck_assert(enabled("anycheck_web_v4"));
+	ck_assert_ptr_null(fake_bird_find(&world.fake,
+	    "anycheck_web_v4_shift"));
+	ck_assert_ptr_null(shift_refused("web"));
+
+	configures = world.fake.configures;
+	first = world.fake.change_count;
+	ck_assert_int_eq(supervisor_set_shift(world.daemon.supervisor, "web",
+	    &shift), 0);
+	advance_ms(100);
+	ck_assert(enabled("anycheck_web_v4_shift"));
+	ck_assert(!enabled("anycheck_web_v4"));
+	ck_assert_uint_eq(world.fake.configures, configures + 1);
+	ck_assert_uint_ne(change_index(first, "anycheck_web_v4", false),
+	    SIZE_MAX);
+	ck_assert_uint_lt(change_index(first, "anycheck_web_v4_shift", true),
+	    change_index(first, "anycheck_web_v4", false));
+	text = read_text(include);
+	ck_assert_msg(strstr(text, "protocol static anycheck_web_v4_shift {\n"
+	    "\tipv4;\n") != NULL, "%s", text);
+	ck_assert_ptr_nonnull(strstr(text, "bgp_med = 700;"));
+	free(text);
+
+	/* A new shift: the attributes change in BIRD, no protocol moves. */
+	first = world.fake.change_count;
+	shift.med = 800;
+	ck_assert_int_eq(supervisor_set_shift(world.daemon.supervisor, "web",
+	    &shift), 0);
+	advance_ms(100);
+	ck_assert_uint_eq(world.fake.configures, configures + 2);
+	ck_assert_uint_eq(world.fake.change_count, first);
+	text = read_text(include);
+	ck_assert_ptr_nonnull(strstr(text, "bgp_med = 800;"));
+	ck_assert_ptr_null(strstr(text, "bgp_med = 700;"));
+	free(text);
+
+	/* Cleared: the UP protocol is back before the _shift one goes. */
+	first = world.fake.change_count;
+	ck_assert_int_eq(supervisor_set_shift(world.daemon.supervisor, "web",
+	    NULL), 0);
+	advance_ms(100);
+	ck_assert(enabled("anycheck_web_v4"));
+	ck_assert(!enabled("anycheck_web_v4_shift"));
+	ck_assert_uint_ne(change_index(first, "anycheck_web_v4_shift", false),
+	    SIZE_MAX);
+	ck_assert_uint_lt(change_index(first, "anycheck_web_v4", true),
+	    change_index(first, "anycheck_web_v4_shift", false));
+	ck_assert_uint_eq(world.fake.configures, configures + 2);
+
+	/* The next rewrite (a reload) no longer declares it. */
+	reload();
+	advance_ms(100);
+	text = read_text(include);
+	ck_assert_ptr_null(strstr(text, "anycheck_web_v4_shift"));
+	free(text);
+	ck_assert(!fake_bird_find(&world.fake,
+	    "anycheck_web_v4_shift")->declared);
+	ck_assert(enabled("anycheck_web_v4"));
+	unlink(include);
+}
+END_TEST
+
+/* Shifted while down: nothing moves in BIRD until the service is UP
+ * again, and then it comes back with the shift, never with its UP
+ * protocol. */
+START_TEST(test_shift_while_down_recovers_shifted)
+{
+	char include[160];
+	struct supervisor_shift shift = { .has_med = true, .med = 700 };
+	size_t first;
+
+	snprintf(include, sizeof(include), "%s/anycheck.conf", world.dir);
+	write_config_include(false, 30, include);
+	test_touch(world.up[0]);
+	start();
+	advance_ms(1500);
+	ck_assert(enabled("anycheck_web_v4"));
+	unlink(world.up[0]);
+	advance_ms(2000);
+	ck_assert(!enabled("anycheck_web_v4"));
+	ck_assert_int_eq(supervisor_set_shift(world.daemon.supervisor, "web",
+	    &shift), 0);
+	first = world.fake.change_count;
+	test_touch(world.up[0]);
+	advance_ms(2000);
+	ck_assert(enabled("anycheck_web_v4_shift"));
+	ck_assert(!enabled("anycheck_web_v4"));
+	ck_assert_uint_eq(change_index(first, "anycheck_web_v4", true),
+	    SIZE_MAX);
+	unlink(include);
+}
+END_TEST
+
+/* A restarted anycheck-bird whose last run had shifted "web": BIRD runs
+ * anycheck_web_v4_shift, declared by the include file left behind. It is
+ * the service's, not an unowned protocol: BIRD keeps running it until the
+ * service decides (here without the shift: back to the UP protocol, enabled
+ * before the _shift one goes). */
+START_TEST(test_restart_keeps_a_shifted_route)
+{
+	char include[160];
+	size_t first;
+
+	restart_config(include, sizeof(include));
+	test_write_file(include, "protocol static anycheck_web_v4 {\n"
+	    "\tipv4;\n\tdisabled yes;\n}\n"
+	    "protocol static anycheck_web_v4_shift {\n"
+	    "\tipv4;\n\tdisabled no;\n}\n");
+	fake_bird_add(&world.fake, "anycheck_web_v4");
+	fake_bird_add(&world.fake, "anycheck_web_v4_shift");
+	fake_bird_set(&world.fake, "anycheck_web_v4_shift", true);
+	first = world.fake.change_count;
+	test_touch(world.up[0]);
+	start();
+	/* Rounds at 0 and 0.5 s: RISING; UP only at 1 s (rise 3). */
+	advance_ms(900);
+	ck_assert(enabled("anycheck_web_v4_shift"));
+	ck_assert_uint_eq(fake_bird_count_commands(&world.fake,
+	    "disable anycheck_web_v4_shift"), 0);
+	ck_assert_uint_ge(world.fake.configures, 1);
+	ck_assert(fake_bird_find(&world.fake,
+	    "anycheck_web_v4_shift")->declared);
+	advance_ms(500);
+	ck_assert(enabled("anycheck_web_v4"));
+	ck_assert(!enabled("anycheck_web_v4_shift"));
+	ck_assert_uint_lt(change_index(first, "anycheck_web_v4", true),
+	    change_index(first, "anycheck_web_v4_shift", false));
+	unlink(include);
+}
+END_TEST
+
+/* Without bird.include_file a shift is refused, with the reason. */
+START_TEST(test_shift_needs_include_file)
+{
+	write_config(false, 30);
+	fake_bird_add(&world.fake, "anycheck_web_v4");
+	fake_bird_add(&world.fake, "anycheck_web_v4_drain");
+	start();
+	ck_assert_ptr_nonnull(shift_refused("web"));
+	ck_assert_ptr_nonnull(strstr(shift_refused("web"),
+	    "bird.include_file"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -311,6 +530,10 @@ main(void)
 	tcase_add_test(tcase, test_reload_adds_service_and_applies_verify_interval);
 	tcase_add_test(tcase, test_exit_disables_everything);
 	tcase_add_test(tcase, test_restart_keeps_what_bird_announces);
+	tcase_add_test(tcase, test_shift_declared_then_switched);
+	tcase_add_test(tcase, test_shift_while_down_recovers_shifted);
+	tcase_add_test(tcase, test_shift_needs_include_file);
+	tcase_add_test(tcase, test_restart_keeps_a_shifted_route);
 	tcase_set_timeout(tcase, 30);
 	suite_add_tcase(suite, tcase);
 	runner = srunner_create(suite);

@@ -59,7 +59,7 @@ plan_for(struct bird_plan *plan, const struct config *config)
 		services[i] = &config->services[i];
 	bird_plan_init(plan);
 	bird_plan_set_services(plan, services, config->service_count, NULL,
-	    NULL);
+	    NULL, NULL);
 	free(services);
 }
 
@@ -146,6 +146,40 @@ START_TEST(test_group_rule)
 }
 END_TEST
 
+/* The first decision of a group whose other attribute set BIRD runs (a
+ * restart found _down announced, the service is UP): _down stays until
+ * BIRD confirmed UP, as for any switch. */
+START_TEST(test_first_decision_keeps_what_bird_runs)
+{
+	struct config *config = load_services(1, true);
+	struct bird_plan plan;
+	struct bird_plan_protocol *up, *down, *next;
+	enum bird_plan_action action;
+
+	plan_for(&plan, config);
+	up = bird_plan_find(&plan, "anycheck_s0_v6");
+	down = bird_plan_find(&plan, "anycheck_s0_v6_down");
+	bird_plan_listing_begin(&plan);
+	(void)bird_plan_observed(&plan, up, BIRD_PLAN_DISABLED);
+	(void)bird_plan_observed(&plan, down, BIRD_PLAN_ENABLED);
+	bird_plan_listing_end(&plan);
+	ck_assert_uint_eq(answer_all(&plan), 0);
+	bird_plan_set_target(&plan, "s0", BIRD_VARIANT_UP);
+	next = bird_plan_peek(&plan, 0, &action);
+	ck_assert_ptr_eq(next, up);
+	ck_assert_int_eq(action, BIRD_PLAN_ENABLE);
+	bird_plan_sent(&plan, next);
+	ck_assert_ptr_null(bird_plan_peek(&plan, 0, &action));
+	ck_assert(down->wanted);
+	bird_plan_confirmed(&plan, up, true);
+	next = bird_plan_peek(&plan, 0, &action);
+	ck_assert_ptr_eq(next, down);
+	ck_assert_int_eq(action, BIRD_PLAN_DISABLE);
+	bird_plan_cleanup(&plan);
+	config_free(config);
+}
+END_TEST
+
 START_TEST(test_one_change_one_command_at_scale)
 {
 	struct config *config = load_services(20000, false);
@@ -210,7 +244,7 @@ START_TEST(test_reload_keeps_state_by_name)
 	bird_plan_set_target(&plan, "s0", BIRD_VARIANT_UP);
 	answer_all(&plan);
 	gone_count = 0;
-	bird_plan_set_services(&plan, kept, 2, on_gone, NULL);
+	bird_plan_set_services(&plan, kept, 2, NULL, on_gone, NULL);
 	ck_assert_uint_eq(gone_count, 1);
 	ck_assert_uint_eq(plan.protocol_count, 2);
 	ck_assert_int_eq(bird_plan_find(&plan, "anycheck_s0_v6")->known,
@@ -246,7 +280,7 @@ START_TEST(test_removed_protocols_leave_disabled)
 	ck_assert_uint_eq(answer_all(&plan), 3);
 	/* s3's state is lost (a connection went away): unknown. */
 	bird_plan_lost(&plan, bird_plan_find(&plan, "anycheck_s3_v6"));
-	bird_plan_set_services(&plan, kept, 1, NULL, NULL);
+	bird_plan_set_services(&plan, kept, 1, NULL, NULL, NULL);
 	ck_assert_uint_eq(bird_plan_leaving(&plan), 3);
 	ck_assert_uint_eq(bird_plan_unsettled(&plan), 3);
 	for (int i = 0; i < 3; i++) {
@@ -279,7 +313,7 @@ START_TEST(test_removed_protocols_leave_disabled)
 	ck_assert_ptr_null(bird_plan_peek(&plan, 0, &action));
 
 	/* The next reload drops the forgotten slots. */
-	bird_plan_set_services(&plan, kept, 1, NULL, NULL);
+	bird_plan_set_services(&plan, kept, 1, NULL, NULL, NULL);
 	ck_assert_uint_eq(plan.protocol_count, 1);
 	bird_plan_cleanup(&plan);
 	config_free(config);
@@ -339,6 +373,7 @@ bird_plan_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_group_rule);
+	tcase_add_test(tc, test_first_decision_keeps_what_bird_runs);
 	tcase_add_test(tc, test_one_change_one_command_at_scale);
 	tcase_add_test(tc, test_reload_keeps_state_by_name);
 	tcase_add_test(tc, test_removed_protocols_leave_disabled);

@@ -301,7 +301,7 @@ announce(struct harness *h, const char *name, int variant)
 	const struct service_config *s = service(h, name);
 
 	bird_sync_set_announcement(&h->sync, s, variant < 0 ? NULL :
-	    bird_variant_attributes(s, variant));
+	    bird_variant_attributes(s, variant, NULL));
 }
 
 static bool
@@ -595,7 +595,7 @@ START_TEST(test_reload_adds_and_removes_protocols)
 	services[0] = &next->services[0];
 	services[1] = &next->services[2];
 	before = h.fake.command_count;
-	bird_sync_set_services(&h.sync, services, 2);
+	bird_sync_set_services(&h.sync, services, 2, NULL);
 	declare_all(&h);   /* as the rewritten include + configure would */
 	ck_assert_ptr_nonnull(bird_plan_find(&h.sync.plan, "anycheck_s2_v4"));
 	/* s1's protocol is leaving: wanted disabled until BIRD says so. */
@@ -605,9 +605,9 @@ START_TEST(test_reload_adds_and_removes_protocols)
 	ck_assert(bird_sync_protocol_wanted(&h.sync, "anycheck_s0_v4"));
 	ck_assert(!bird_sync_protocol_wanted(&h.sync, "anycheck_s2_v4"));
 	bird_sync_set_announcement(&h.sync, services[0],
-	    bird_variant_attributes(services[0], BIRD_VARIANT_UP));
+	    bird_variant_attributes(services[0], BIRD_VARIANT_UP, NULL));
 	bird_sync_set_announcement(&h.sync, services[1],
-	    bird_variant_attributes(services[1], BIRD_VARIANT_UP));
+	    bird_variant_attributes(services[1], BIRD_VARIANT_UP, NULL));
 	ck_assert(run_until(&h, connected_and_settled, ROUNDS));
 	/* s0 kept its state: no command for it; s2 enabled. */
 	ck_assert_uint_eq(commands_since(&h, before, "enable anycheck_s0_v4"),
@@ -715,7 +715,7 @@ START_TEST(test_bulk_change_rewrites_include_once)
 	for (size_t i = 0; i < services; i++)
 		bird_sync_set_announcement(&h.sync, &h.config->services[i],
 		    bird_variant_attributes(&h.config->services[i],
-		    BIRD_VARIANT_UP));
+		    BIRD_VARIANT_UP, NULL));
 	ck_assert(run_until(&h, all_enabled, ROUNDS));
 	/* One rewrite + configure did (almost) all of it. */
 	ck_assert_uint_eq(rewrites, 1);
@@ -741,7 +741,7 @@ START_TEST(test_many_toggles_pipelined_one_summary)
 	for (size_t i = 0; i < services; i++)
 		bird_sync_set_announcement(&h.sync, &h.config->services[i],
 		    bird_variant_attributes(&h.config->services[i],
-		    BIRD_VARIANT_UP));
+		    BIRD_VARIANT_UP, NULL));
 	ck_assert(run_until(&h, all_enabled, ROUNDS));
 	ck_assert_uint_eq(commands_since(&h, before, "enable"), services);
 	ck_assert_uint_eq(h.fake.overflows, 0);
