@@ -10,8 +10,9 @@ packages=(
 	build-essential clang libclang-rt-14-dev cmake pkg-config
 	libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev check
 	bird2 exabgp iproute2 curl python3 nginx-light socat procps
-	prometheus
+	prometheus mandoc
 )
+# mandoc: lints the man pages (tests/lint/check_man.sh).
 # prometheus: only for promtool, which checks the /metrics output and the
 # sample alert rules (helpers/anycheck-alerts.yml) in the tests. It is the
 # one package that ships promtool (19 MB download, 96 MB installed, no
