@@ -35,7 +35,7 @@
 # A monitor (chaos_monitor.py) compares, every second, the expected routes
 # with the router's (prefix, MED, communities) and records every divergence.
 #
-# Bounds (see the README's Tests section): a divergence may last at most
+# Bounds (see docs/testing.md, Chaos soaks): a divergence may last at most
 # CHAOS_BOUND (4) s outside the disruption windows, each window extended by
 # CHAOS_GRACE (5) s after the routing is back (session Established, new
 # anycheck running). Timings: interval 0.5 s, fast_interval 0.1 s, rise 2,
@@ -728,9 +728,11 @@ chaos_main() {
 		mark=$(wc -l <"$(chaos_log)")
 		lab_site_anycheck_stop A 10
 		rc=$?
-		# Known (not asserted here, see the README): the exit's bulk
-		# rewrite declares no protocol, so BIRD removes them all and
-		# every disable that follows fails.
+		# Not asserted, printed: errors anycheck-bird logs while
+		# exiting. The exit's bulk rewrite once declared no protocol,
+		# so BIRD removed them all and every disable that followed
+		# failed; the include written at the exit now keeps the
+		# stopped services' protocols declared (eb8fff9).
 		k=$(tail -n +$((mark + 1)) "$(chaos_log)" | grep -c ' error: ')
 		[ "$k" = 0 ] || echo "NOTE anycheck-bird logged $k errors while exiting:" \
 		    "$(tail -n +$((mark + 1)) "$(chaos_log)" | grep -m 1 ' error: ' | cut -c 1-160)"
