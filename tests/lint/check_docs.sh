@@ -28,7 +28,6 @@ readme_max=12000
 pending_docs=(
 	docs/deploy.md
 	docs/anycast.md
-	'docs/man/*'
 )
 
 problems=0
