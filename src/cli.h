@@ -24,7 +24,7 @@ struct cli_options {
 	const char *config_path;
 	bool check_only;        /* -n: validate and exit */
 	bool debug;             /* -d: log every check result */
-	bool use_syslog;        /* -s: also log to syslog */
+	bool use_syslog;        /* -s: log to syslog instead of stderr */
 	const char *generate;   /* anycheck-bird -g FILE|-: write include file */
 };
 

@@ -81,7 +81,7 @@ struct state_announce {
 	struct announce_attributes attributes;
 };
 
-/* The planned withdraw of a service (see README "Draining"). */
+/* The planned withdraw of a service (see docs/health.md, "Draining and maintenance"). */
 struct drain_config {
 	double seconds;             /* longest drain; 0: withdraw at once */
 	double min_seconds;         /* shortest drain ended by connections */
@@ -165,7 +165,7 @@ struct config {
 	json_t *canonical_globals;
 };
 
-/* Limits of what a config may hold (README "Configuration reference",
+/* Limits of what a config may hold (docs/configuration.md,
  * "Limits"): far above any real deployment, low enough that a runaway
  * generator is refused with a clear error instead of costing gigabytes.
  * The file size is checked before parsing; jansson's tree of a file costs

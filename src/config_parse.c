@@ -1025,7 +1025,7 @@ config_parse_root(struct config_build *build, json_t *root)
 }
 
 /* {"bird": {"socket": S}} -> {"bird.socket": S}: a changed key is then
- * named the way the README and the error messages name it. */
+ * named the way docs/configuration.md and the error messages name it. */
 static void
 config_flatten(json_t *object, const char *prefix, json_t *out)
 {
