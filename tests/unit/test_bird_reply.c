@@ -262,6 +262,96 @@ START_TEST(test_show_protocols_all)
 }
 END_TEST
 
+/* Recorded from the real BIRD 3 of Debian 13 (3.1.8) and unstable (3.4.0)
+ * (tests/data/bird/VERSION/, see the README there): every reply anycheck
+ * reads, parsed by code, with the three forms a protocol's time takes
+ * (today "21:58:35.988", "timeformat protocol iso long", a date). */
+static const char *const bird3_versions[] = { "3.1.8", "3.4.0" };
+
+static struct fed *
+parse_version(const char *version, const char *file)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "%s/%s", version, file);
+	return parse_one(name);
+}
+
+START_TEST(test_bird3_recorded)
+{
+	const char *version = bird3_versions[_i];
+	struct bird_protocol_status status;
+	struct bird_status bird;
+	struct bird_time time;
+	char ready[64];
+	struct fed *fed;
+	static const struct {
+		const char *file;
+		enum bird_toggle_result result;
+		unsigned final_code;
+	} toggles[] = {
+		{ "enable.txt", BIRD_TOGGLE_ENABLED, 0 },
+		{ "enable_already.txt", BIRD_TOGGLE_ALREADY_ENABLED, 0 },
+		{ "disable.txt", BIRD_TOGGLE_DISABLED, 0 },
+		{ "disable_already.txt", BIRD_TOGGLE_ALREADY_DISABLED, 0 },
+		{ "enable_quoted_unknown.txt", BIRD_TOGGLE_NO_SUCH_PROTOCOL,
+		    8003 },
+		{ "enable_unknown.txt", BIRD_TOGGLE_ERROR, 9001 },
+	};
+
+	fed = parse_version(version, "greeting.txt");
+	ck_assert_uint_eq(fed->last.code, BIRD_CODE_WELCOME);
+	snprintf(ready, sizeof(ready), "BIRD %s ready.", version);
+	ck_assert_str_eq(bird_reply_line_text(&fed->last, 0), ready);
+
+	for (size_t i = 0; i < sizeof(toggles) / sizeof(toggles[0]); i++) {
+		fed = parse_version(version, toggles[i].file);
+		ck_assert_msg(bird_reply_toggle_result(&fed->last) ==
+		    toggles[i].result, "%s/%s", version, toggles[i].file);
+		ck_assert_uint_eq(fed->last.code, toggles[i].final_code);
+	}
+
+	fed = parse_version(version, "show_status.txt");
+	ck_assert_int_eq(bird_reply_parse_status(&fed->last, &bird), 0);
+	ck_assert_str_eq(bird.version, version);
+	ck_assert_str_eq(bird.router_id, "192.0.2.254");
+	ck_assert_int_eq(bird.daemon, BIRD_DAEMON_RUNNING);
+	ck_assert_int_eq(bird_time_parse(bird.last_reboot, &time), 0);
+	ck_assert(time.has_date && time.has_time);
+
+	/* The three forms of a protocol's time, each parsed. */
+	fed = parse_version(version, "show_protocols.txt");
+	ck_assert_int_eq(bird_reply_find_protocol(&fed->last,
+	    "anycheck_web_v4", &status), 0);
+	ck_assert_int_eq(status.state, BIRD_PROTOCOL_DOWN);
+	ck_assert_int_eq(bird_time_parse(status.since, &time), 0);
+	ck_assert(!time.has_date && time.has_time);
+	ck_assert_int_eq(bird_reply_find_protocol(&fed->last,
+	    "anycheck_web_v6", &status), 0);
+	ck_assert_int_eq(status.state, BIRD_PROTOCOL_UP);
+	fed = parse_version(version, "show_protocols_iso_long.txt");
+	ck_assert_int_eq(bird_reply_find_protocol(&fed->last,
+	    "anycheck_web_v4", &status), 0);
+	ck_assert_int_eq(bird_time_parse(status.since, &time), 0);
+	ck_assert(time.has_date && time.has_time);
+	fed = parse_version(version, "show_protocols_date.txt");
+	ck_assert_int_eq(bird_reply_find_protocol(&fed->last,
+	    "anycheck_web_v6", &status), 0);
+	ck_assert_int_eq(status.state, BIRD_PROTOCOL_UP);
+	ck_assert_int_eq(bird_time_parse(status.since, &time), 0);
+	ck_assert(time.has_date && !time.has_time);
+	fed = parse_version(version, "show_protocols_all_disabled.txt");
+	ck_assert_int_eq(bird_reply_find_protocol(&fed->last,
+	    "anycheck_web_v4", &status), 0);
+	ck_assert_int_eq(status.state, BIRD_PROTOCOL_DOWN);
+
+	fed = parse_version(version, "configure.txt");
+	ck_assert_uint_eq(fed->last.code, BIRD_CODE_RECONFIGURED);
+	fed = parse_version(version, "configure_check.txt");
+	ck_assert_uint_eq(fed->last.code, BIRD_CODE_CONFIGURATION_OK);
+}
+END_TEST
+
 START_TEST(test_show_status)
 {
 	struct bird_status status;
@@ -547,6 +637,8 @@ bird_reply_suite(void)
 	tcase_add_test(tc, test_show_protocols);
 	tcase_add_test(tc, test_show_protocols_all);
 	tcase_add_test(tc, test_show_status);
+	tcase_add_loop_test(tc, test_bird3_recorded, 0,
+	    sizeof(bird3_versions) / sizeof(bird3_versions[0]));
 	tcase_add_test(tc, test_configure_check);
 	tcase_add_test(tc, test_split_every_byte);
 	tcase_add_test(tc, test_truncated_input);
