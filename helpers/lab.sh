@@ -32,9 +32,12 @@ LAB_ROUTER_AS=64500
 LAB_ANYCAST4=192.0.2.1
 LAB_ANYCAST6=2001:db8::1
 LAB_PYTHON=/usr/bin/python3     # the system one: has no pyenv shim delay
-LAB_BIRD=/usr/sbin/bird
-LAB_BIRDC=/usr/sbin/birdc
-LAB_EXABGP=/usr/sbin/exabgp
+# The routing daemons: Debian's, unless the caller names others (the
+# version matrix, tests/versions/run.sh, runs those of Debian 13 and
+# unstable from chroots through wrappers).
+LAB_BIRD=${LAB_BIRD:-/usr/sbin/bird}
+LAB_BIRDC=${LAB_BIRDC:-/usr/sbin/birdc}
+LAB_EXABGP=${LAB_EXABGP:-/usr/sbin/exabgp}
 
 # The site's HTTP service: python's static file handler on ADDR PORT DIR.
 # Not "python3 -m http.server": its HTTPServer does a reverse DNS lookup of
