@@ -329,9 +329,25 @@ lab_birdc() {
 	lab_exec router "$LAB_BIRDC" -s "$LAB_DIR/router/bird.ctl" "$@"
 }
 
+# Did a "birdc -v configure" (reply codes shown) in FILE succeed? By reply
+# code, not wording: 0003 Reconfigured (BIRD 2, and BIRD 3 when it is
+# done at once) or 0004 Reconfiguration in progress (BIRD 3 finishing in
+# the background).
+lab_bird_reconfigured() {
+	grep -Eq '^000[34] ' "$1"
+}
+
+# BIRD 3 names a route's BGP attributes as its filters do (bgp_med:,
+# bgp_path:, bgp_community:), BIRD 2 as BGP.med:, BGP.as_path:,
+# BGP.community:. The lab reads them by name and prints BIRD 2's names
+# whichever BIRD answered, so tests and the demo match one form.
+lab_bird_attribute_names() {
+	sed -E 's/^([[:space:]]+)bgp_(origin|next_hop|med|local_pref|community|ext_community|large_community|originator_id|cluster_list|aggregator|atomic_aggr):/\1BGP.\2:/; s/^([[:space:]]+)bgp_path:/\1BGP.as_path:/'
+}
+
 # Print what the router's BIRD has for exactly this prefix.
 lab_router_routes() {
-	lab_birdc show route "$1" all
+	lab_birdc show route "$1" all | lab_bird_attribute_names
 }
 
 # Exit 0 when the router's BIRD has a route for exactly this prefix.
@@ -389,7 +405,7 @@ lab_route_both_absent() {
 # PREFIX NAME.
 lab_router_site_route() {
 	lab_birdc show route "$1" protocol "$(lab_bgp_proto "$2")" all 2>/dev/null |
-	    sed -n '/^[0-9a-f]/,$p'
+	    sed -n '/^[0-9a-f]/,$p' | lab_bird_attribute_names
 }
 
 # Print the names of the sites the router has a route for PREFIX from,
@@ -555,7 +571,7 @@ protocol bgp site6_$name from lab_site {
 }
 EOF
 	out="$LAB_DIR/site-$name/bird-configure.out"
-	if ! lab_birdc configure >"$out" 2>&1 || ! grep -q "Reconfigured" "$out"; then
+	if ! lab_birdc -v configure >"$out" 2>&1 || ! lab_bird_reconfigured "$out"; then
 		cat "$out" >&2
 		lab_die "BIRD did not accept the BGP sessions for site $name"
 		return 1

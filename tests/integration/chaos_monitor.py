@@ -95,9 +95,11 @@ def router_routes(birdc, socket):
                 flush()
                 prefix = line.split()[0]
                 current = {}
-            elif line.lstrip().startswith("BGP.med:"):
+            # By attribute name: BIRD 2's BGP.med, BIRD 3's bgp_med.
+            elif line.lstrip().startswith(("BGP.med:", "bgp_med:")):
                 current["med"] = int(line.split()[1])
-            elif line.lstrip().startswith("BGP.community:"):
+            elif line.lstrip().startswith(("BGP.community:",
+                                           "bgp_community:")):
                 current["communities"] = [
                     c.strip("()").replace(",", ":")
                     for c in line.split()[1:]]
