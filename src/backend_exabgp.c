@@ -76,7 +76,21 @@ struct backend_exabgp {
 	size_t persisted_capacity;
 	bool state_dirty;               /* a route to add before sending */
 	int state_errno;                /* last save error logged */
+	/* Does ExaBGP acknowledge commands (api.ack)? Looked at until it
+	 * answers one, or says nothing for a while after reading some. */
+	struct loop_timer ack_probe;
+	unsigned ack_probes;
 };
+
+/* ExaBGP answers every command with "done" or "error" only with api.ack
+ * true. Without it a command ExaBGP rejects is seen nowhere: ExaBGP 5 does
+ * not even log it. Looked at every BACKEND_EXABGP_ACK_PROBE_NS, for at most
+ * BACKEND_EXABGP_ACK_PROBES turns: once ExaBGP has read commands and
+ * answered none for a whole turn, say so, once. */
+#define BACKEND_EXABGP_ACK_PROBE_NS (10 * NSEC_PER_SEC)
+#define BACKEND_EXABGP_ACK_PROBES 60
+
+static void backend_exabgp_ack_probe(struct loop *loop, void *arg);
 
 /* Each distinct path-id among the attribute sets service can announce
  * with; returns how many (at least 1). */
@@ -480,10 +494,33 @@ backend_exabgp_init(struct daemon *daemon)
 	}
 	backend->speaker.on_writable = backend_exabgp_writable;
 	backend->speaker.on_writable_arg = backend;
+	loop_timer_init(&backend->ack_probe, backend_exabgp_ack_probe, backend);
 	name_index_init(&backend->persisted);
 	backend_exabgp_open_state(backend, daemon->config->state_directory,
 	    daemon->config_path);
 	return backend;
+}
+
+static void
+backend_exabgp_ack_probe(struct loop *loop, void *arg)
+{
+	struct backend_exabgp *backend = arg;
+	const struct exabgp_speaker *speaker = &backend->speaker;
+
+	if (speaker->replies_done + speaker->replies_error > 0)
+		return;         /* it acknowledges */
+	if (speaker->commands_sent > 0 && exabgp_speaker_flushed(speaker) &&
+	    speaker->input_open && backend->ack_probes > 0) {
+		log_warnx("ExaBGP answered none of the %lu commands it read "
+		    "(api.ack is false): a command it rejects is then seen "
+		    "nowhere (ExaBGP 5 does not log it); set "
+		    "exabgp.api.ack=true (or exabgp_api_ack=true, which every "
+		    "launcher passes on)", speaker->commands_sent);
+		return;
+	}
+	if (++backend->ack_probes < BACKEND_EXABGP_ACK_PROBES)
+		loop_timer_arm_in(loop, &backend->ack_probe,
+		    BACKEND_EXABGP_ACK_PROBE_NS);
 }
 
 static void
@@ -508,6 +545,8 @@ backend_exabgp_started(void *arg)
 		    "announced that no configured service owns (%s)", orphans,
 		    orphans == 1 ? "" : "s", backend->state_path);
 	backend_exabgp_pump(backend);
+	loop_timer_arm_in(backend->daemon->loop, &backend->ack_probe,
+	    BACKEND_EXABGP_ACK_PROBE_NS);
 }
 
 static void
@@ -652,6 +691,7 @@ backend_exabgp_cleanup(void *arg)
 	/* What ExaBGP keeps after us: kept services, and anything not
 	 * delivered. */
 	backend_exabgp_save_state(backend);
+	loop_timer_cancel(backend->daemon->loop, &backend->ack_probe);
 	exabgp_speaker_cleanup(&backend->speaker);
 	exabgp_routes_cleanup(&backend->routes);
 	backend_exabgp_forget_all(&backend->persisted,

@@ -266,6 +266,44 @@ START_TEST(test_announce_once_then_withdraw)
 }
 END_TEST
 
+/* api.ack false: ExaBGP reads the commands and answers none. Once it has
+ * read some and stayed silent for a whole turn, anycheck-exabgp says so,
+ * once; an ExaBGP that answers is never warned about. */
+START_TEST(test_silent_exabgp_is_warned_about_once)
+{
+	char log[64];
+	const char *warning = "ExaBGP answered none of the";
+
+	test_capture_log(log);
+	write_config(ONE_SERVICE, world.up[0], "");
+	test_touch(world.up[0]);
+	start();
+	advance_ms(15000);
+	ck_assert_uint_eq(test_log_count(log, warning), 0);
+	advance_ms(10000);
+	ck_assert_uint_eq(test_log_count(log, warning), 1);
+	advance_ms(60000);
+	ck_assert_uint_eq(test_log_count(log, warning), 1);
+	unlink(log);
+}
+END_TEST
+
+START_TEST(test_acknowledging_exabgp_is_not_warned_about)
+{
+	char log[64];
+
+	test_capture_log(log);
+	write_config(ONE_SERVICE, world.up[0], "");
+	test_touch(world.up[0]);
+	start();
+	advance_ms(1000);
+	ck_assert_int_eq(write(world.from_exabgp[1], "done\ndone\n", 10), 10);
+	advance_ms(60000);
+	ck_assert_uint_eq(test_log_count(log, "ExaBGP answered none"), 0);
+	unlink(log);
+}
+END_TEST
+
 START_TEST(test_first_verdict_down_is_sent)
 {
 	char *lines;
@@ -909,6 +947,8 @@ main(void)
 	tcase_add_checked_fixture(tcase, setup, teardown);
 	tcase_add_test(tcase, test_announce_once_then_withdraw);
 	tcase_add_test(tcase, test_first_verdict_down_is_sent);
+	tcase_add_test(tcase, test_silent_exabgp_is_warned_about_once);
+	tcase_add_test(tcase, test_acknowledging_exabgp_is_not_warned_about);
 	tcase_add_test(tcase, test_reload_moves_prefix_and_refuses_bad_files);
 	tcase_add_test(tcase, test_stop_drains_then_withdraws);
 	tcase_add_test(tcase, test_exabgp_shutdown_stops_at_once);

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "loop.h"
 #include "name_index.h"
+#include "unit_support.h"
 #include "virtual_clock.h"
 
 #define ROUNDS 400                  /* of at most 10 ms each */
@@ -113,32 +114,15 @@ services_json(const char *prefix, size_t count, bool with_down)
 static void
 capture_log(struct harness *h)
 {
-	int fd;
-
-	snprintf(h->log_path, sizeof(h->log_path),
-	    "/tmp/anycheck-bird-sync-log-XXXXXX");
-	fd = mkstemp(h->log_path);
-	ck_assert_int_ge(fd, 0);
 	fflush(stderr);
 	h->saved_stderr = dup(2);
-	dup2(fd, 2);
-	close(fd);
+	test_capture_log(h->log_path);
 }
 
 static size_t
 log_count(struct harness *h, const char *needle)
 {
-	FILE *file = fopen(h->log_path, "r");
-	char line[2048];
-	size_t count = 0;
-
-	fflush(stderr);
-	ck_assert_ptr_nonnull(file);
-	while (fgets(line, sizeof(line), file) != NULL)
-		if (strstr(line, needle) != NULL)
-			count++;
-	fclose(file);
-	return count;
+	return test_log_count(h->log_path, needle);
 }
 
 /* Declare every protocol bird_sync manages in the fake BIRD. */

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -47,5 +48,35 @@ test_count_substring(const char *text, const char *needle)
 	for (const char *p = strstr(text, needle); p != NULL;
 	    p = strstr(p + 1, needle))
 		count++;
+	return count;
+}
+
+void
+test_capture_log(char *path)
+{
+	int fd;
+
+	snprintf(path, 64, "/tmp/anycheck-test-log-XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	fflush(stderr);
+	ck_assert_int_eq(dup2(fd, 2), 2);
+	close(fd);
+}
+
+size_t
+test_log_count(const char *path, const char *needle)
+{
+	FILE *file;
+	char line[2048];
+	size_t count = 0;
+
+	fflush(stderr);
+	file = fopen(path, "r");
+	ck_assert_ptr_nonnull(file);
+	while (fgets(line, sizeof(line), file) != NULL)
+		if (strstr(line, needle) != NULL)
+			count++;
+	fclose(file);
 	return count;
 }

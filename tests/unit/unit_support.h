@@ -10,6 +10,7 @@
 #define ANYCHECK_UNIT_SUPPORT_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 /* Create path (empty) if it does not exist. */
 void test_touch(const char *path);
@@ -19,5 +20,11 @@ void test_write_file(const char *path, const char *fmt, ...)
 void test_write_filev(const char *path, const char *fmt, va_list ap);
 /* How many times needle occurs in text (overlaps counted). */
 int test_count_substring(const char *text, const char *needle);
+
+/* stderr (the log) goes to a fresh file at path (size at least 64, filled
+ * in) until the process ends, so the test can count log lines. */
+void test_capture_log(char *path);
+/* Lines of that file holding needle. */
+size_t test_log_count(const char *path, const char *needle);
 
 #endif

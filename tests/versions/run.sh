@@ -84,14 +84,22 @@ in_mounts() {	# DIR COMMAND...
 	local dir=$1
 	shift
 	unshare --mount --propagation private -- bash -c '
-		dir=$1 repo=$2
-		shift 2
+		dir=$1 repo=$2 work=$3
+		shift 3
 		mkdir -p "$dir$repo" "$dir/tmp" "$dir/proc" "$dir/dev"
 		mount --rbind /tmp "$dir/tmp" && mount --make-rslave "$dir/tmp" &&
 		mount --rbind /dev "$dir/dev" && mount --make-rslave "$dir/dev" &&
 		mount -t proc proc "$dir/proc" &&
 		mount --bind "$repo" "$dir$repo" || exit 1
-		"$@"' in_mounts "$dir" "$repo" "$@"
+		# The host names of the host, and no resolver: a daemon that
+		# looks up its own host name (ExaBGP does) finds it at once
+		# instead of asking the chroot'"'"'s name server
+		# from a lab namespace (14 s of timeouts, to an address the
+		# tests must never send to).
+		: >"$work/resolv.conf"
+		mount --bind /etc/hosts "$dir/etc/hosts" &&
+		mount --bind "$work/resolv.conf" "$dir/etc/resolv.conf" || exit 1
+		"$@"' in_mounts "$dir" "$repo" "$work" "$@"
 }
 
 # Build anycheck in the chroot DIR (into build-versions/SUITE of this tree,
