@@ -117,6 +117,11 @@ struct check_ops {
 	/* File descriptors one run holds at most while it runs (limits.c
 	 * adds them up to warn when the open-file limit is too low). */
 	unsigned fds_per_run;
+	/* Optional: the detail of a run that reached its timeout, written
+	 * just before cancel releases the run, for a type that can say more
+	 * than the default "no answer within 2 s" ("timeout after 2 tries"). */
+	void (*timeout_detail)(const struct check *check, char *detail,
+	    size_t size);
 	/* No "equal": parse reads through the config_json.c getters, which
 	 * record every value into the service's canonical form, and reloads
 	 * compare that (config_diff.c). A value parse reads another way must
