@@ -8,10 +8,11 @@ set -euo pipefail
 # recommended by clang-14, so --no-install-recommends leaves it out).
 packages=(
 	build-essential clang libclang-rt-14-dev cmake pkg-config
-	libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev check
+	libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libldns-dev check
 	bird2 exabgp iproute2 curl python3 nginx-light socat procps
 	prometheus mandoc
 )
+# libldns-dev: builds and parses the dns check's messages (src/check_dns.c).
 # mandoc: lints the man pages (tests/lint/check_man.sh).
 # prometheus: only for promtool, which checks the /metrics output and the
 # sample alert rules (helpers/anycheck-alerts.yml) in the tests. It is the

@@ -3,7 +3,7 @@
  * DOC: checks
  *
  * A check type is one file (check_exec.c, check_tcp.c, check_http.c,
- * check_file.c) exporting a const struct check_ops; check_registry.c maps a
+ * check_file.c, check_dns.c) exporting a const struct check_ops; check_registry.c maps a
  * config "type" to its ops. A run starts with check_start() and ends in
  * exactly one call to check_done(), whatever happened: pass, fail, timeout,
  * error or local error, with a short detail that reaches the logs. A check
@@ -147,6 +147,7 @@ void check_done(struct check *check, enum check_result result,
 void check_done_local(struct check *check, enum check_local_cause cause,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+extern const struct check_ops check_dns_ops;
 extern const struct check_ops check_exec_ops;
 extern const struct check_ops check_tcp_ops;
 extern const struct check_ops check_http_ops;
