@@ -8,11 +8,15 @@ set -euo pipefail
 # recommended by clang-14, so --no-install-recommends leaves it out).
 packages=(
 	build-essential clang libclang-rt-14-dev cmake pkg-config
-	libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev check
+	libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libldns-dev check
 	bird2 exabgp iproute2 curl python3 nginx-light socat procps
-	prometheus mandoc
+	prometheus mandoc unbound nsd
 )
+# libldns-dev: builds and parses the dns check's messages (src/check_dns.c).
 # mandoc: lints the man pages (tests/lint/check_man.sh).
+# unbound, nsd: the real resolver and authority the dns check is tested
+# against (tests/integration/test_dns.sh), each run there with its own
+# config, pid file and directories in the lab's temp dir.
 # prometheus: only for promtool, which checks the /metrics output and the
 # sample alert rules (helpers/anycheck-alerts.yml) in the tests. It is the
 # one package that ships promtool (19 MB download, 96 MB installed, no
@@ -37,7 +41,11 @@ if ! apt-get install -y --no-install-recommends "${missing[@]}"; then
 fi
 # Debian starts bird and nginx as system services where systemd runs; the lab
 # runs its own instances in namespaces and does not need those.
-# The same for prometheus, installed only for promtool.
+# The same for prometheus, installed only for promtool, and for unbound
+# and nsd: their services would hold port 53 on the host (unbound on
+# 127.0.0.1 and ::1, nsd on every address), and unbound-resolvconf would
+# point the host's resolv.conf at that unbound.
 if [ -d /run/systemd/system ]; then
-	systemctl disable --now prometheus >/dev/null 2>&1 || true
+	systemctl disable --now prometheus unbound unbound-resolvconf nsd \
+	    >/dev/null 2>&1 || true
 fi

@@ -101,13 +101,19 @@ static void
 check_timeout(struct loop *loop, void *arg)
 {
 	struct check *check = arg;
+	const struct check_ops *ops = check->config->ops;
+	char detail[CHECK_DETAIL_MAX];
 
 	(void)loop;
 	if (!check->running)
 		return;
-	check->config->ops->cancel(check);
-	check_done(check, CHECK_RESULT_TIMEOUT, "no answer within %g s",
-	    check->config->timeout);
+	if (ops->timeout_detail != NULL)
+		ops->timeout_detail(check, detail, sizeof(detail));
+	else
+		snprintf(detail, sizeof(detail), "no answer within %g s",
+		    check->config->timeout);
+	ops->cancel(check);
+	check_done(check, CHECK_RESULT_TIMEOUT, "%s", detail);
 }
 
 void

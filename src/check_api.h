@@ -3,7 +3,7 @@
  * DOC: checks
  *
  * A check type is one file (check_exec.c, check_tcp.c, check_http.c,
- * check_file.c) exporting a const struct check_ops; check_registry.c maps a
+ * check_file.c, check_dns.c) exporting a const struct check_ops; check_registry.c maps a
  * config "type" to its ops. A run starts with check_start() and ends in
  * exactly one call to check_done(), whatever happened: pass, fail, timeout,
  * error or local error, with a short detail that reaches the logs. A check
@@ -117,6 +117,11 @@ struct check_ops {
 	/* File descriptors one run holds at most while it runs (limits.c
 	 * adds them up to warn when the open-file limit is too low). */
 	unsigned fds_per_run;
+	/* Optional: the detail of a run that reached its timeout, written
+	 * just before cancel releases the run, for a type that can say more
+	 * than the default "no answer within 2 s" ("timeout after 2 tries"). */
+	void (*timeout_detail)(const struct check *check, char *detail,
+	    size_t size);
 	/* No "equal": parse reads through the config_json.c getters, which
 	 * record every value into the service's canonical form, and reloads
 	 * compare that (config_diff.c). A value parse reads another way must
@@ -142,6 +147,7 @@ void check_done(struct check *check, enum check_result result,
 void check_done_local(struct check *check, enum check_local_cause cause,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+extern const struct check_ops check_dns_ops;
 extern const struct check_ops check_exec_ops;
 extern const struct check_ops check_tcp_ops;
 extern const struct check_ops check_http_ops;

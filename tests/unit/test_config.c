@@ -185,6 +185,10 @@ START_TEST(test_full_config_file)
 	ck_assert_double_eq(dns->timing.fast_interval, 0.5);
 	ck_assert_double_eq(dns->timing.timeout, 1.5);
 	ck_assert_double_eq(dns->checks[0].timeout, 1.5);
+	ck_assert_uint_eq(dns->check_count, 2);
+	ck_assert_ptr_eq(dns->checks[1].ops, &check_dns_ops);
+	ck_assert_str_eq(dns->checks[1].description,
+	    "dns [2001:db8::53]:53 example.org. SOA");
 	ck_assert_uint_eq(dns->timing.rise, 4);
 	ck_assert_uint_eq(dns->timing.fall, 5);
 	ck_assert_ptr_null(dns->maintenance_file);
@@ -617,7 +621,7 @@ START_TEST(test_multiple_errors)
 	    "t.json:4:42: services[0].rise: must be an integer between 1 and "
 	    "100\n"
 	    "t.json:4:24: services[0].checks[0].type: unknown check type "
-	    "\"ping\"; known types: exec, file, http, tcp\n"
+	    "\"ping\"; known types: dns, exec, file, http, tcp\n"
 	    "t.json:6:61: services[1].checks[0].port: must be an integer "
 	    "between 1 and 65535\n"
 	    "t.json:7:24: services[1].announce.med: must be an integer between "
@@ -733,7 +737,7 @@ START_TEST(test_checks)
 	ck_assert_errors("{\"services\": [{\"name\": \"web\", \"prefixes\": "
 	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"smtp\"}]}]}",
 	    "t.json:1:81: services[0].checks[0].type: unknown check type "
-	    "\"smtp\"; known types: exec, file, http, tcp");
+	    "\"smtp\"; known types: dns, exec, file, http, tcp");
 	ck_assert_errors("{\"services\": [{\"name\": \"web\", \"prefixes\": "
 	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": 3}]}]}",
 	    "t.json:1:81: services[0].checks[0].type: must be a string");

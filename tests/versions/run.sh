@@ -48,7 +48,7 @@ all_sets=(
 # What building and unit-testing anycheck needs in a chroot (as
 # helpers/install-deps.sh has for the host).
 build_packages="build-essential cmake pkg-config libjansson-dev
-libcurl4-openssl-dev libmicrohttpd-dev check"
+libcurl4-openssl-dev libmicrohttpd-dev libldns-dev check"
 
 passed=0
 failed=0
