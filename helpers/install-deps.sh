@@ -10,7 +10,7 @@ packages=(
 	build-essential clang libclang-rt-14-dev cmake pkg-config
 	libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libldns-dev check
 	bird2 exabgp iproute2 curl python3 nginx-light socat procps
-	prometheus mandoc unbound nsd
+	prometheus mandoc unbound nsd frr gobgpd
 )
 # libldns-dev: builds and parses the dns check's messages (src/check_dns.c).
 # mandoc: lints the man pages (tests/lint/check_man.sh).
@@ -21,6 +21,11 @@ packages=(
 # sample alert rules (helpers/anycheck-alerts.yml) in the tests. It is the
 # one package that ships promtool (19 MB download, 96 MB installed, no
 # dependency beyond a few JavaScript libraries); its server is not used.
+# frr and gobgpd: upstream routers of the lab (helpers/lab.sh,
+# LAB_ROUTER_KIND=frr|gobgp) for the tests of docs/deploy.md's router
+# snippets, the drain and the ECMP measurements. The lab runs its own
+# instances in network namespaces, with their own config, sockets and pid
+# files; the host's services are neither needed nor used.
 
 missing=()
 for package in "${packages[@]}"; do
@@ -44,8 +49,10 @@ fi
 # The same for prometheus, installed only for promtool, and for unbound
 # and nsd: their services would hold port 53 on the host (unbound on
 # 127.0.0.1 and ::1, nsd on every address), and unbound-resolvconf would
-# point the host's resolv.conf at that unbound.
+# point the host's resolv.conf at that unbound. And for frr (zebra, staticd
+# and watchfrr on the host; gobgpd.service only starts once
+# /etc/gobgpd.conf exists): the lab works the same with them running.
 if [ -d /run/systemd/system ]; then
-	systemctl disable --now prometheus unbound unbound-resolvconf nsd \
+	systemctl disable --now prometheus unbound unbound-resolvconf nsd frr \
 	    >/dev/null 2>&1 || true
 fi

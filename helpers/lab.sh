@@ -3,17 +3,22 @@
 # DOC: anycheck network-namespace lab
 #
 # A reusable lab of real daemons in network namespaces, for integration tests
-# and demos: a "router" namespace running BIRD 2 (AS 64500) that learns the
-# anycast prefixes over eBGP from "site" namespaces, each site holding the
+# and demos: a "router" namespace running BIRD 2 (AS 64500; or FRR or GoBGP
+# with LAB_ROUTER_KIND, see lab_router) that learns the anycast prefixes
+# over eBGP (iBGP for a site in AS 64500) from "site" namespaces, each holding the
 # anycast address on lo, a real HTTP service bound to it and either ExaBGP
 # running a health-checking process (anycheck-exabgp or a stand-in:
 # lab_site_exabgp) or BIRD 2 with anycheck-bird beside it, over eBGP + BFD
 # (lab_site_bird); and a "client" namespace behind the router that fetches
 # the anycast URL, once (lab_client_get) or as timed traffic recording which
-# site answered each request (lab_client_traffic_start / _wait). The router
-# honours RFC 8326: a route with GRACEFUL_SHUTDOWN (65535:0) gets local
-# preference 0, so another site's route wins while it drains. lab_site_mute
-# makes a site drop all it sends while its link stays up (BFD's case).
+# site answered each request (lab_client_traffic_start / _wait), or long-lived
+# TCP flows to an echo service in the sites (lab_site_echo_start,
+# lab_client_flows_start / _wait). The router honours RFC 8326 (BIRD and
+# FRR by default, GoBGP with a policy): a route with GRACEFUL_SHUTDOWN
+# (65535:0) gets local preference 0, so another site's route wins while it
+# drains. With LAB_ROUTER_MULTIPATH the router spreads flows over several
+# sites (ECMP). lab_site_mute makes a site drop all it sends while its link
+# stays up (BFD's case).
 #
 # Source it (". helpers/lab.sh") for the lab_* functions, or run it:
 #   helpers/lab.sh selftest   quick self-check with the stand-in process
@@ -38,6 +43,11 @@ LAB_PYTHON=/usr/bin/python3     # the system one: has no pyenv shim delay
 LAB_BIRD=${LAB_BIRD:-/usr/sbin/bird}
 LAB_BIRDC=${LAB_BIRDC:-/usr/sbin/birdc}
 LAB_EXABGP=${LAB_EXABGP:-/usr/sbin/exabgp}
+LAB_FRR_DIR=${LAB_FRR_DIR:-/usr/lib/frr}   # zebra, bgpd, bfdd (Debian package frr)
+LAB_VTYSH=${LAB_VTYSH:-/usr/bin/vtysh}
+LAB_FRR_TMP=/var/tmp/frr         # where FRR keeps DAEMON.PID crash-log dirs
+LAB_GOBGPD=${LAB_GOBGPD:-/usr/bin/gobgpd}  # Debian package gobgpd
+LAB_GOBGP=${LAB_GOBGP:-/usr/bin/gobgp}
 
 # The site's HTTP service: python's static file handler on ADDR PORT DIR.
 # Not "python3 -m http.server": its HTTPServer does a reverse DNS lookup of
@@ -60,6 +70,7 @@ LAB_DIR=""
 LAB_T0=""
 LAB_SITES=()
 LAB_CLEANED=0
+LAB_ROUTER_RUN=""               # the router's daemon: bird, frr or gobgp
 
 # ---------------------------------------------------------------- utilities
 
@@ -187,6 +198,7 @@ lab_init() {
 	LAB_T0=$(date +%s.%N)
 	LAB_SITES=()
 	LAB_CLEANED=0
+	LAB_ROUTER_RUN=""
 	# Tests count failures in $failed (tests/integration/harness.sh): a lab
 	# torn down after a failure prints its daemons' logs first.
 	LAB_FAILED_AT_INIT=${failed:-0}
@@ -214,6 +226,14 @@ lab_cleanup() {
 			name=$(basename "$pidfile" .pid)
 			lab_stop "$name" 2 || true
 		done
+	fi
+	# The crash-log dirs of FRR daemons that had to be killed (FRR removes
+	# its own when it exits): exactly the ones lab_router_start_frr noted.
+	if [ -s "$LAB_DIR/frr-tmpdirs" ]; then
+		while IFS= read -r name; do
+			[[ $name =~ ^$LAB_FRR_TMP/(zebra|bfdd|bgpd)\.[0-9]+$ ]] &&
+			    rm -rf -- "$name"
+		done <"$LAB_DIR/frr-tmpdirs"
 	fi
 	# Anything still running inside our namespaces (e.g. an orphaned
 	# health-check process) is ours: kill it by pid, then drop the namespace.
@@ -246,12 +266,182 @@ lab_netns_add() {
 
 # ---------------------------------------------------------------- router
 
-# Start the router namespace with BIRD 2 (AS 64500), forwarding on.
+# Start the router namespace (AS 64500), forwarding on, running the routing
+# daemon LAB_ROUTER_KIND names: "bird" (BIRD 2, the default), "frr" (FRR:
+# zebra, bgpd and bfdd, with their configs, pid files and vty sockets in the
+# lab's temp dir; the host's /etc/frr and /run/frr are never used) or
+# "gobgp" (gobgpd, no BFD). Either way the router imports only the anycast
+# prefixes, exports nothing, runs BFD with the sessions that ask for it
+# (not GoBGP) and puts its best routes into the namespace's kernel table.
+# The lab_router_* functions answer the same for each. Optional environment:
+#   LAB_ROUTER_POLICY   a file of import policy added to the router's config:
+#                       BIRD filters (included in bird.conf), FRR lines
+#                       (prefix-lists, community-lists, route-maps) put in
+#                       bgpd.conf before "router bgp", or GoBGP TOML (defined
+#                       sets, policies and the [global.apply-policy.config]
+#                       that attaches them)
+#   LAB_ROUTER_IMPORT4, LAB_ROUTER_IMPORT6
+#                       the BIRD filters or FRR route-maps applied to what the
+#                       sites announce (default: the lab's own, which accept
+#                       only the anycast prefixes; BIRD's also gives a route
+#                       tagged 65535:0 local preference 0, FRR does that by
+#                       itself on eBGP, GoBGP not at all); GoBGP: see
+#                       lab_router_start_gobgp
+#   LAB_ROUTER_MULTIPATH=1
+#                       equal routes from several sites become one kernel
+#                       multipath (ECMP) route, hashed per flow (L4 hash,
+#                       Linux's hash-threshold: a path that leaves or joins
+#                       moves flows of the others too)
+#   LAB_ROUTER_MULTIPATH=resilient (BIRD only)
+#                       the same ECMP set as a resilient next-hop group
+#                       (ip nexthop ... type resilient: a path that leaves
+#                       moves only its own flows). BIRD 2.0.12 and FRR 8.4
+#                       install only hash-threshold routes, so BIRD exports
+#                       to kernel table $LAB_FIB_TABLE and a follower in the lab
+#                       (LAB_FIB_FOLLOW_PY) programs each route of it as a
+#                       resilient group in the main table
 lab_router() {
-	local dir="$LAB_DIR/router"
+	local kind=${LAB_ROUTER_KIND:-bird}
+	case $kind in
+	bird | frr | gobgp) ;;
+	*) lab_die "LAB_ROUTER_KIND must be bird, frr or gobgp, not '$kind'"; return 1 ;;
+	esac
+	if [ -n "${LAB_ROUTER_POLICY:-}" ] && [ ! -r "$LAB_ROUTER_POLICY" ]; then
+		lab_die "cannot read LAB_ROUTER_POLICY $LAB_ROUTER_POLICY"
+		return 1
+	fi
+	case ${LAB_ROUTER_MULTIPATH:-0}:$kind in
+	0:* | 1:* | resilient:bird) ;;
+	*) lab_die "LAB_ROUTER_MULTIPATH must be 0, 1 or (with BIRD) resilient, not '${LAB_ROUTER_MULTIPATH}' with $kind"
+	    return 1 ;;
+	esac
+	LAB_ROUTER_RUN=$kind
 	lab_netns_add router || return 1
 	lab_exec router sysctl -qw net.ipv4.ip_forward=1 \
 	    net.ipv6.conf.all.forwarding=1
+	if [ "${LAB_ROUTER_MULTIPATH:-0}" != 0 ]; then
+		# Linux hashes multipath routes on addresses only by default
+		# (policy 0): every flow of one client would take one path.
+		lab_exec router sysctl -qw net.ipv4.fib_multipath_hash_policy=1 \
+		    net.ipv6.fib_multipath_hash_policy=1
+	fi
+	"lab_router_start_$kind" || return 1
+	if [ "${LAB_ROUTER_MULTIPATH:-0}" = resilient ]; then
+		echo resilient >"$LAB_DIR/router/fib-mode"
+		lab_spawn fib-follow "$LAB_DIR/router/fib-follow.log" router \
+		    "$LAB_PYTHON" -c "$LAB_FIB_FOLLOW_PY" "$LAB_FIB_TABLE" \
+		    "$LAB_DIR/router/fib-mode"
+		lab_wait_for 3 grep -q following "$LAB_DIR/router/fib-follow.log" || {
+			lab_log_tail "$LAB_DIR/router/fib-follow.log"
+			lab_die "the resilient FIB follower did not start"
+			return 1
+		}
+	fi
+}
+
+# The FIB follower (LAB_ROUTER_MULTIPATH=resilient): every 50 ms, each route
+# of kernel table TABLE (where BIRD puts its multipath routes) is mirrored
+# in the main table, as MODEFILE says (lab_router_fib_mode): "resilient",
+# a route via a resilient next-hop group of the same gateways (64 buckets,
+# idle timer 1 s: when a gateway leaves, only the buckets that pointed to it
+# move), or "hash-threshold", the same multipath route as BIRD's (what BIRD
+# itself installs with "merge paths"). Logs each change.
+LAB_FIB_TABLE=100
+LAB_FIB_FOLLOW_PY='
+import json, subprocess, sys, time
+table, modefile = sys.argv[1], sys.argv[2]
+def run(*args):
+    return subprocess.run(["ip"] + list(args), capture_output=True, text=True)
+def routes(fam):
+    try:
+        return json.loads(run("-j", fam, "route", "show", "table", table).stdout or "[]")
+    except ValueError:
+        return []
+def read_mode():
+    try:
+        with open(modefile) as f:
+            return f.read().strip() or "resilient"
+    except OSError:
+        return "resilient"
+nh_ids, group_ids, current = {}, {}, {}
+next_id = [1000]
+def new_id():
+    next_id[0] += 1
+    return next_id[0]
+mode = read_mode()
+print("following table", table, "as", mode, flush=True)
+while True:
+    now_mode = read_mode()
+    if now_mode != mode:
+        mode = now_mode
+        current.clear()
+        print("%.3f mode %s" % (time.time(), mode), flush=True)
+    for fam, full in (("-4", "/32"), ("-6", "/128")):
+        want = {}
+        for r in routes(fam):
+            dst = r.get("dst", "")
+            if dst == "default" or not dst:
+                continue
+            if "/" not in dst:
+                dst += full
+            hops = [(h.get("gateway"), h.get("dev")) for h in r.get("nexthops", [])]
+            if not hops and r.get("gateway"):
+                hops = [(r.get("gateway"), r.get("dev"))]
+            hops = tuple(h for h in hops if h[0])
+            if hops:
+                want[dst] = hops
+        for dst, hops in want.items():
+            if current.get(dst) == hops:
+                continue
+            if mode == "hash-threshold":
+                args = [fam, "route", "replace", dst, "proto", "static"]
+                for gw, dev in hops:
+                    args += ["nexthop", "via", gw, "dev", dev]
+                r = run(*args)
+                what = "multipath route"
+            else:
+                ids = []
+                for gw, dev in sorted(hops):
+                    if (gw, dev) not in nh_ids:
+                        nh_ids[(gw, dev)] = new_id()
+                        run("nexthop", "replace", "id", str(nh_ids[(gw, dev)]), "via", gw, "dev", dev)
+                    ids.append(str(nh_ids[(gw, dev)]))
+                gid = group_ids.get(dst)
+                verb = "replace" if gid else "add"
+                if not gid:
+                    gid = group_ids[dst] = new_id()
+                r = run("nexthop", verb, "id", str(gid), "group", "/".join(ids),
+                        "type", "resilient", "buckets", "64", "idle_timer", "1")
+                if r.returncode == 0:
+                    r = run(fam, "route", "replace", dst, "nhid", str(gid), "proto", "static")
+                what = "resilient group %d" % gid
+            current[dst] = hops
+            print("%.3f %s via %s: %s %s" % (time.time(), dst, " ".join(h[0] for h in hops),
+                  what, r.stderr.strip() or "ok"), flush=True)
+        for dst in [d for d in current if d not in want and (":" in d) == (fam == "-6")]:
+            run(fam, "route", "del", dst, "proto", "static")
+            del current[dst]
+            print("%.3f %s withdrawn" % (time.time(), dst), flush=True)
+    time.sleep(0.05)
+'
+
+# Set how the FIB follower (LAB_ROUTER_MULTIPATH=resilient) installs the
+# router's multipath routes: lab_router_fib_mode resilient|hash-threshold.
+# Returns once the follower logged the switch (within 2 s).
+lab_router_fib_mode() {
+	case $1 in resilient | hash-threshold) ;; *) lab_die "lab_router_fib_mode: resilient|hash-threshold, not '$1'"; return 1 ;; esac
+	[ "$(cat "$LAB_DIR/router/fib-mode" 2>/dev/null)" = "$1" ] && return 0
+	echo "$1" >"$LAB_DIR/router/fib-mode"
+	lab_wait_for 2 eval "tail -n 5 '$LAB_DIR/router/fib-follow.log' | grep -q 'mode $1'"
+}
+
+# The router's BIRD 2 (lab_router with LAB_ROUTER_KIND=bird).
+lab_router_start_bird() {
+	local dir="$LAB_DIR/router" merge="" policy="" ktable=""
+	[ "${LAB_ROUTER_MULTIPATH:-0}" != 0 ] && merge="merge paths on;"
+	[ "${LAB_ROUTER_MULTIPATH:-0}" = resilient ] && ktable="kernel table $LAB_FIB_TABLE;"
+	[ -n "${LAB_ROUTER_POLICY:-}" ] &&
+	    policy="include \"$(readlink -f "$LAB_ROUTER_POLICY")\";"
 	cat >"$dir/bird.conf" <<EOF
 # anycheck lab router (generated)
 log "$dir/bird.log" all;
@@ -264,10 +454,14 @@ protocol device { scan time 10; }
 protocol kernel kernel4 {
 	ipv4 { import none; export where source = RTS_BGP; };
 	scan time 10;
+	$merge
+	$ktable
 }
 protocol kernel kernel6 {
 	ipv6 { import none; export where source = RTS_BGP; };
 	scan time 10;
+	$merge
+	$ktable
 }
 
 # Only the anycast prefixes. RFC 8326: a route tagged GRACEFUL_SHUTDOWN
@@ -283,6 +477,7 @@ filter lab_anycast6 {
 	if (65535, 0) ~ bgp_community then bgp_local_pref = 0;
 	accept;
 }
+$policy
 
 # BFD for the sessions that ask for it ("bfd on", BIRD sites): detects a
 # dead site in 300 ms. Sessions without "bfd on" (ExaBGP sites) ignore it.
@@ -345,14 +540,628 @@ lab_bird_attribute_names() {
 	sed -E 's/^([[:space:]]+)bgp_(origin|next_hop|med|local_pref|community|ext_community|large_community|originator_id|cluster_list|aggregator|atomic_aggr):/\1BGP.\2:/; s/^([[:space:]]+)bgp_path:/\1BGP.as_path:/'
 }
 
-# Print what the router's BIRD has for exactly this prefix.
-lab_router_routes() {
-	lab_birdc show route "$1" all | lab_bird_attribute_names
+# The router's FRR (lab_router with LAB_ROUTER_KIND=frr): zebra (kernel
+# routes), bfdd and bgpd, as Debian runs them (user frr), each started in
+# the foreground in the router namespace with its config, pid file, log and
+# vty socket in $LAB_DIR/router/frr and the zebra socket there too. FRR only
+# ever creates /var/tmp/frr/DAEMON.PID for its crash logs, which it removes
+# when it exits (lab_cleanup removes those of daemons it had to kill).
+lab_router_start_frr() {
+	local dir="$LAB_DIR/router/frr" d multipath="" policy=""
+	for d in zebra bfdd bgpd; do
+		[ -x "$LAB_FRR_DIR/$d" ] || { lab_die "no $LAB_FRR_DIR/$d (Debian package frr)"; return 1; }
+	done
+	[ -x "$LAB_VTYSH" ] || { lab_die "no $LAB_VTYSH (Debian package frr)"; return 1; }
+	id frr >/dev/null 2>&1 || { lab_die "no user frr (Debian package frr)"; return 1; }
+	mkdir -p "$dir"
+	# The daemons run as user frr: it must reach its directory (only that).
+	chmod 0711 "$LAB_DIR" "$LAB_DIR/router"
+	if [ "${LAB_ROUTER_MULTIPATH:-0}" = 1 ]; then
+		multipath=" bgp bestpath as-path multipath-relax"
+	fi
+	[ -n "${LAB_ROUTER_POLICY:-}" ] && policy=$(cat "$LAB_ROUTER_POLICY")
+	cat >"$dir/zebra.conf" <<EOF
+! anycheck lab router: zebra (generated)
+hostname lab-router
+log file $dir/zebra.log informational
+EOF
+	cat >"$dir/bfdd.conf" <<EOF
+! anycheck lab router: bfdd (generated)
+hostname lab-router
+log file $dir/bfdd.log informational
+! The same detection as the BIRD router: 3 x 100 ms.
+bfd
+ profile lab
+  receive-interval 100
+  transmit-interval 100
+  detect-multiplier 3
+ exit
+exit
+EOF
+	cat >"$dir/bgpd.conf" <<EOF
+! anycheck lab router: bgpd (generated)
+frr defaults traditional
+hostname lab-router
+log file $dir/bgpd.log informational
+!
+! Only the anycast prefixes are imported; nothing is exported. FRR gives a
+! route tagged 65535:0 from an eBGP neighbor local preference 0 by itself.
+ip prefix-list LAB-ANYCAST4 seq 5 permit 192.0.2.0/24 ge 24
+ipv6 prefix-list LAB-ANYCAST6 seq 5 permit 2001:db8::/48 ge 48
+route-map LAB-ANYCAST4-IN permit 10
+ match ip address prefix-list LAB-ANYCAST4
+exit
+route-map LAB-ANYCAST6-IN permit 10
+ match ipv6 address prefix-list LAB-ANYCAST6
+exit
+route-map LAB-NONE deny 10
+exit
+!
+! LAB_ROUTER_POLICY (${LAB_ROUTER_POLICY:-none})
+$policy
+!
+router bgp $LAB_ROUTER_AS
+ bgp router-id 203.0.113.1
+ no bgp default ipv4-unicast
+ timers bgp 3 9
+$multipath
+ address-family ipv4 unicast
+  maximum-paths $([ "${LAB_ROUTER_MULTIPATH:-0}" = 1 ] && echo 8 || echo 1)
+  maximum-paths ibgp $([ "${LAB_ROUTER_MULTIPATH:-0}" = 1 ] && echo 8 || echo 1)
+ exit-address-family
+ address-family ipv6 unicast
+  maximum-paths $([ "${LAB_ROUTER_MULTIPATH:-0}" = 1 ] && echo 8 || echo 1)
+  maximum-paths ibgp $([ "${LAB_ROUTER_MULTIPATH:-0}" = 1 ] && echo 8 || echo 1)
+ exit-address-family
+exit
+EOF
+	# vtysh reads vtysh.conf from --config_dir: an empty one, not the host's.
+	: >"$dir/vtysh.conf"
+	chown -R frr:frr "$dir"
+	chmod 0750 "$dir"
+	for d in zebra bfdd bgpd; do
+		lab_frr_daemon_start "$d" || return 1
+	done
+	if ! lab_wait_for 5 eval "lab_vtysh -c 'show bgp summary json' | grep -q '{'"; then
+		lab_router_diag
+		lab_die "FRR bgpd in the router did not answer vtysh within 5s"
+		return 1
+	fi
+	lab_log "router up (FRR $("$LAB_FRR_DIR/bgpd" --version 2>/dev/null | awk '/version/ { print $NF; exit }'), AS $LAB_ROUTER_AS)"
 }
 
-# Exit 0 when the router's BIRD has a route for exactly this prefix.
+# Start FRR daemon D (zebra, bfdd, bgpd) of the router in the foreground,
+# config D.conf in $LAB_DIR/router/frr, and wait up to 5 s for its vty
+# socket: lab_frr_daemon_start D.
+lab_frr_daemon_start() {
+	local d=$1 dir="$LAB_DIR/router/frr" extra=()
+	case $d in
+	bfdd) extra=(--bfdctl "$dir/bfdd.sock") ;;
+	esac
+	lab_spawn "frr-$d" "$dir/$d.out" router "$LAB_FRR_DIR/$d" \
+	    -f "$dir/$d.conf" -i "$dir/$d.pid" --vty_socket "$dir" \
+	    -z "$dir/zserv.api" -A 127.0.0.1 -P 0 "${extra[@]}"
+	echo "$LAB_FRR_TMP/$d.$(cat "$LAB_DIR/pids/frr-$d.pid")" >>"$LAB_DIR/frr-tmpdirs"
+	if ! lab_wait_for 5 test -S "$dir/$d.vty"; then
+		lab_log_tail "$dir/$d.out"
+		lab_log_tail "$dir/$d.log"
+		lab_die "FRR $d did not start in the router (no $dir/$d.vty within 5s)"
+		return 1
+	fi
+}
+
+# Run vtysh against the router's FRR: lab_vtysh -c "COMMAND" [-c ...].
+lab_vtysh() {
+	lab_exec router "$LAB_VTYSH" --vty_socket "$LAB_DIR/router/frr" \
+	    --config_dir "$LAB_DIR/router/frr" "$@"
+}
+
+# The router's FRR: declare the sessions to site NAME (see
+# lab_router_site_conf) with vtysh.
+lab_router_site_conf_frr() {
+	local name=$1 bfd=${2:-0} as s4 s6 out peer fam imp cmds=()
+	as=$(cat "$LAB_DIR/site-$name/as") || return 1
+	s4=$(lab_site_addr "$name" site4)
+	s6=$(lab_site_addr "$name" site6)
+	cmds=(-c 'configure terminal' -c "router bgp $LAB_ROUTER_AS")
+	for peer in "$s4" "$s6"; do
+		cmds+=(-c "neighbor $peer remote-as $as"
+		    -c "neighbor $peer description lab site $name"
+		    -c "neighbor $peer timers connect 1")
+		if [ "$bfd" = 1 ]; then
+			cmds+=(-c "neighbor $peer bfd profile lab")
+		elif [ -e "$LAB_DIR/site-$name/router-bfd" ]; then
+			cmds+=(-c "no neighbor $peer bfd")
+		fi
+	done
+	for fam in 4 6; do
+		if [ "$fam" = 4 ]; then
+			peer=$s4 imp=${LAB_ROUTER_IMPORT4:-LAB-ANYCAST4-IN}
+			cmds+=(-c 'address-family ipv4 unicast')
+		else
+			peer=$s6 imp=${LAB_ROUTER_IMPORT6:-LAB-ANYCAST6-IN}
+			cmds+=(-c 'address-family ipv6 unicast')
+		fi
+		cmds+=(-c "neighbor $peer activate"
+		    -c "neighbor $peer route-map $imp in"
+		    -c "neighbor $peer route-map LAB-NONE out"
+		    -c 'exit-address-family')
+	done
+	cmds+=(-c end)
+	out="$LAB_DIR/site-$name/frr-configure.out"
+	if ! lab_vtysh "${cmds[@]}" >"$out" 2>&1 || grep -q '^%' "$out"; then
+		cat "$out" >&2
+		lab_die "FRR did not accept the BGP sessions for site $name"
+		return 1
+	fi
+	if [ "$bfd" = 1 ]; then
+		: >"$LAB_DIR/site-$name/router-bfd"
+	else
+		rm -f "$LAB_DIR/site-$name/router-bfd"
+	fi
+	# Apply a changed import route-map to what the site already sent.
+	lab_vtysh -c "clear bgp $s4 soft in" -c "clear bgp $s6 soft in" >/dev/null 2>&1 || true
+}
+
+# Print FRR's JSON for exactly PREFIX ("show bgp ipv4|ipv6 unicast PREFIX json").
+lab_frr_prefix_json() {
+	lab_vtysh -c "show bgp $(lab_afi "$1") unicast $1 json" 2>/dev/null
+}
+
+# "ipv4" or "ipv6" for a prefix or address; lab_afi_site: the matching
+# lab_site_addr name (site4 or site6).
+lab_afi() {
+	case $1 in *:*) echo ipv6 ;; *) echo ipv4 ;; esac
+}
+lab_afi_site() {
+	case $1 in *:*) echo site6 ;; *) echo site4 ;; esac
+}
+
+# "ADDRESS=NAME" for both addresses of every site, one a line (FRR and GoBGP
+# name peers by address, the lab by site name).
+lab_site_peer_map() {
+	local site
+	for site in "${LAB_SITES[@]}"; do
+		printf '%s=%s\n%s=%s\n' "$(lab_site_addr "$site" site4)" "$site" \
+		    "$(lab_site_addr "$site" site6)" "$site"
+	done
+}
+
+# Read FRR's JSON (from vtysh ... json) on stdin, by attribute name:
+#   has                 exit 0 when the prefix has a path
+#   sites ADDR=NAME...  the sites it has a path from, best first
+#   path ADDR           the path from ADDR in BIRD's words (see
+#                       lab_router_site_route); exit 1 when there is none
+#   state ADDR          the BGP state of neighbor ADDR ("Established"...)
+#   bfd ADDR            exit 0 when the BFD session with ADDR is up
+LAB_FRR_JSON_PY='
+import ipaddress, json, sys
+mode, args = sys.argv[1], sys.argv[2:]
+try:
+    data = json.load(sys.stdin)
+except ValueError:
+    sys.exit(2)
+def norm(addr):
+    """An address in one spelling (2001:db8:ffff:0::2 is 2001:db8:ffff::2)."""
+    try:
+        return str(ipaddress.ip_address(addr))
+    except ValueError:
+        return addr
+def paths():
+    if not isinstance(data, dict):
+        return []
+    return [p for p in data.get("paths", []) if isinstance(p, dict)]
+def peer_of(p):
+    return norm((p.get("peer") or {}).get("peerId", ""))
+def is_best(p):
+    return bool((p.get("bestpath") or {}).get("overall"))
+WELL_KNOWN = {"graceful-shutdown": "65535,0", "accept-own": "65535,1",
+    "llgr-stale": "65535,6", "no-llgr": "65535,7", "accept-own-nexthop": "65535,8",
+    "blackhole": "65535,666", "no-export": "65535,65281",
+    "no-advertise": "65535,65282", "local-AS": "65535,65283",
+    "no-peer": "65535,65284", "internet": "0,0"}
+if mode == "has":
+    sys.exit(0 if paths() else 1)
+if mode == "sites":
+    names = dict((norm(a.split("=", 1)[0]), a.split("=", 1)[1]) for a in args)
+    ordered = sorted(paths(), key=lambda p: not is_best(p))
+    seen = []
+    for p in ordered:
+        name = names.get(peer_of(p))
+        if name and name not in seen:
+            seen.append(name)
+    print("\n".join(seen)) if seen else None
+    sys.exit(0)
+if mode == "path":
+    for p in paths():
+        if peer_of(p) != norm(args[0]):
+            continue
+        print("%s from %s%s" % (data.get("prefix", "?"), args[0], " best" if is_best(p) else ""))
+        print("\tBGP.as_path: %s" % (p.get("aspath") or {}).get("string", ""))
+        if "med" in p or "metric" in p:
+            print("\tBGP.med: %s" % p.get("med", p.get("metric")))
+        print("\tBGP.local_pref: %s" % p.get("locPrf", p.get("localpref", 100)))
+        comm = (p.get("community") or {}).get("string", "")
+        if comm:
+            words = [WELL_KNOWN.get(w, w.replace(":", ",")) for w in comm.split()]
+            print("\tBGP.community: %s" % " ".join("(%s)" % w for w in words))
+        sys.exit(0)
+    sys.exit(1)
+if mode == "state":
+    peers = dict((norm(k), v) for k, v in data.items()) if isinstance(data, dict) else {}
+    peer = peers.get(norm(args[0]))
+    if not isinstance(peer, dict):
+        sys.exit(1)
+    print(peer.get("bgpState", "unknown"))
+    sys.exit(0)
+if mode == "bfd":
+    for s in data if isinstance(data, list) else []:
+        if norm(s.get("peer", "")) == norm(args[0]) and s.get("status") == "up":
+            sys.exit(0)
+    sys.exit(1)
+sys.exit(2)
+'
+lab_frr_json() {
+	"$LAB_PYTHON" -c "$LAB_FRR_JSON_PY" "$@"
+}
+
+# The router's GoBGP (lab_router with LAB_ROUTER_KIND=gobgp): gobgpd with
+# its gRPC API on the namespace's own 127.0.0.1:50051 (pprof off). GoBGP
+# does not touch the kernel by itself and the Debian 12 gobgpd (3.10) cannot
+# use FRR 8.4's zebra (it panics decoding zebra's interface messages), so a
+# small follower of "gobgp monitor global rib" (LAB_GOBGP_FIB_PY) puts each
+# best route into the namespace's kernel table and removes withdrawn ones.
+# Policies are global (GoBGP's import policy applies to every neighbor):
+# LAB_ROUTER_POLICY (TOML) attaches its own, else LAB_ROUTER_IMPORT4 names
+# the import policy for both families (default lab-anycast-in, which accepts
+# the anycast prefixes and sets nothing: GoBGP by itself ignores 65535:0).
+# gobgpd.toml is rebuilt from its parts and gobgpd reloads it on SIGHUP
+# (lab_router_gobgp_reload).
+lab_router_start_gobgp() {
+	local gdir="$LAB_DIR/router/gobgp" d fam
+	for d in "$LAB_GOBGPD" "$LAB_GOBGP"; do
+		[ -x "$d" ] || { lab_die "no $d (Debian package gobgpd)"; return 1; }
+	done
+	mkdir -p "$gdir"
+	lab_router_gobgp_conf || return 1
+	lab_spawn gobgpd "$gdir/gobgpd.log" router "$LAB_GOBGPD" \
+	    -f "$gdir/gobgpd.toml" -t toml -p -l info \
+	    --api-hosts 127.0.0.1:50051 --pprof-disable
+	if ! lab_wait_for 5 lab_gobgp global; then
+		lab_log_tail "$gdir/gobgpd.log"
+		lab_die "gobgpd in the router did not answer within 5s"
+		return 1
+	fi
+	for fam in ipv4 ipv6; do
+		lab_spawn "gobgp-fib-$fam" "$gdir/fib-$fam.log" router "$LAB_PYTHON" \
+		    -c "$LAB_GOBGP_FIB_PY" "$LAB_GOBGP" "$fam"
+	done
+	if ! lab_wait_for 5 grep -q following "$gdir/fib-ipv4.log" "$gdir/fib-ipv6.log"; then
+		lab_log_tail "$gdir/fib-ipv4.log"
+		lab_die "the GoBGP FIB follower did not start within 5s"
+		return 1
+	fi
+	lab_log "router up (GoBGP $("$LAB_GOBGPD" --version 2>/dev/null | awk '{ print $NF; exit }'), AS $LAB_ROUTER_AS)"
+}
+
+# Follows "gobgp monitor global rib -a FAMILY --current -j" (one JSON list
+# of best paths per line, "withdrawal" when the prefix has none left) and
+# sets the namespace's kernel route (proto bgp) to each best path's next hop.
+LAB_GOBGP_FIB_PY='
+import ipaddress, json, subprocess, sys
+gobgp, fam = sys.argv[1], sys.argv[2]
+cmd = [gobgp, "-u", "127.0.0.1", "-p", "50051", "monitor", "global", "rib",
+       "-a", fam, "--current", "-j"]
+def nexthop(path):
+    for a in path.get("attrs", []):
+        if a.get("type") == 3 and a.get("nexthop"):
+            return a["nexthop"]
+        if a.get("type") == 14 and a.get("nexthop"):
+            return a["nexthop"]
+    return None
+def ip(*args):
+    r = subprocess.run(["ip"] + list(args), capture_output=True, text=True)
+    print("ip", " ".join(args), "->", r.returncode, r.stderr.strip(), flush=True)
+mon = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+print("following", " ".join(cmd), flush=True)
+for line in mon.stdout:
+    try:
+        paths = json.loads(line)
+    except ValueError:
+        continue
+    for p in paths if isinstance(paths, list) else [paths]:
+        prefix = (p.get("nlri") or {}).get("prefix")
+        if not prefix:
+            continue
+        fam_flag = "-6" if ":" in prefix else "-4"
+        if p.get("withdrawal"):
+            ip(fam_flag, "route", "del", prefix, "proto", "bgp")
+            continue
+        nh = nexthop(p)
+        if nh:
+            ip(fam_flag, "route", "replace", prefix, "via", nh, "proto", "bgp")
+'
+
+# Write the router's gobgpd.toml: global settings, the lab's policy,
+# LAB_ROUTER_POLICY (TOML) and one file of neighbors per site. A
+# LAB_ROUTER_POLICY attaches its import policy itself
+# ([global.apply-policy.config]); without one the lab attaches
+# LAB_ROUTER_IMPORT4 (default lab-anycast-in).
+lab_router_gobgp_conf() {
+	local gdir="$LAB_DIR/router/gobgp" file
+	{
+		cat <<EOF
+# anycheck lab router: gobgpd (generated)
+[global.config]
+  as = $LAB_ROUTER_AS
+  router-id = "203.0.113.1"
+  port = 179
+EOF
+		if [ -z "${LAB_ROUTER_POLICY:-}" ]; then
+			cat <<EOF
+[global.apply-policy.config]
+  import-policy-list = ["${LAB_ROUTER_IMPORT4:-lab-anycast-in}"]
+  default-import-policy = "reject-route"
+  default-export-policy = "reject-route"
+EOF
+		fi
+		cat <<EOF
+
+# The lab's own import policy: the anycast prefixes, nothing set.
+[[defined-sets.prefix-sets]]
+  prefix-set-name = "lab-anycast4"
+  [[defined-sets.prefix-sets.prefix-list]]
+    ip-prefix = "192.0.2.0/24"
+    masklength-range = "24..32"
+[[defined-sets.prefix-sets]]
+  prefix-set-name = "lab-anycast6"
+  [[defined-sets.prefix-sets.prefix-list]]
+    ip-prefix = "2001:db8::/48"
+    masklength-range = "48..128"
+[[policy-definitions]]
+  name = "lab-anycast-in"
+  [[policy-definitions.statements]]
+    name = "anycast4"
+    [policy-definitions.statements.conditions.match-prefix-set]
+      prefix-set = "lab-anycast4"
+    [policy-definitions.statements.actions]
+      route-disposition = "accept-route"
+  [[policy-definitions.statements]]
+    name = "anycast6"
+    [policy-definitions.statements.conditions.match-prefix-set]
+      prefix-set = "lab-anycast6"
+    [policy-definitions.statements.actions]
+      route-disposition = "accept-route"
+EOF
+		if [ -n "${LAB_ROUTER_POLICY:-}" ]; then
+			printf '\n# LAB_ROUTER_POLICY (%s)\n' "$LAB_ROUTER_POLICY"
+			cat "$LAB_ROUTER_POLICY"
+		fi
+		for file in "$LAB_DIR"/router/sites/*.toml; do
+			if [ -e "$file" ]; then cat "$file"; fi
+		done
+	} >"$gdir/gobgpd.toml.tmp" && mv "$gdir/gobgpd.toml.tmp" "$gdir/gobgpd.toml"
+	if ! "$LAB_GOBGPD" -d -t toml -f "$gdir/gobgpd.toml" >"$gdir/check.out" 2>&1; then
+		lab_log_tail "$gdir/check.out"
+		lab_die "gobgpd rejects $gdir/gobgpd.toml"
+		return 1
+	fi
+}
+
+# Rebuild gobgpd.toml (with the current LAB_ROUTER_IMPORT4 and
+# LAB_ROUTER_POLICY), make gobgpd reload it (SIGHUP) and re-apply the import
+# policy to the routes already received (soft reset in).
+lab_router_gobgp_reload() {
+	local pid
+	lab_router_gobgp_conf || return 1
+	pid=$(cat "$LAB_DIR/pids/gobgpd.pid" 2>/dev/null)
+	[ -n "$pid" ] || { lab_die "no gobgpd tracked"; return 1; }
+	kill -HUP "$pid"
+	sleep 0.3
+	lab_gobgp neighbor all softresetin >/dev/null 2>&1 || true
+}
+
+# Run the gobgp CLI against the router's gobgpd: lab_gobgp ARGS...
+lab_gobgp() {
+	lab_exec router "$LAB_GOBGP" -u 127.0.0.1 -p 50051 "$@"
+}
+
+# The router's GoBGP: declare the sessions to site NAME (see
+# lab_router_site_conf) in gobgpd.toml and reload it. GoBGP has no BFD.
+lab_router_site_conf_gobgp() {
+	local name=$1 as s4 s6 r4 r6 peer laddr fam
+	as=$(cat "$LAB_DIR/site-$name/as") || return 1
+	s4=$(lab_site_addr "$name" site4)
+	s6=$(lab_site_addr "$name" site6)
+	r4=$(lab_site_addr "$name" router4)
+	r6=$(lab_site_addr "$name" router6)
+	{
+		printf '\n# lab site %s\n' "$name"
+		for fam in 4 6; do
+			if [ "$fam" = 4 ]; then
+				peer=$s4 laddr=$r4
+			else
+				peer=$s6 laddr=$r6
+			fi
+			cat <<EOF
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "$peer"
+    peer-as = $as
+    description = "lab site $name"
+  [neighbors.timers.config]
+    connect-retry = 1
+    hold-time = 9
+    keepalive-interval = 3
+  [neighbors.transport.config]
+    local-address = "$laddr"
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv${fam}-unicast"
+EOF
+		done
+	} >"$LAB_DIR/router/sites/$name.toml"
+	if lab_alive gobgpd; then
+		lab_router_gobgp_reload || return 1
+		lab_wait_for 5 eval "lab_gobgp neighbor '$s4' >/dev/null 2>&1" || {
+			lab_log_tail "$LAB_DIR/router/gobgp/gobgpd.log"
+			lab_die "gobgpd did not add the neighbor $s4 of site $name"
+			return 1
+		}
+	fi
+}
+
+# Read gobgp's JSON on stdin, by attribute name (the modes of lab_frr_json):
+#   has | sites ADDR=NAME... | path ADDR   for "global rib -a FAMILY PREFIX -j"
+#   state ADDR                             for "neighbor ADDR -j"
+LAB_GOBGP_JSON_PY='
+import ipaddress, json, sys
+mode, args = sys.argv[1], sys.argv[2:]
+try:
+    data = json.load(sys.stdin)
+except ValueError:
+    sys.exit(2)
+def norm(addr):
+    try:
+        return str(ipaddress.ip_address(addr))
+    except ValueError:
+        return addr
+def paths():
+    out = []
+    if isinstance(data, dict):
+        for prefix, lst in data.items():
+            for p in lst if isinstance(lst, list) else []:
+                if isinstance(p, dict):
+                    p["_prefix"] = prefix
+                    out.append(p)
+    return out
+def peer_of(p):
+    return norm(p.get("neighbor-ip") or p.get("source-id") or "")
+def attr(p, typ):
+    for a in p.get("attrs", []):
+        if a.get("type") == typ:
+            return a
+    return None
+WELL_KNOWN = {0xFFFF0000: "65535,0"}
+if mode == "has":
+    sys.exit(0 if paths() else 1)
+if mode == "sites":
+    names = dict((norm(a.split("=", 1)[0]), a.split("=", 1)[1]) for a in args)
+    seen = []
+    for p in sorted(paths(), key=lambda p: not p.get("best")):
+        name = names.get(peer_of(p))
+        if name and name not in seen:
+            seen.append(name)
+    if seen:
+        print("\n".join(seen))
+    sys.exit(0)
+if mode == "path":
+    for p in paths():
+        if peer_of(p) != norm(args[0]):
+            continue
+        print("%s from %s%s" % (p["_prefix"], args[0], " best" if p.get("best") else ""))
+        asp = attr(p, 2) or {}
+        ases = [str(a) for seg in asp.get("as_paths", []) for a in seg.get("asns", [])]
+        print("\tBGP.as_path: %s" % " ".join(ases))
+        med = attr(p, 4)
+        if med:
+            print("\tBGP.med: %s" % med.get("metric"))
+        lp = attr(p, 5)
+        print("\tBGP.local_pref: %s" % (lp.get("value") if lp else 100))
+        comm = attr(p, 8)
+        if comm:
+            words = ["%d,%d" % (c >> 16, c & 0xFFFF) for c in comm.get("communities", [])]
+            print("\tBGP.community: %s" % " ".join("(%s)" % w for w in words))
+        sys.exit(0)
+    sys.exit(1)
+if mode == "state":
+    state = (data.get("state") or {}).get("session_state") if isinstance(data, dict) else None
+    if state is None:
+        sys.exit(1)
+    names = {6: "Established", "6": "Established", "established": "Established",
+        "ESTABLISHED": "Established"}
+    print(names.get(state, state))
+    sys.exit(0)
+sys.exit(2)
+'
+lab_gobgp_json() {
+	"$LAB_PYTHON" -c "$LAB_GOBGP_JSON_PY" "$@"
+}
+
+# Print gobgp's JSON for exactly PREFIX in the router's global RIB.
+lab_gobgp_prefix_json() {
+	lab_gobgp global rib -a "$(lab_afi "$1")" "$1" -j 2>/dev/null
+}
+
+# Print the router daemon's view of its sessions and the tail of its log
+# (for failures).
+lab_router_diag() {
+	case ${LAB_ROUTER_RUN:-bird} in
+	gobgp)
+		echo "  --- router: gobgp neighbor ---" >&2
+		lab_gobgp neighbor 2>&1 | sed 's/^/  | /' >&2
+		lab_log_tail "$LAB_DIR/router/gobgp/gobgpd.log" 10
+		lab_log_tail "$LAB_DIR/router/frr/zebra.log" 5
+		;;
+	frr)
+		echo "  --- router: show bgp summary ---" >&2
+		lab_vtysh -c "show bgp summary" 2>&1 | sed 's/^/  | /' >&2
+		lab_log_tail "$LAB_DIR/router/frr/bgpd.log" 10
+		lab_log_tail "$LAB_DIR/router/frr/zebra.log" 5
+		;;
+	*)
+		echo "  --- router: show protocols ---" >&2
+		lab_birdc show protocols 2>&1 | sed 's/^/  | /' >&2
+		lab_log_tail "$LAB_DIR/router/bird.log" 10
+		;;
+	esac
+}
+
+# Print what the router's routing daemon has for exactly this prefix
+# (BIRD: "show route PREFIX all"; FRR: "show bgp ... PREFIX").
+lab_router_routes() {
+	case ${LAB_ROUTER_RUN:-bird} in
+	frr) lab_vtysh -c "show bgp $(lab_afi "$1") unicast $1" ;;
+	gobgp) lab_gobgp global rib -a "$(lab_afi "$1")" "$1" ;;
+	*) lab_birdc show route "$1" all | lab_bird_attribute_names ;;
+	esac
+}
+
+# Exit 0 when the router's routing daemon has a route for exactly this prefix.
 lab_router_has_route() {
-	lab_router_routes "$1" 2>/dev/null | grep -q "^$1 "
+	case ${LAB_ROUTER_RUN:-bird} in
+	frr) lab_frr_prefix_json "$1" | lab_frr_json has ;;
+	gobgp) lab_gobgp_prefix_json "$1" | lab_gobgp_json has ;;
+	*) lab_router_routes "$1" 2>/dev/null | grep -q "^$1 " ;;
+	esac
+}
+
+# Print the router's kernel route for PREFIX, with each next hop (one
+# "nexthop via ..." line per path of a multipath route).
+lab_router_kernel_route() {
+	local fam=-4
+	case $1 in *:*) fam=-6 ;; esac
+	lab_exec router ip "$fam" route show exact "$1"
+}
+
+# Print the addresses the router's kernel forwards PREFIX to, one a line
+# (several for a multipath route, expanded from a nexthop group too).
+lab_router_kernel_nexthops() {
+	local fam=-4 nhid
+	case $1 in *:*) fam=-6 ;; esac
+	nhid=$(lab_exec router ip "$fam" route show exact "$1" |
+	    awk '{ for (i = 1; i < NF; i++) if ($i == "nhid") { print $(i + 1); exit } }')
+	if [ -n "$nhid" ] && lab_exec router ip nexthop show id "$nhid" 2>/dev/null | grep -q group; then
+		lab_exec router ip nexthop show id "$nhid" | awk '{
+		    for (i = 1; i < NF; i++) if ($i == "group") { print $(i + 1); exit } }' |
+		    tr '/' '\n' | sed 's/,.*//' | while read -r nhid; do
+			lab_exec router ip nexthop show id "$nhid" |
+			    awk '{ for (i = 1; i < NF; i++) if ($i == "via") print $(i + 1) }'
+		done
+	else
+		lab_exec router ip "$fam" route show exact "$1" |
+		    awk '{ for (i = 1; i < NF; i++) if ($i == "via") print $(i + 1) }'
+	fi
 }
 
 # Exit 0 when the router's kernel forwards this prefix (the BGP route was
@@ -380,12 +1189,12 @@ lab_wait_route() {
 	esac
 	lab_log "TIMEOUT: route $prefix not $want at the router after ${timeout}s"
 	{
-		echo "  --- router: show route $prefix all ---"
+		echo "  --- router: routes for $prefix ---"
 		lab_router_routes "$prefix" 2>&1 | sed 's/^/  | /'
-		echo "  --- router: show protocols ---"
-		lab_birdc show protocols 2>&1 | sed 's/^/  | /'
+		echo "  --- router: kernel route ---"
+		lab_router_kernel_route "$prefix" 2>&1 | sed 's/^/  | /'
 	} >&2
-	lab_log_tail "$LAB_DIR/router/bird.log" 10
+	lab_router_diag
 	for site in "${LAB_SITES[@]}"; do
 		lab_site_logs_tail "$site"
 	done
@@ -403,14 +1212,33 @@ lab_route_both_absent() {
 # Print the router's route for PREFIX learned from site NAME, with all its
 # attributes (empty when that site does not announce it): lab_router_site_route
 # PREFIX NAME.
+# With FRR the attributes are printed as BIRD names them ("BGP.local_pref:
+# 0", "BGP.community: (65000,100) (65535,0)"), well-known communities as
+# numbers, so tests can read either router the same way.
 lab_router_site_route() {
-	lab_birdc show route "$1" protocol "$(lab_bgp_proto "$2")" all 2>/dev/null |
-	    sed -n '/^[0-9a-f]/,$p' | lab_bird_attribute_names
+	case ${LAB_ROUTER_RUN:-bird} in
+	frr) lab_frr_prefix_json "$1" |
+	    lab_frr_json path "$(lab_site_addr "$2" "$(lab_afi_site "$1")")" ;;
+	gobgp) lab_gobgp_prefix_json "$1" |
+	    lab_gobgp_json path "$(lab_site_addr "$2" "$(lab_afi_site "$1")")" ;;
+	*) lab_birdc show route "$1" protocol "$(lab_bgp_proto "$2")" all 2>/dev/null |
+	    sed -n '/^[0-9a-f]/,$p' | lab_bird_attribute_names ;;
+	esac
 }
 
 # Print the names of the sites the router has a route for PREFIX from,
 # best (primary) route first, one a line.
 lab_router_route_sites() {
+	case ${LAB_ROUTER_RUN:-bird} in
+	frr | gobgp)
+		local map=()
+		mapfile -t map < <(lab_site_peer_map)
+		"lab_${LAB_ROUTER_RUN}_prefix_json" "$1" | "lab_${LAB_ROUTER_RUN}_json" sites "${map[@]}" ;;
+	*) lab_router_route_sites_bird "$1" ;;
+	esac
+}
+
+lab_router_route_sites_bird() {
 	lab_birdc show route "$1" 2>/dev/null | awk '
 	    match($0, /\[site6?_[A-Za-z0-9]+ /) {
 		name = substr($0, RSTART + 1, RLENGTH - 2)
@@ -453,7 +1281,21 @@ lab_bgp_proto() {
 # Print the BGP state of the router's session to a site ("Established"...).
 # Usage: lab_bgp_state NAME [4|6]
 lab_bgp_state() {
-	local proto
+	local proto peer
+	if [ "${LAB_ROUTER_RUN:-bird}" != bird ]; then
+		if [ "${2:-4}" = 6 ]; then
+			peer=$(lab_site_addr "$1" site6)
+		else
+			peer=$(lab_site_addr "$1" site4)
+		fi || return 1
+		if [ "$LAB_ROUTER_RUN" = gobgp ]; then
+			lab_gobgp neighbor "$peer" -j 2>/dev/null | lab_gobgp_json state "$peer"
+		else
+			lab_vtysh -c "show bgp neighbors $peer json" 2>/dev/null |
+			    lab_frr_json state "$peer"
+		fi
+		return
+	fi
 	proto=$(lab_bgp_proto "$1" "${2:-4}")
 	lab_birdc show protocols "$proto" 2>/dev/null |
 	    awk -v p="$proto" '$1 == p { print $6; found = 1 } END { exit !found }'
@@ -474,8 +1316,11 @@ lab_wait_bgp() {
 		return 0
 	fi
 	lab_log "TIMEOUT: BGP session (IPv$fam) to site $site not Established after ${timeout}s"
-	lab_birdc show protocols all "$(lab_bgp_proto "$site" "$fam")" 2>&1 | sed 's/^/  | /' >&2
-	lab_log_tail "$LAB_DIR/router/bird.log" 10
+	if [ "${LAB_ROUTER_RUN:-bird}" = bird ]; then
+		lab_birdc show protocols all "$(lab_bgp_proto "$site" "$fam")" 2>&1 |
+		    sed 's/^/  | /' >&2
+	fi
+	lab_router_diag
 	lab_site_logs_tail "$site"
 	return 1
 }
@@ -544,9 +1389,18 @@ lab_site() {
 	lab_log "site $name up (AS $as, $s4 / $s6, anycast $LAB_ANYCAST4 $LAB_ANYCAST6)"
 }
 
-# Declare (or redeclare) the router's BGP sessions to site NAME and reload
-# the router's BIRD: lab_router_site_conf NAME BFD (BFD: 1 = "bfd on").
+# Declare (or redeclare) the router's BGP sessions to site NAME (eBGP, or
+# iBGP when the site's AS is the router's) and apply them at the router:
+# lab_router_site_conf NAME BFD (BFD: 1 = with BFD).
 lab_router_site_conf() {
+	case ${LAB_ROUTER_RUN:-bird} in
+	frr) lab_router_site_conf_frr "$@" ;;
+	gobgp) lab_router_site_conf_gobgp "$@" ;;
+	*) lab_router_site_conf_bird "$@" ;;
+	esac
+}
+
+lab_router_site_conf_bird() {
 	local name=$1 bfd=${2:-0} as r4 s4 r6 s6 bfd_line="" out
 	as=$(cat "$LAB_DIR/site-$name/as") || return 1
 	r4=$(lab_site_addr "$name" router4)
@@ -560,14 +1414,14 @@ protocol bgp site_$name from lab_site {
 	neighbor $s4 as $as;
 	source address $r4;
 	$bfd_line
-	ipv4 { import filter lab_anycast4; export none; };
+	ipv4 { import filter ${LAB_ROUTER_IMPORT4:-lab_anycast4}; export none; };
 }
 protocol bgp site6_$name from lab_site {
 	description "lab site $name (IPv6 session)";
 	neighbor $s6 as $as;
 	source address $r6;
 	$bfd_line
-	ipv6 { import filter lab_anycast6; export none; };
+	ipv6 { import filter ${LAB_ROUTER_IMPORT6:-lab_anycast6}; export none; };
 }
 EOF
 	out="$LAB_DIR/site-$name/bird-configure.out"
@@ -607,6 +1461,42 @@ lab_site_service_stop() {
 	lab_stop "http6-$name" 3
 	if ! lab_wait_for 3 eval "! lab_site_service_ok $name"; then
 		lab_die "HTTP service of site $name still answering after stop"
+		return 1
+	fi
+}
+
+# A long-lived TCP service for measuring broken flows: on ADDR PORT it greets
+# each connection with "site NAME" and echoes every line back, forever.
+LAB_ECHO_SERVER='
+import socket, socketserver, sys
+addr, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+class Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+    request_queue_size = 256
+    address_family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+class Echo(socketserver.StreamRequestHandler):
+    def handle(self):
+        self.wfile.write(("site %s\n" % name).encode())
+        for line in self.rfile:
+            self.wfile.write(line)
+with Server((addr, port), Echo) as server:
+    print("echo as site", name, "on", addr, port, flush=True)
+    server.serve_forever()
+'
+
+# Start the long-lived TCP service (LAB_ECHO_SERVER) of site NAME on the
+# anycast IPv4 address, port PORT (default 9000), and wait until it answers:
+# lab_site_echo_start NAME [PORT].
+lab_site_echo_start() {
+	local name=$1 port=${2:-9000} dir
+	dir="$LAB_DIR/site-$name"
+	lab_alive "echo-$name" && return 0
+	lab_spawn "echo-$name" "$dir/echo.log" "$name" "$LAB_PYTHON" \
+	    -c "$LAB_ECHO_SERVER" "$LAB_ANYCAST4" "$port" "$name"
+	if ! lab_wait_for 5 grep -q "^echo as" "$dir/echo.log"; then
+		lab_log_tail "$dir/echo.log"
+		lab_die "echo service of site $name not up within 5s"
 		return 1
 	fi
 }
@@ -785,10 +1675,19 @@ lab_bfd_up() {
 	local r4 s4
 	r4=$(lab_site_addr "$1" router4) || return 1
 	s4=$(lab_site_addr "$1" site4) || return 1
-	lab_birdc show bfd sessions 2>/dev/null |
-	    awk -v a="$s4" '$1 == a && $3 == "Up" { f = 1 } END { exit !f }' &&
+	lab_router_bfd_up "$s4" &&
 	    lab_site_birdc "$1" show bfd sessions 2>/dev/null |
 	    awk -v a="$r4" '$1 == a && $3 == "Up" { f = 1 } END { exit !f }'
+}
+
+# Exit 0 when the router's BFD session with address ADDR is Up.
+lab_router_bfd_up() {
+	case ${LAB_ROUTER_RUN:-bird} in
+	frr) lab_vtysh -c "show bfd peers json" 2>/dev/null | lab_frr_json bfd "$1" ;;
+	gobgp) return 1 ;;      # GoBGP has no BFD
+	*) lab_birdc show bfd sessions 2>/dev/null |
+	    awk -v a="$1" '$1 == a && $3 == "Up" { f = 1 } END { exit !f }' ;;
+	esac
 }
 
 # Start site NAME's BIRD (config and socket in the site dir) and wait up to
@@ -1123,6 +2022,98 @@ lab_client_traffic_wait() {
 	lab_stop "$name" 1
 }
 
+# The client's long-lived flows: COUNT TCP connections to ADDR PORT (an
+# echo service, lab_site_echo_start), each on its own source port, opened
+# one after the other; each reads its greeting ("site NAME"), then sends a
+# line every INTERVAL s and waits up to 1 s for its echo, until DURATION s
+# after the start or until it breaks (reset, timeout, closed). OUT.ready
+# appears when every connection is open; OUT gets one line per flow:
+# "INDEX SITE OPENED_EPOCH BROKEN_EPOCH|- REASON|-" (SITE FAIL: never open).
+LAB_FLOWS_PY='
+import os, socket, sys, threading, time
+addr, port, count, duration, interval, out = sys.argv[1], int(sys.argv[2]), \
+    int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+t0 = time.time()
+end = t0 + duration
+results = [None] * count
+def flow(i, sock, site):
+    opened = time.time()
+    f = sock.makefile("rb")
+    broken, reason = None, None
+    try:
+        while time.time() < end and not os.path.exists(out + ".stop"):
+            sock.sendall(b"x\n")
+            line = f.readline()
+            if not line:
+                broken, reason = time.time(), "closed"
+                break
+            time.sleep(interval)
+    except socket.timeout:
+        broken, reason = time.time(), "timeout"
+    except ConnectionResetError:
+        broken, reason = time.time(), "reset"
+    except OSError as e:
+        broken, reason = time.time(), type(e).__name__
+    results[i] = (site, opened, broken, reason)
+    sock.close()
+threads = []
+for i in range(count):
+    try:
+        sock = socket.create_connection((addr, port), timeout=1)
+        greeting = sock.makefile("rb").readline().decode().split()
+        site = greeting[1] if len(greeting) == 2 else "FAIL"
+    except OSError:
+        results[i] = ("FAIL", time.time(), None, None)
+        continue
+    th = threading.Thread(target=flow, args=(i, sock, site), daemon=True)
+    th.start()
+    threads.append(th)
+open(out + ".ready", "w").close()
+for th in threads:
+    th.join(max(0.0, end + 2 - time.time()))
+with open(out + ".tmp", "w") as f:
+    for i, r in enumerate(results):
+        if r is None:
+            r = ("FAIL", t0, None, "hung")
+        site, opened, broken, reason = r
+        f.write("%d %s %.3f %s %s\n" % (i, site, opened,
+            "%.3f" % broken if broken else "-", reason or "-"))
+os.rename(out + ".tmp", out)
+'
+
+# Start the client's long-lived flows in the background:
+# lab_client_flows_start OUT ADDR PORT COUNT DURATION_S [INTERVAL_S] (see
+# LAB_FLOWS_PY), and wait up to 10 s until every connection is open.
+lab_client_flows_start() {
+	local out=$1 addr=$2 port=$3 count=$4 duration=$5 interval=${6:-0.2}
+	rm -f "$out" "$out.tmp" "$out.ready" "$out.stop"
+	printf '%s\n' "$duration" >"$out.params"
+	lab_spawn "flows-$(basename "$out")" "$out.log" client "$LAB_PYTHON" \
+	    -c "$LAB_FLOWS_PY" "$addr" "$port" "$count" "$duration" "$interval" "$out"
+	if ! lab_wait_for 10 test -e "$out.ready"; then
+		lab_log_tail "$out.log"
+		lab_die "client flows $out not all open within 10s"
+		return 1
+	fi
+}
+
+# Wait until the flows started with OUT have ended and written OUT (bounded
+# by their duration plus 5 s; then they are stopped and it returns 1). With
+# "stop", end them now: lab_client_flows_wait OUT [stop].
+lab_client_flows_wait() {
+	local out=$1 name duration
+	[ "${2:-}" = stop ] && : >"$out.stop"
+	name="flows-$(basename "$out")"
+	read -r duration <"$out.params" || return 1
+	if ! lab_wait_for "$(awk -v d="$duration" 'BEGIN { print d + 5 }')" test -s "$out"; then
+		lab_stop "$name" 1
+		lab_log_tail "$out.log"
+		lab_die "client flows $out not finished in time"
+		return 1
+	fi
+	lab_stop "$name" 1
+}
+
 # ---------------------------------------------------------------- CLI
 
 lab_selftest() {
@@ -1192,7 +2183,8 @@ lab_dump_logs() {
 	local lines=${1:-40} file
 	[ -n "${LAB_DIR:-}" ] && [ -d "$LAB_DIR" ] || return 0
 	for file in "$LAB_DIR"/site-*/*.log "$LAB_DIR"/site-*/*.out \
-	    "$LAB_DIR"/router/bird.log; do
+	    "$LAB_DIR"/router/bird.log "$LAB_DIR"/router/frr/*.log \
+	    "$LAB_DIR"/router/frr/*.out "$LAB_DIR"/router/gobgp/*.log; do
 		[ -s "$file" ] || continue
 		echo "---- ${file#"$LAB_DIR"/} (last $lines lines)"
 		tail -n "$lines" "$file"
