@@ -1172,7 +1172,8 @@ lab_router_kernel_has_route() {
 	lab_exec router ip "$fam" route show exact "$1" | grep -q .
 }
 
-# Wait until the prefix is present|absent at the router (BIRD and kernel).
+# Wait until the prefix is present|absent at the router (its routing daemon
+# and its kernel).
 lab_wait_route() {
 	local prefix=$1 want=$2 timeout=${3:-10} t0 site
 	t0=$(date +%s.%N)
