@@ -9,6 +9,13 @@
  * error or local error, with a short detail that reaches the logs. A check
  * never has two runs at once.
  *
+ * Some types also watch between runs (check_watch): a pidfd, a netlink
+ * subscription. A watch reports what became certain at that moment (the
+ * process exited, the address was removed, or it is back) through
+ * check_event(), its single reporting point; the supervisor then acts
+ * without waiting for the next round (see docs/health.md, "Event-driven
+ * checks"). A watch never replaces the runs: rounds still run every check.
+ *
  * A local error is anycheck's own failure, not the service's: the run could
  * not even start or go on because this host ran out of something (file
  * descriptors, memory, processes). The supervisor keeps the service's state
@@ -82,6 +89,11 @@ typedef void (*check_done_callback)(struct check *check,
     enum check_result result, const char *detail, uint64_t duration_ns,
     void *arg);
 
+/* What a watch reports (check_event): result CHECK_RESULT_FAIL when a
+ * failure became certain, CHECK_RESULT_PASS when it is over. */
+typedef void (*check_event_callback)(struct check *check,
+    enum check_result result, const char *detail, void *arg);
+
 /* A runtime check: one per configured check of a running service. */
 struct check {
 	const struct check_config *config;
@@ -96,6 +108,11 @@ struct check {
 	 * calls ops->cancel and then check_done(CHECK_RESULT_TIMEOUT). */
 	struct loop_timer timeout_timer;
 	void *state;            /* type-specific runtime state */
+	/* Between check_watch and check_unwatch: where events go (NULL: not
+	 * watched), and the type's watch state (a pidfd, a registration). */
+	check_event_callback on_event;
+	void *on_event_arg;
+	void *watch;
 };
 
 struct check_ops {
@@ -117,6 +134,17 @@ struct check_ops {
 	/* File descriptors one run holds at most while it runs (limits.c
 	 * adds them up to warn when the open-file limit is too low). */
 	unsigned fds_per_run;
+	/* Optional (NULL for types that only run): watch between runs and
+	 * report through check_event() what becomes certain at once.
+	 * watch_start is called when a service's checks are built, before
+	 * the first run, and watch_stop when they go; runs may add to what
+	 * is watched (the pid a pidfile names). watch_start returns 0, or -1
+	 * when it cannot watch (it logs why; runs go on without it). */
+	int (*watch_start)(struct check *check);
+	void (*watch_stop)(struct check *check);
+	/* The default of the common key "immediate": a failure of this type
+	 * is certain (one failed run or one failure event is enough). */
+	bool immediate_default;
 	/* No "equal": parse reads through the config_json.c getters, which
 	 * record every value into the service's canonical form, and reloads
 	 * compare that (config_diff.c). A value parse reads another way must
@@ -140,6 +168,18 @@ void check_done(struct check *check, enum check_result result,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* check_done with CHECK_RESULT_LOCAL_ERROR, recording what ran out. */
 void check_done_local(struct check *check, enum check_local_cause cause,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Watch the check between runs, if its type can (ops->watch_start):
+ * events go to on_event(check, result, detail, arg). */
+void check_watch(struct check *check, check_event_callback on_event,
+    void *arg);
+/* Stop watching (releases what the watch holds); safe when not watched. */
+void check_unwatch(struct check *check);
+/* The single reporting point of a watch: CHECK_RESULT_FAIL (certain
+ * failure) or CHECK_RESULT_PASS (over again), with a detail for the log.
+ * Does nothing when the check is not watched. */
+void check_event(struct check *check, enum check_result result,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 extern const struct check_ops check_exec_ops;

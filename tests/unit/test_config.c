@@ -290,7 +290,7 @@ START_TEST(test_unknown_keys)
 	    "  {\"type\": \"tcp\", \"host\": \"192.0.2.1\", \"port\": 1, "
 	    "\"tls\": true}]}]}",
 	    "t.json:3:58: services[0].checks[1].tls: unknown key \"tls\"; "
-	    "allowed: type, timeout, host, port, send, expect");
+	    "allowed: type, timeout, immediate, host, port, send, expect");
 }
 END_TEST
 
