@@ -3,7 +3,7 @@
  * DOC: checks
  *
  * A check type is one file (check_exec.c, check_tcp.c, check_http.c,
- * check_file.c) exporting a const struct check_ops; check_registry.c maps a
+ * check_file.c, check_process.c, ...) exporting a const struct check_ops; check_registry.c maps a
  * config "type" to its ops. A run starts with check_start() and ends in
  * exactly one call to check_done(), whatever happened: pass, fail, timeout,
  * error or local error, with a short detail that reaches the logs. A check
@@ -152,7 +152,7 @@ struct check_ops {
 };
 
 const struct check_ops *check_ops_find(const char *type);
-/* "exec, file, http, tcp": for error messages. */
+/* "exec, file, http, process, tcp": for error messages. */
 const char *check_type_names(void);
 
 void check_init(struct check *check, const struct check_config *config,
@@ -186,5 +186,6 @@ extern const struct check_ops check_exec_ops;
 extern const struct check_ops check_tcp_ops;
 extern const struct check_ops check_http_ops;
 extern const struct check_ops check_file_ops;
+extern const struct check_ops check_process_ops;
 
 #endif

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -851,6 +852,92 @@ START_TEST(test_immediate_run_failure)
 }
 END_TEST
 
+/* A child that sleeps until killed; its pid in pidfile. */
+static pid_t
+spawn_sleeper(const char *pidfile)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		for (int i = 0; i < 600; i++)
+			sleep(1);
+		_exit(0);
+	}
+	test_write_file(pidfile, "%d\n", (int)pid);
+	return pid;
+}
+
+/* Kill a child and wait until it has exited, leaving the reaping to the
+ * loop (SIGCHLD). */
+static void
+kill_sleeper(pid_t pid)
+{
+	siginfo_t info;
+
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	memset(&info, 0, sizeof(info));
+	ck_assert_int_eq(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT),
+	    0);
+}
+
+/* Event-driven: the process's exit takes an immediate check's service
+ * DOWN in the same instant (no virtual time passes), fall 3 or not; a
+ * service whose process check is not immediate runs a round at once and
+ * is FALLING. Back once a new process is in the pidfile, after rise. */
+START_TEST(test_process_event_down_at_once)
+{
+	char pidfile[160], text[2048];
+	pid_t first, second;
+	uint64_t killed_at;
+
+	snprintf(pidfile, sizeof(pidfile), "%s/service.pid", world.dir);
+	first = spawn_sleeper(pidfile);
+	snprintf(text, sizeof(text), "{\"defaults\": {\"interval\": 1, "
+	    "\"fast_interval\": 0.5, \"rise\": 2, \"fall\": 3, "
+	    "\"hold_down\": 0}, \"services\": ["
+	    "{\"name\": \"s\", \"prefixes\": [\"192.0.2.1/32\"], "
+	    "\"checks\": [{\"type\": \"process\", \"pidfile\": \"%s\"}, "
+	    "{\"type\": \"file\", \"path\": \"%s\"}]}, "
+	    "{\"name\": \"n\", \"prefixes\": [\"192.0.2.2/32\"], "
+	    "\"checks\": [{\"type\": \"process\", \"pidfile\": \"%s\", "
+	    "\"immediate\": false}]}]}", pidfile, world.up, pidfile);
+	test_touch(world.up);
+	start("%s", text);
+	run_for(2000);
+	ck_assert_int_eq(service_state(service(0)), HEALTH_UP);
+	ck_assert_int_eq(service_state(service(1)), HEALTH_UP);
+	world.change_count = 0;
+	run_for(600);           /* between rounds, fast_interval after n's */
+	killed_at = loop_now_ns(world.loop);
+	kill_sleeper(first);
+	ck_assert_int_eq(loop_run_once(world.loop, 0), 0);
+	ck_assert_uint_eq(loop_now_ns(world.loop), killed_at);
+	ck_assert_int_eq(service_state(service(0)), HEALTH_DOWN);
+	ck_assert_uint_ge(world.change_count, 1);
+	ck_assert_uint_eq(world.changes[0].service, 0);
+	assert_change(0, HEALTH_UP, HEALTH_DOWN);
+	ck_assert_uint_eq(world.changes[0].at_ns, killed_at);
+	ck_assert_ptr_nonnull(strstr(world.changes[0].reason, "exited"));
+	/* n's round comes now, not at its next interval. */
+	run_for(0);
+	ck_assert_int_eq(service_state(service(1)), HEALTH_FALLING);
+	ck_assert_uint_eq(world.changes[1].at_ns, killed_at);
+	/* A round of s meanwhile changes nothing (and nothing is counted
+	 * twice): DOWN stays. */
+	run_for(1000);
+	ck_assert_int_eq(service_state(service(0)), HEALTH_DOWN);
+
+	second = spawn_sleeper(pidfile);
+	run_for(2000);
+	ck_assert_int_eq(service_state(service(0)), HEALTH_UP);
+	ck_assert_int_eq(service_state(service(1)), HEALTH_UP);
+	kill_sleeper(second);
+	ck_assert_int_eq(loop_run_once(world.loop, 0), 0);
+	ck_assert_int_eq(service_state(service(0)), HEALTH_DOWN);
+}
+END_TEST
+
 static Suite *
 supervisor_suite(void)
 {
@@ -871,6 +958,7 @@ supervisor_suite(void)
 	tcase_add_test(tc, test_cleanup_while_checks_run);
 	tcase_add_test(tc, test_local_errors_keep_state);
 	tcase_add_test(tc, test_immediate_run_failure);
+	tcase_add_test(tc, test_process_event_down_at_once);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
