@@ -89,12 +89,14 @@ check_errno_is_local(int errnum)
  * check_http.c); not in check_api.h because nothing else should call them. */
 void check_exec_environment_cleanup(struct check_environment *environment);
 void check_http_environment_cleanup(struct check_environment *environment);
+void check_address_environment_cleanup(struct check_environment *environment);
 
 void
 check_environment_cleanup(struct check_environment *environment)
 {
 	check_exec_environment_cleanup(environment);
 	check_http_environment_cleanup(environment);
+	check_address_environment_cleanup(environment);
 }
 
 static void

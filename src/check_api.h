@@ -81,6 +81,7 @@ struct check_environment {
 	struct loop *loop;
 	void *http_engine;      /* owned by check_http.c */
 	void *exec_sweeper;     /* owned by check_exec.c: orphans to end */
+	void *address_engine;   /* owned by check_address.c: rtnetlink */
 };
 /* Release the shared engines once every check is freed. */
 void check_environment_cleanup(struct check_environment *environment);
@@ -152,7 +153,7 @@ struct check_ops {
 };
 
 const struct check_ops *check_ops_find(const char *type);
-/* "exec, file, http, process, tcp": for error messages. */
+/* "address, exec, file, http, process, tcp": for error messages. */
 const char *check_type_names(void);
 
 void check_init(struct check *check, const struct check_config *config,
@@ -182,6 +183,7 @@ void check_unwatch(struct check *check);
 void check_event(struct check *check, enum check_result result,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+extern const struct check_ops check_address_ops;
 extern const struct check_ops check_exec_ops;
 extern const struct check_ops check_tcp_ops;
 extern const struct check_ops check_http_ops;

@@ -10,6 +10,7 @@
 #include "check_api.h"
 
 static const struct check_ops *const check_registry[] = {
+	&check_address_ops,
 	&check_exec_ops,
 	&check_file_ops,
 	&check_http_ops,
