@@ -153,7 +153,7 @@ struct check_ops {
 };
 
 const struct check_ops *check_ops_find(const char *type);
-/* "address, exec, file, http, process, tcp": for error messages. */
+/* "address, exec, file, http, listen, process, tcp": for error messages. */
 const char *check_type_names(void);
 
 void check_init(struct check *check, const struct check_config *config,
@@ -188,6 +188,7 @@ extern const struct check_ops check_exec_ops;
 extern const struct check_ops check_tcp_ops;
 extern const struct check_ops check_http_ops;
 extern const struct check_ops check_file_ops;
+extern const struct check_ops check_listen_ops;
 extern const struct check_ops check_process_ops;
 
 #endif

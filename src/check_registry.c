@@ -14,6 +14,7 @@ static const struct check_ops *const check_registry[] = {
 	&check_exec_ops,
 	&check_file_ops,
 	&check_http_ops,
+	&check_listen_ops,
 	&check_process_ops,
 	&check_tcp_ops,
 };

@@ -71,7 +71,7 @@ cat >"$tmp/bad.json" <<'EOF'
 EOF
 bad_errors="$tmp/bad.json:2:24: defaults.rise: must be an integer between 1 and 100
 $tmp/bad.json:4:33: services[0].prefixes[0]: invalid prefix \"192.0.2.300/32\": invalid address
-$tmp/bad.json:5:27: services[0].checks[0].type: unknown check type \"nope\"; known types: address, exec, file, http, process, tcp"
+$tmp/bad.json:5:27: services[0].checks[0].type: unknown check type \"nope\"; known types: address, exec, file, http, listen, process, tcp"
 
 for program in anycheck-exabgp anycheck-bird; do
 	bin=$build/$program

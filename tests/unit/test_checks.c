@@ -583,7 +583,7 @@ START_TEST(test_registry)
 	ck_assert_ptr_eq(check_ops_find("http"), &check_http_ops);
 	ck_assert_ptr_eq(check_ops_find("tcp"), &check_tcp_ops);
 	ck_assert_ptr_null(check_ops_find("icmp"));
-	ck_assert_str_eq(check_type_names(), "address, exec, file, http, process, tcp");
+	ck_assert_str_eq(check_type_names(), "address, exec, file, http, listen, process, tcp");
 	ck_assert_str_eq(check_result_name(CHECK_RESULT_PASS), "pass");
 	ck_assert_str_eq(check_result_name(CHECK_RESULT_FAIL), "fail");
 	ck_assert_str_eq(check_result_name(CHECK_RESULT_TIMEOUT), "timeout");

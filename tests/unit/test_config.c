@@ -617,7 +617,7 @@ START_TEST(test_multiple_errors)
 	    "t.json:4:42: services[0].rise: must be an integer between 1 and "
 	    "100\n"
 	    "t.json:4:24: services[0].checks[0].type: unknown check type "
-	    "\"ping\"; known types: address, exec, file, http, process, tcp\n"
+	    "\"ping\"; known types: address, exec, file, http, listen, process, tcp\n"
 	    "t.json:6:61: services[1].checks[0].port: must be an integer "
 	    "between 1 and 65535\n"
 	    "t.json:7:24: services[1].announce.med: must be an integer between "
@@ -733,7 +733,7 @@ START_TEST(test_checks)
 	ck_assert_errors("{\"services\": [{\"name\": \"web\", \"prefixes\": "
 	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"smtp\"}]}]}",
 	    "t.json:1:81: services[0].checks[0].type: unknown check type "
-	    "\"smtp\"; known types: address, exec, file, http, process, tcp");
+	    "\"smtp\"; known types: address, exec, file, http, listen, process, tcp");
 	ck_assert_errors("{\"services\": [{\"name\": \"web\", \"prefixes\": "
 	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": 3}]}]}",
 	    "t.json:1:81: services[0].checks[0].type: must be a string");

@@ -100,7 +100,8 @@ static json_t *
 leaf_candidates(json_t *value)
 {
 	static const char *const alternatives[] = { "keep", "withdraw", "all",
-		"any", "HEAD", "192.0.2.9", "2001:db8::9", "self", NULL };
+		"any", "HEAD", "192.0.2.9", "2001:db8::9", "self", "tcp", "udp",
+		NULL };
 	json_t *out = json_array();
 
 	if (json_is_boolean(value)) {
