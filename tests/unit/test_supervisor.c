@@ -852,35 +852,6 @@ START_TEST(test_immediate_run_failure)
 }
 END_TEST
 
-/* A child that sleeps until killed; its pid in pidfile. */
-static pid_t
-spawn_sleeper(const char *pidfile)
-{
-	pid_t pid = fork();
-
-	ck_assert_int_ne(pid, -1);
-	if (pid == 0) {
-		for (int i = 0; i < 600; i++)
-			sleep(1);
-		_exit(0);
-	}
-	test_write_file(pidfile, "%d\n", (int)pid);
-	return pid;
-}
-
-/* Kill a child and wait until it has exited, leaving the reaping to the
- * loop (SIGCHLD). */
-static void
-kill_sleeper(pid_t pid)
-{
-	siginfo_t info;
-
-	ck_assert_int_eq(kill(pid, SIGKILL), 0);
-	memset(&info, 0, sizeof(info));
-	ck_assert_int_eq(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT),
-	    0);
-}
-
 /* Event-driven: the process's exit takes an immediate check's service
  * DOWN in the same instant (no virtual time passes), fall 3 or not; a
  * service whose process check is not immediate runs a round at once and
@@ -892,7 +863,7 @@ START_TEST(test_process_event_down_at_once)
 	uint64_t killed_at;
 
 	snprintf(pidfile, sizeof(pidfile), "%s/service.pid", world.dir);
-	first = spawn_sleeper(pidfile);
+	first = test_spawn_sleeper(pidfile);
 	snprintf(text, sizeof(text), "{\"defaults\": {\"interval\": 1, "
 	    "\"fast_interval\": 0.5, \"rise\": 2, \"fall\": 3, "
 	    "\"hold_down\": 0}, \"services\": ["
@@ -910,7 +881,7 @@ START_TEST(test_process_event_down_at_once)
 	world.change_count = 0;
 	run_for(600);           /* between rounds, fast_interval after n's */
 	killed_at = loop_now_ns(world.loop);
-	kill_sleeper(first);
+	test_kill_and_wait(first);
 	ck_assert_int_eq(loop_run_once(world.loop, 0), 0);
 	ck_assert_uint_eq(loop_now_ns(world.loop), killed_at);
 	ck_assert_int_eq(service_state(service(0)), HEALTH_DOWN);
@@ -928,11 +899,11 @@ START_TEST(test_process_event_down_at_once)
 	run_for(1000);
 	ck_assert_int_eq(service_state(service(0)), HEALTH_DOWN);
 
-	second = spawn_sleeper(pidfile);
+	second = test_spawn_sleeper(pidfile);
 	run_for(2000);
 	ck_assert_int_eq(service_state(service(0)), HEALTH_UP);
 	ck_assert_int_eq(service_state(service(1)), HEALTH_UP);
-	kill_sleeper(second);
+	test_kill_and_wait(second);
 	ck_assert_int_eq(loop_run_once(world.loop, 0), 0);
 	ck_assert_int_eq(service_state(service(0)), HEALTH_DOWN);
 }

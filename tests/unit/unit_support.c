@@ -4,9 +4,11 @@
  */
 #include <check.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -126,4 +128,31 @@ test_check_run(struct check *check, struct test_check_outcome *outcome,
 	    check->config->description, limit_ms);
 	ck_assert_int_eq(outcome->calls, 1);
 	ck_assert(!check->running);
+}
+
+pid_t
+test_spawn_sleeper(const char *pidfile)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		for (int i = 0; i < 600; i++)
+			sleep(1);
+		_exit(0);
+	}
+	if (pidfile != NULL)
+		test_write_file(pidfile, "%d\n", (int)pid);
+	return pid;
+}
+
+void
+test_kill_and_wait(pid_t pid)
+{
+	siginfo_t info;
+
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	memset(&info, 0, sizeof(info));
+	ck_assert_int_eq(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT),
+	    0);
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "check_api.h"
 #include "config.h"
@@ -25,6 +26,13 @@ void test_write_file(const char *path, const char *fmt, ...)
 void test_write_filev(const char *path, const char *fmt, va_list ap);
 /* How many times needle occurs in text (overlaps counted). */
 int test_count_substring(const char *text, const char *needle);
+
+/* Fork a child that sleeps until killed (at most 10 minutes); with a
+ * pidfile, write its pid there. */
+pid_t test_spawn_sleeper(const char *pidfile);
+/* SIGKILL a child and wait until it has exited (its pidfd is readable),
+ * leaving the reaping to whoever does it (a loop's SIGCHLD handler). */
+void test_kill_and_wait(pid_t pid);
 
 /* Load one check the way the config loader does (common keys such as
  * "immediate" included), from the JSON text of the check object, inside a
