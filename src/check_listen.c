@@ -187,7 +187,11 @@ check_listen_request(struct check *check)
 		sent = sendto(run->fd, &message, sizeof(message), 0,
 		    (struct sockaddr *)&kernel, sizeof(kernel));
 	while (sent == -1 && errno == EINTR);
-	return sent == (ssize_t)sizeof(message) ? 0 : -1;
+	if (sent == (ssize_t)sizeof(message))
+		return 0;
+	if (sent != -1)
+		errno = EIO;    /* a short write: errno says nothing */
+	return -1;
 }
 
 /* Does one dumped socket serve the address: 2 exactly, 1 through the

@@ -521,7 +521,8 @@ const struct check_ops check_process_ops = {
 	.start = check_process_start,
 	.cancel = check_process_cancel,
 	.free_config = check_process_free_config,
-	.fds_per_run = 2,
+	/* The watched pidfd, and during a run the pidfile and a new pidfd. */
+	.fds_per_run = 3,
 	.watch_start = check_process_watch_start,
 	.watch_stop = check_process_watch_stop,
 	.immediate_default = true,
