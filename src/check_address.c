@@ -23,6 +23,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <linux/if_addr.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -58,8 +59,16 @@ struct check_address_config {
 	char *interface;        /* NULL: any interface */
 };
 
-/* One address of this host, as the kernel last described it. */
+/* One slot of the table: an address of this host on one interface, as
+ * the kernel last described it. */
+enum check_address_slot_state {
+	CHECK_ADDRESS_SLOT_EMPTY,
+	CHECK_ADDRESS_SLOT_LIVE,
+	CHECK_ADDRESS_SLOT_REMOVED,     /* probing goes on past it */
+};
+
 struct check_address_entry {
+	enum check_address_slot_state state;
 	int family;
 	uint8_t address[16];
 	int ifindex;
@@ -83,9 +92,14 @@ struct check_address_engine {
 	bool synced;            /* the table is complete */
 	bool dump_again;        /* overrun or interrupted: dump once more */
 	bool warned;            /* a failure was logged */
-	struct check_address_entry *entries;
-	size_t entry_count;
-	size_t entry_capacity;
+	/* The table: open addressing with linear probing, hashed on family
+	 * and address only, so that every interface's entry of an address
+	 * lies on the probe sequence from that address's hash (a dump of
+	 * thousands of addresses stays linear). */
+	struct check_address_entry *slots;
+	size_t capacity;        /* 0 or a power of two */
+	size_t entry_count;     /* live slots */
+	size_t filled;          /* live and removed slots */
 	struct check_address_list watchers;
 	struct check_address_list waiting;
 	struct loop_timer retry_timer;
@@ -180,17 +194,100 @@ check_address_list_remove(struct check_address_list *list,
 
 /* The table. */
 
+static size_t
+check_address_hash(int family, const uint8_t address[16])
+{
+	uint64_t hash = 14695981039346656037ULL ^ (uint64_t)family;
+
+	for (int i = 0; i < 16; i++) {
+		hash ^= address[i];
+		hash *= 1099511628211ULL;
+	}
+	return (size_t)hash;
+}
+
+/* The next slot of the probe sequence of (family, address) at or after
+ * *at holding that address (any interface), or NULL at the sequence's
+ * end. Start with *at = SIZE_MAX. */
+static struct check_address_entry *
+check_address_probe(const struct check_address_engine *engine, int family,
+    const uint8_t address[16], size_t *at)
+{
+	size_t mask = engine->capacity - 1, i;
+
+	if (engine->capacity == 0)
+		return NULL;
+	i = *at == SIZE_MAX ? check_address_hash(family, address) & mask :
+	    (*at + 1) & mask;
+	for (size_t steps = 0; steps < engine->capacity; steps++,
+	    i = (i + 1) & mask) {
+		struct check_address_entry *entry = &engine->slots[i];
+
+		if (entry->state == CHECK_ADDRESS_SLOT_EMPTY)
+			return NULL;
+		if (entry->state == CHECK_ADDRESS_SLOT_LIVE &&
+		    entry->family == family &&
+		    memcmp(entry->address, address, 16) == 0) {
+			*at = i;
+			return entry;
+		}
+	}
+	return NULL;
+}
+
 static struct check_address_entry *
 check_address_entry_find(struct check_address_engine *engine, int family,
     const uint8_t address[16], int ifindex)
 {
-	for (size_t i = 0; i < engine->entry_count; i++) {
-		struct check_address_entry *entry = &engine->entries[i];
-		if (entry->family == family && entry->ifindex == ifindex &&
-		    memcmp(entry->address, address, 16) == 0)
+	struct check_address_entry *entry;
+	size_t at = SIZE_MAX;
+
+	while ((entry = check_address_probe(engine, family, address, &at)))
+		if (entry->ifindex == ifindex)
 			return entry;
-	}
 	return NULL;
+}
+
+/* Put a live entry in the first free slot of its probe sequence (the
+ * table has room: see check_address_table_grow). */
+static struct check_address_entry *
+check_address_slot_insert(struct check_address_engine *engine, int family,
+    const uint8_t address[16])
+{
+	size_t mask = engine->capacity - 1;
+	size_t i = check_address_hash(family, address) & mask;
+
+	while (engine->slots[i].state == CHECK_ADDRESS_SLOT_LIVE)
+		i = (i + 1) & mask;
+	if (engine->slots[i].state == CHECK_ADDRESS_SLOT_EMPTY)
+		engine->filled++;
+	engine->entry_count++;
+	engine->slots[i].state = CHECK_ADDRESS_SLOT_LIVE;
+	return &engine->slots[i];
+}
+
+/* Keep at most half the slots filled (removed ones included): rebuild
+ * the table, four times the live entries large, when one more would pass
+ * that. */
+static void
+check_address_table_grow(struct check_address_engine *engine)
+{
+	struct check_address_entry *old = engine->slots;
+	size_t old_capacity = engine->capacity, capacity = 16;
+
+	if ((engine->filled + 1) * 2 <= engine->capacity)
+		return;
+	while (capacity < (engine->entry_count + 1) * 4)
+		capacity *= 2;
+	engine->slots = xcalloc(capacity, sizeof(*engine->slots));
+	engine->capacity = capacity;
+	engine->entry_count = 0;
+	engine->filled = 0;
+	for (size_t i = 0; i < old_capacity; i++)
+		if (old[i].state == CHECK_ADDRESS_SLOT_LIVE)
+			*check_address_slot_insert(engine, old[i].family,
+			    old[i].address) = old[i];
+	free(old);
 }
 
 static void
@@ -201,19 +298,22 @@ check_address_entry_put(struct check_address_engine *engine, int family,
 	    family, address, ifindex);
 
 	if (entry == NULL) {
-		if (engine->entry_count == engine->entry_capacity) {
-			engine->entry_capacity = engine->entry_capacity ?
-			    engine->entry_capacity * 2 : 16;
-			engine->entries = xrealloc(engine->entries,
-			    engine->entry_capacity * sizeof(*engine->entries));
-		}
-		entry = &engine->entries[engine->entry_count++];
+		check_address_table_grow(engine);
+		entry = check_address_slot_insert(engine, family, address);
 		entry->family = family;
 		memcpy(entry->address, address, 16);
 		entry->ifindex = ifindex;
 	}
 	entry->flags = flags;
 	entry->seen = true;
+}
+
+static void
+check_address_entry_drop(struct check_address_engine *engine,
+    struct check_address_entry *entry)
+{
+	entry->state = CHECK_ADDRESS_SLOT_REMOVED;
+	engine->entry_count--;
 }
 
 static void
@@ -224,30 +324,44 @@ check_address_entry_remove(struct check_address_engine *engine, int family,
 	    family, address, ifindex);
 
 	if (entry != NULL)
-		*entry = engine->entries[--engine->entry_count];
+		check_address_entry_drop(engine, entry);
 }
 
-/* Is the check's address usable on its interface (ifindex; 0 when it has
- * none by that name), or on any, per the table? */
+/* The check's address on its interface (ifindex; 0 when it has none by
+ * that name) or on any: a usable entry if there is one, else any entry
+ * (tentative, DAD failed), else NULL. */
+static const struct check_address_entry *
+check_address_lookup(const struct check_address_engine *engine,
+    const struct check_address_config *address, unsigned ifindex)
+{
+	const struct check_address_entry *entry, *unusable = NULL;
+	uint8_t key[16] = { 0 };
+	size_t at = SIZE_MAX;
+
+	if (address->interface != NULL && ifindex == 0)
+		return NULL;
+	memcpy(key, address->address, address->family == AF_INET ? 4 : 16);
+	while ((entry = check_address_probe(engine, address->family, key,
+	    &at))) {
+		if (address->interface != NULL &&
+		    (unsigned)entry->ifindex != ifindex)
+			continue;
+		if (!(entry->flags & CHECK_ADDRESS_UNUSABLE))
+			return entry;
+		unusable = entry;
+	}
+	return unusable;
+}
+
+/* Is the check's address usable there, per the table? */
 static bool
 check_address_present(const struct check_address_engine *engine,
     const struct check_address_config *address, unsigned ifindex)
 {
-	uint8_t key[16] = { 0 };
+	const struct check_address_entry *entry = check_address_lookup(engine,
+	    address, ifindex);
 
-	if (address->interface != NULL && ifindex == 0)
-		return false;
-	memcpy(key, address->address, address->family == AF_INET ? 4 : 16);
-	for (size_t i = 0; i < engine->entry_count; i++) {
-		const struct check_address_entry *entry = &engine->entries[i];
-		if (entry->family == address->family &&
-		    memcmp(entry->address, key, 16) == 0 &&
-		    (address->interface == NULL ||
-		    (unsigned)entry->ifindex == ifindex) &&
-		    !(entry->flags & CHECK_ADDRESS_UNUSABLE))
-			return true;
-	}
-	return false;
+	return entry != NULL && !(entry->flags & CHECK_ADDRESS_UNUSABLE);
 }
 
 /* Why the address is not usable, for a detail line. */
@@ -255,22 +369,16 @@ static const char *
 check_address_why_absent(const struct check_address_engine *engine,
     const struct check_address_config *address, unsigned ifindex)
 {
-	uint8_t key[16] = { 0 };
+	const struct check_address_entry *entry = check_address_lookup(engine,
+	    address, ifindex);
 
 	if (address->interface != NULL && ifindex == 0)
 		return "no such interface";
-	memcpy(key, address->address, address->family == AF_INET ? 4 : 16);
-	for (size_t i = 0; i < engine->entry_count; i++) {
-		const struct check_address_entry *entry = &engine->entries[i];
-		if (entry->family == address->family &&
-		    memcmp(entry->address, key, 16) == 0 &&
-		    (address->interface == NULL ||
-		    (unsigned)entry->ifindex == ifindex))
-			return entry->flags & IFA_F_DADFAILED ?
-			    "duplicate address detection failed" :
-			    "tentative (duplicate address detection not done)";
-	}
-	return "not configured";
+	if (entry == NULL)
+		return "not configured";
+	return entry->flags & IFA_F_DADFAILED ?
+	    "duplicate address detection failed" :
+	    "tentative (duplicate address detection not done)";
 }
 
 /* The engine's socket. */
@@ -329,8 +437,8 @@ check_address_engine_dump(struct check_address_engine *engine)
 	engine->dumping = true;
 	engine->dump_again = false;
 	engine->synced = false;
-	for (size_t i = 0; i < engine->entry_count; i++)
-		engine->entries[i].seen = false;
+	for (size_t i = 0; i < engine->capacity; i++)
+		engine->slots[i].seen = false;
 	return 0;
 }
 
@@ -481,11 +589,10 @@ check_address_engine_synced(struct check_address_engine *engine)
 {
 	struct check_address_list waiting = engine->waiting;
 
-	for (size_t i = 0; i < engine->entry_count;)
-		if (!engine->entries[i].seen)
-			engine->entries[i] = engine->entries[--engine->entry_count];
-		else
-			i++;
+	for (size_t i = 0; i < engine->capacity; i++)
+		if (engine->slots[i].state == CHECK_ADDRESS_SLOT_LIVE &&
+		    !engine->slots[i].seen)
+			check_address_entry_drop(engine, &engine->slots[i]);
 	engine->dumping = false;
 	if (engine->dump_again) {
 		if (check_address_engine_dump(engine) == -1)
@@ -680,7 +787,7 @@ check_address_environment_cleanup(struct check_environment *environment)
 		return;
 	check_address_engine_close(engine);
 	loop_timer_cancel(engine->loop, &engine->retry_timer);
-	free(engine->entries);
+	free(engine->slots);
 	free(engine->watchers.items);
 	free(engine->waiting.items);
 	free(engine->buffer);

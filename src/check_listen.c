@@ -57,7 +57,7 @@ struct check_listen_run {
 	size_t family_count;
 	size_t family_index;
 	bool wildcard_found;    /* only a wildcard socket so far */
-	uint8_t buffer[CHECK_LISTEN_BUFFER_SIZE];
+	uint8_t buffer[CHECK_LISTEN_BUFFER_SIZE] __attribute__((aligned(8)));
 };
 
 static const uint8_t check_listen_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
