@@ -110,7 +110,8 @@ measure_withdraw() {
 }
 
 scenario() {
-	local backend=$1 t="[$backend]" pid ms vip_ms
+	local backend=$1
+	local t="[$backend]" pid ms vip_ms
 	lab_init "ace$backend" || { fail "$t setup" "lab_init"; return; }
 	if ! { lab_router && lab_site A 65001 && lab_client; }; then
 		fail "$t setup" "the lab did not come up"
