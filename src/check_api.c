@@ -89,12 +89,14 @@ check_errno_is_local(int errnum)
  * check_http.c); not in check_api.h because nothing else should call them. */
 void check_exec_environment_cleanup(struct check_environment *environment);
 void check_http_environment_cleanup(struct check_environment *environment);
+void check_address_environment_cleanup(struct check_environment *environment);
 
 void
 check_environment_cleanup(struct check_environment *environment)
 {
 	check_exec_environment_cleanup(environment);
 	check_http_environment_cleanup(environment);
+	check_address_environment_cleanup(environment);
 }
 
 static void
@@ -129,6 +131,9 @@ check_init(struct check *check, const struct check_config *config,
 	check->started_ns = 0;
 	check->local_cause = CHECK_LOCAL_OTHER;
 	check->state = NULL;
+	check->on_event = NULL;
+	check->on_event_arg = NULL;
+	check->watch = NULL;
 	loop_timer_init(&check->timeout_timer, check_timeout, check);
 }
 
@@ -199,4 +204,46 @@ check_done_local(struct check *check, enum check_local_cause cause,
 	va_start(ap, fmt);
 	check_vdone(check, CHECK_RESULT_LOCAL_ERROR, fmt, ap);
 	va_end(ap);
+}
+
+void
+check_watch(struct check *check, check_event_callback on_event, void *arg)
+{
+	const struct check_ops *ops = check->config->ops;
+
+	if (ops->watch_start == NULL || check->on_event != NULL)
+		return;
+	check->on_event = on_event;
+	check->on_event_arg = arg;
+	if (ops->watch_start(check) == -1) {
+		check->on_event = NULL;
+		check->on_event_arg = NULL;
+	}
+}
+
+void
+check_unwatch(struct check *check)
+{
+	if (check->on_event == NULL)
+		return;
+	check->config->ops->watch_stop(check);
+	check->on_event = NULL;
+	check->on_event_arg = NULL;
+	check->watch = NULL;
+}
+
+void
+check_event(struct check *check, enum check_result result, const char *fmt,
+    ...)
+{
+	char detail[CHECK_DETAIL_MAX];
+	va_list ap;
+
+	if (check->on_event == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	/* The owner may act on the service from here, never free it. */
+	check->on_event(check, result, detail, check->on_event_arg);
 }

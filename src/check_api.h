@@ -3,11 +3,18 @@
  * DOC: checks
  *
  * A check type is one file (check_exec.c, check_tcp.c, check_http.c,
- * check_file.c, check_dns.c) exporting a const struct check_ops; check_registry.c maps a
+ * check_file.c, check_dns.c, check_process.c, ...) exporting a const struct check_ops; check_registry.c maps a
  * config "type" to its ops. A run starts with check_start() and ends in
  * exactly one call to check_done(), whatever happened: pass, fail, timeout,
  * error or local error, with a short detail that reaches the logs. A check
  * never has two runs at once.
+ *
+ * Some types also watch between runs (check_watch): a pidfd, a netlink
+ * subscription. A watch reports what became certain at that moment (the
+ * process exited, the address was removed, or it is back) through
+ * check_event(), its single reporting point; the supervisor then acts
+ * without waiting for the next round (see docs/health.md, "Event-driven
+ * checks"). A watch never replaces the runs: rounds still run every check.
  *
  * A local error is anycheck's own failure, not the service's: the run could
  * not even start or go on because this host ran out of something (file
@@ -74,6 +81,7 @@ struct check_environment {
 	struct loop *loop;
 	void *http_engine;      /* owned by check_http.c */
 	void *exec_sweeper;     /* owned by check_exec.c: orphans to end */
+	void *address_engine;   /* owned by check_address.c: rtnetlink */
 };
 /* Release the shared engines once every check is freed. */
 void check_environment_cleanup(struct check_environment *environment);
@@ -81,6 +89,11 @@ void check_environment_cleanup(struct check_environment *environment);
 typedef void (*check_done_callback)(struct check *check,
     enum check_result result, const char *detail, uint64_t duration_ns,
     void *arg);
+
+/* What a watch reports (check_event): result CHECK_RESULT_FAIL when a
+ * failure became certain, CHECK_RESULT_PASS when it is over. */
+typedef void (*check_event_callback)(struct check *check,
+    enum check_result result, const char *detail, void *arg);
 
 /* A runtime check: one per configured check of a running service. */
 struct check {
@@ -96,6 +109,11 @@ struct check {
 	 * calls ops->cancel and then check_done(CHECK_RESULT_TIMEOUT). */
 	struct loop_timer timeout_timer;
 	void *state;            /* type-specific runtime state */
+	/* Between check_watch and check_unwatch: where events go (NULL: not
+	 * watched), and the type's watch state (a pidfd, a registration). */
+	check_event_callback on_event;
+	void *on_event_arg;
+	void *watch;
 };
 
 struct check_ops {
@@ -122,6 +140,17 @@ struct check_ops {
 	 * than the default "no answer within 2 s" ("timeout after 2 tries"). */
 	void (*timeout_detail)(const struct check *check, char *detail,
 	    size_t size);
+	/* Optional (NULL for types that only run): watch between runs and
+	 * report through check_event() what becomes certain at once.
+	 * watch_start is called when a service's checks are built, before
+	 * the first run, and watch_stop when they go; runs may add to what
+	 * is watched (the pid a pidfile names). watch_start returns 0, or -1
+	 * when it cannot watch (it logs why; runs go on without it). */
+	int (*watch_start)(struct check *check);
+	void (*watch_stop)(struct check *check);
+	/* The default of the common key "immediate": a failure of this type
+	 * is certain (one failed run or one failure event is enough). */
+	bool immediate_default;
 	/* No "equal": parse reads through the config_json.c getters, which
 	 * record every value into the service's canonical form, and reloads
 	 * compare that (config_diff.c). A value parse reads another way must
@@ -129,7 +158,7 @@ struct check_ops {
 };
 
 const struct check_ops *check_ops_find(const char *type);
-/* "exec, file, http, tcp": for error messages. */
+/* "address, exec, file, http, listen, process, tcp": for error messages. */
 const char *check_type_names(void);
 
 void check_init(struct check *check, const struct check_config *config,
@@ -148,9 +177,24 @@ void check_done_local(struct check *check, enum check_local_cause cause,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 extern const struct check_ops check_dns_ops;
+/* Watch the check between runs, if its type can (ops->watch_start):
+ * events go to on_event(check, result, detail, arg). */
+void check_watch(struct check *check, check_event_callback on_event,
+    void *arg);
+/* Stop watching (releases what the watch holds); safe when not watched. */
+void check_unwatch(struct check *check);
+/* The single reporting point of a watch: CHECK_RESULT_FAIL (certain
+ * failure) or CHECK_RESULT_PASS (over again), with a detail for the log.
+ * Does nothing when the check is not watched. */
+void check_event(struct check *check, enum check_result result,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+extern const struct check_ops check_address_ops;
 extern const struct check_ops check_exec_ops;
 extern const struct check_ops check_tcp_ops;
 extern const struct check_ops check_http_ops;
 extern const struct check_ops check_file_ops;
+extern const struct check_ops check_listen_ops;
+extern const struct check_ops check_process_ops;
 
 #endif

@@ -10,10 +10,13 @@
 #include "check_api.h"
 
 static const struct check_ops *const check_registry[] = {
+	&check_address_ops,
 	&check_dns_ops,
 	&check_exec_ops,
 	&check_file_ops,
 	&check_http_ops,
+	&check_listen_ops,
+	&check_process_ops,
 	&check_tcp_ops,
 };
 
@@ -31,7 +34,7 @@ check_ops_find(const char *type)
 const char *
 check_type_names(void)
 {
-	static char names[64];
+	static char names[128];
 
 	if (names[0] == '\0') {
 		for (size_t i = 0; i < CHECK_REGISTRY_COUNT; i++) {

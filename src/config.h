@@ -54,6 +54,9 @@ struct check_config {
 	const struct check_ops *ops;
 	char *description;   /* short human text, e.g. "http GET http://..." */
 	double timeout;      /* seconds; inherited from service/defaults */
+	/* A failure is certain: one failed run, or one failure event of a
+	 * watch, takes the service DOWN at once (health_fail_certain). */
+	bool immediate;
 	void *data;          /* type-specific, owned, freed by ops->free_config */
 };
 

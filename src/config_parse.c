@@ -556,6 +556,12 @@ config_parse_check(struct config_parser *parser, json_t *object,
 	config_get_seconds(parser, object, "timeout", false,
 	    CONFIG_SECONDS_MIN, CONFIG_SECONDS_MAX, &check->timeout);
 	config_canonical_set(parser, "timeout", json_real(check->timeout));
+	/* Recorded with its default, so that writing the default out changes
+	 * nothing on a reload. */
+	check->immediate = ops->immediate_default;
+	config_get_bool(parser, object, "immediate", false, &check->immediate);
+	config_canonical_set(parser, "immediate",
+	    json_boolean(check->immediate));
 	errors_before = parser->errors->total;
 	if (ops->parse(check, object, parser) == -1 &&
 	    parser->errors->total == errors_before)

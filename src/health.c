@@ -238,6 +238,27 @@ health_feed(struct health *health, bool passed, uint64_t now_ns)
 	return health->state != previous;
 }
 
+/* A certain failure: as many failures in a row as fall asks for, at once.
+ * The counter says "fall failures seen" rather than the real count, which
+ * only ever lets fall thresholds be met, never missed. */
+bool
+health_fail_certain(struct health *health, uint64_t now_ns)
+{
+	enum health_state previous = health->state;
+
+	health->events = 0;
+	if (health->state == HEALTH_DISABLED ||
+	    health->state == HEALTH_STOPPED)
+		return false;
+	health->consecutive_passes = 0;
+	if (health->consecutive_failures < health->params.fall)
+		health->consecutive_failures = health->params.fall;
+	else if (health->consecutive_failures < UINT_MAX)
+		health->consecutive_failures++;
+	health_after_failure(health, now_ns);
+	return health->state != previous;
+}
+
 /* Let time act on a hold-down or a drain; returns true on a change. */
 bool
 health_tick(struct health *health, uint64_t now_ns)

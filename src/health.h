@@ -12,6 +12,7 @@
  *   INIT     --fail--> DOWN   (nothing is announced yet, nothing to protect)
  *   RISING   --pass x (rise-1 more), held long enough--> UP; --fail--> DOWN
  *   UP       --fail--> FALLING (DOWN at once when fall == 1)
+ *   UP, FALLING --certain failure--> DOWN at once (health_fail_certain)
  *   FALLING  --fail x (fall-1 more)--> DOWN; --pass--> UP
  *   DOWN     --pass--> RISING (UP at once when rise == 1 and no hold-down)
  *   UP, FALLING --planned withdraw--> DRAINING (or its end state at once
@@ -127,6 +128,13 @@ void health_set_params(struct health *health,
 /* Feed one combined round result at now_ns. Returns true if the state
  * changed. Results are ignored in DISABLED and STOPPED. */
 bool health_feed(struct health *health, bool passed, uint64_t now_ns);
+/* A failure that is certain the moment it happens (the service's process
+ * exited, its address was removed): counted as fall failures in a row, so
+ * UP and FALLING go DOWN at once (a flap, with its hold-down), a drain ends
+ * and INIT and RISING go DOWN as on any failure. Coming back still takes
+ * rise passes and the hold-down. Ignored in DISABLED and STOPPED. Returns
+ * true if the state changed. */
+bool health_fail_certain(struct health *health, uint64_t now_ns);
 /* Let time act: the end of a hold-down, the drain's time bound. Returns
  * true if the state changed. */
 bool health_tick(struct health *health, uint64_t now_ns);

@@ -271,11 +271,18 @@ static void
 service_schedule_next(struct service *service)
 {
 	struct loop *loop = service->supervisor->loop;
-	uint64_t next = service->round_started_ns + service_period_ns(service);
-	uint64_t now = loop_now_ns(loop);
+	uint64_t period = service_period_ns(service);
+	uint64_t fast = clock_seconds_to_ns(service->config->timing.fast_interval);
+	uint64_t next, now = loop_now_ns(loop);
 
 	if (service->dead || service->kept)
 		return;
+	/* An event asked for a round: the next one comes fast_interval after
+	 * this one's start at the latest. */
+	if (service->round_soon && fast < period)
+		period = fast;
+	service->round_soon = false;
+	next = service->round_started_ns + period;
 	if (next < now)
 		next = now;
 	loop_timer_arm(loop, &service->round_timer, next);
@@ -291,6 +298,12 @@ service_round_finish(struct service *service)
 
 	service->round_running = false;
 	service->rounds++;
+	if (service->round_stale) {
+		log_debug("service %s: round not counted: an event changed "
+		    "the state while it ran", config->name);
+		service_schedule_next(service);
+		return;
+	}
 	if (service->round_failures_omitted > 0) {
 		size_t used = strlen(service->round_failure);
 		snprintf(service->round_failure + used, SERVICE_REASON_MAX - used,
@@ -332,8 +345,14 @@ service_round_finish(struct service *service)
 	} else
 		snprintf(service->reason, sizeof(service->reason), "%s",
 		    service->round_failure);
-	health_feed(&service->health, passed,
-	    loop_now_ns(service->supervisor->loop));
+	/* A failed round with an "immediate" check among its failures is a
+	 * certain failure: no waiting for fall rounds. */
+	if (!passed && service->round_certain)
+		health_fail_certain(&service->health,
+		    loop_now_ns(service->supervisor->loop));
+	else
+		health_feed(&service->health, passed,
+		    loop_now_ns(service->supervisor->loop));
 	service_settle(service, &before, false);
 	service_schedule_next(service);
 }
@@ -422,9 +441,12 @@ service_check_done(struct check *check, enum check_result result,
 	}
 	if (result == CHECK_RESULT_PASS)
 		service->round_passes++;
-	else
+	else {
 		service_round_add_failure(service, check, result, detail,
 		    duration_ns);
+		if (check->config->immediate)
+			service->round_certain = true;
+	}
 	if (result != previous)
 		log_info("service %s: check %s: %s -> %s: %s (%.1f ms)",
 		    service->config->name, check->config->description,
@@ -443,6 +465,84 @@ service_check_done(struct check *check, enum check_result result,
 
 	if (--service->round_outstanding == 0)
 		service_round_finish(service);
+}
+
+/* Run a round soon after an event: at once when none ran for
+ * fast_interval, else fast_interval after the last one's start (so a burst
+ * of events costs one round per fast_interval at most), or right after the
+ * round in progress. */
+static void
+service_round_soon(struct service *service)
+{
+	struct loop *loop = service->supervisor->loop;
+	uint64_t next = service->round_started_ns +
+	    clock_seconds_to_ns(service->config->timing.fast_interval);
+
+	if (service->dead || service->kept ||
+	    service->health.state == HEALTH_DISABLED)
+		return;
+	if (service->round_running) {
+		service->round_soon = true;
+		return;
+	}
+	if (next < loop_now_ns(loop))
+		next = loop_now_ns(loop);
+	if (!loop_timer_armed(&service->round_timer) ||
+	    service->round_timer.deadline_ns > next)
+		loop_timer_arm(loop, &service->round_timer, next);
+}
+
+/* Would the service's policy fail with check index failing and the others
+ * as their last runs left them? Then a failure event decides the round
+ * before it runs. */
+static bool
+service_event_fails_policy(const struct service *service, size_t index)
+{
+	const struct service_config *config = service->config;
+	unsigned passes = 0;
+
+	for (size_t c = 0; c < service->check_count; c++)
+		if (c != index && service->last[c].result == CHECK_RESULT_PASS)
+			passes++;
+	return !health_policy_passes(config->require, config->require_count,
+	    passes, (unsigned)service->check_count);
+}
+
+/* A watch reported: a failure became certain, or is over. An "immediate"
+ * check's failure that fails the policy takes the service DOWN now (a
+ * round running meanwhile saw the world before it, so it does not count),
+ * and the rounds go on at their pace; any other event runs a round soon. */
+static void
+service_check_event(struct check *check, enum check_result result,
+    const char *detail, void *arg)
+{
+	struct service *service = arg;
+	struct loop *loop = service->supervisor->loop;
+	size_t index = (size_t)(check - service->checks);
+	struct service_check_last *last = &service->last[index];
+	struct service_before before;
+
+	if (service->dead || service->kept)
+		return;
+	log_info("service %s: check %s: event: %s", service->config->name,
+	    check->config->description, detail);
+	if (result == CHECK_RESULT_PASS || !check->config->immediate ||
+	    !service_event_fails_policy(service, index) ||
+	    service->health.state == HEALTH_DISABLED) {
+		service_round_soon(service);
+		return;
+	}
+	last->result = result;
+	last->duration_ns = 0;
+	last->ended_ns = loop_now_ns(loop);
+	snprintf(last->detail, sizeof(last->detail), "%s", detail);
+	before = service_before(service);
+	snprintf(service->reason, sizeof(service->reason),
+	    "check %s: %s (immediate)", check->config->description, detail);
+	if (service->round_running)
+		service->round_stale = true;
+	health_fail_certain(&service->health, loop_now_ns(loop));
+	service_settle(service, &before, false);
 }
 
 unsigned long
@@ -534,6 +634,8 @@ service_round_start(struct loop *loop, void *arg)
 	service->round_outstanding = (unsigned)service->check_count;
 	service->round_failure[0] = '\0';
 	service->round_failures_omitted = 0;
+	service->round_certain = false;
+	service->round_stale = false;
 	/* Checks may complete synchronously (file checks, immediate errors),
 	 * so count them all as outstanding before starting any. */
 	for (size_t i = 0; i < service->check_count; i++)
@@ -723,13 +825,18 @@ service_build_checks(struct service *service)
 		    &supervisor->environment, service_check_done, service);
 		service->last[c].result = CHECK_RESULT_COUNT;
 	}
+	/* Once every check is in place: an event may look at them all. */
+	for (size_t c = 0; c < service->check_count; c++)
+		check_watch(&service->checks[c], service_check_event, service);
 }
 
 void
 service_free_checks(struct service *service)
 {
-	for (size_t c = 0; c < service->check_count; c++)
+	for (size_t c = 0; c < service->check_count; c++) {
+		check_unwatch(&service->checks[c]);
 		check_cancel(&service->checks[c]);
+	}
 	free(service->checks);
 	free(service->last);
 	service->checks = NULL;

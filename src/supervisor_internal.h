@@ -44,6 +44,14 @@ struct service {
 	unsigned round_outstanding;
 	unsigned round_passes;
 	unsigned round_local_errors;    /* checks anycheck could not run */
+	/* Event-driven checks (docs/health.md, "Event-driven checks"): a
+	 * check with "immediate" failed in this round (its failure is
+	 * certain); an event moved the state while the round ran (what the
+	 * round saw is older: it does not count); an event asks for a round
+	 * as soon as this one ends. */
+	bool round_certain;
+	bool round_stale;
+	bool round_soon;
 	unsigned long rounds;           /* rounds ended */
 	/* Why the last round passed or failed: the failing checks and their
 	 * details, or "all 3 checks passed". Logged with each transition. */

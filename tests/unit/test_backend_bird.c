@@ -517,6 +517,46 @@ START_TEST(test_shift_needs_include_file)
 }
 END_TEST
 
+/* A process check: the service's process killed disables its protocol
+ * at once, in the same instant of (virtual) time (the exchange with BIRD
+ * takes a few turns of the loop, no time). */
+START_TEST(test_process_killed_disables_at_once)
+{
+	char pidfile[160];
+	FILE *file;
+	pid_t pid;
+	uint64_t killed_at;
+
+	snprintf(pidfile, sizeof(pidfile), "%s/service.pid", world.dir);
+	pid = test_spawn_sleeper(pidfile);
+	file = fopen(world.path, "w");
+	ck_assert_ptr_nonnull(file);
+	fprintf(file, "{\"bird\": {\"socket\": \"%s\"}, \"defaults\": "
+	    "{\"interval\": 1, \"fast_interval\": 0.5, \"rise\": 2, "
+	    "\"fall\": 2, \"hold_down\": 0}, \"services\": [{\"name\": "
+	    "\"web\", \"prefixes\": [\"192.0.2.1/32\"], \"checks\": "
+	    "[{\"type\": \"process\", \"pidfile\": \"%s\"}]}]}",
+	    world.fake.path, pidfile);
+	ck_assert_int_eq(fclose(file), 0);
+	fake_bird_add(&world.fake, "anycheck_web_v4");
+	start();
+	advance_ms(1000);
+	ck_assert(enabled("anycheck_web_v4"));
+	advance_ms(300);
+	killed_at = loop_now_ns(world.loop);
+	test_kill_and_wait(pid);
+	for (int round = 0; round < 16; round++)
+		ck_assert_int_eq(loop_run_once(world.loop, 0), 0);
+	ck_assert_uint_eq(loop_now_ns(world.loop), killed_at);
+	ck_assert(!enabled("anycheck_web_v4"));
+	pid = test_spawn_sleeper(pidfile);
+	advance_ms(2000);
+	ck_assert(enabled("anycheck_web_v4"));
+	test_kill_and_wait(pid);
+	advance_ms(10);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -534,6 +574,7 @@ main(void)
 	tcase_add_test(tcase, test_shift_while_down_recovers_shifted);
 	tcase_add_test(tcase, test_shift_needs_include_file);
 	tcase_add_test(tcase, test_restart_keeps_a_shifted_route);
+	tcase_add_test(tcase, test_process_killed_disables_at_once);
 	tcase_set_timeout(tcase, 30);
 	suite_add_tcase(suite, tcase);
 	runner = srunner_create(suite);

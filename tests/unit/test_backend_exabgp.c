@@ -413,6 +413,49 @@ START_TEST(test_exabgp_shutdown_stops_at_once)
 }
 END_TEST
 
+/* A process check: the service's process killed is a withdraw written at
+ * once, in the same instant of (virtual) time, fall 2 or not; a new process
+ * in the pidfile announces again after rise. */
+START_TEST(test_process_killed_withdraws_at_once)
+{
+	char pidfile[160], *lines;
+	pid_t pid;
+	uint64_t killed_at;
+
+	snprintf(pidfile, sizeof(pidfile), "%s/service.pid", world.dir);
+	pid = test_spawn_sleeper(pidfile);
+	write_config("{\"local_as\": 65001, \"services\": [{\"name\": "
+	    "\"web\", \"prefixes\": [\"192.0.2.1/32\"], \"checks\": "
+	    "[{\"type\": \"process\", \"pidfile\": \"%s\"}], \"rise\": 2, "
+	    "\"fall\": 2, \"interval\": 1, \"fast_interval\": 0.5, "
+	    "\"hold_down\": 0}]}", pidfile);
+	start();
+	advance_ms(1000);
+	lines = new_lines();
+	ck_assert_int_eq(test_count_substring(lines, "announce route "
+	    "192.0.2.1/32"), 1);
+	free(lines);
+	advance_ms(300);
+	killed_at = loop_now_ns(world.loop);
+	test_kill_and_wait(pid);
+	ck_assert_int_eq(loop_run_once(world.loop, 0), 0);
+	drain_output();
+	ck_assert_uint_eq(loop_now_ns(world.loop), killed_at);
+	lines = new_lines();
+	ck_assert_str_eq(lines, "withdraw route 192.0.2.1/32 next-hop self\n");
+	free(lines);
+	/* Restarted: announced again after rise rounds. */
+	pid = test_spawn_sleeper(pidfile);
+	advance_ms(2000);
+	lines = new_lines();
+	ck_assert_int_eq(test_count_substring(lines, "announce route "
+	    "192.0.2.1/32"), 1);
+	free(lines);
+	test_kill_and_wait(pid);
+	advance_ms(10);
+}
+END_TEST
+
 #define SVC "{\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\"], " \
 	"\"checks\": [{\"type\": \"file\", \"path\": \"%s\"}]}"
 
@@ -962,6 +1005,7 @@ main(void)
 	tcase_add_test(tcase, test_moved_prefix_old_owner_removed);
 	tcase_add_test(tcase, test_stalled_exabgp_gets_every_exit_withdraw);
 	tcase_add_test(tcase, test_slow_reader_converges);
+	tcase_add_test(tcase, test_process_killed_withdraws_at_once);
 	tcase_set_timeout(tcase, 60);
 	suite_add_tcase(suite, tcase);
 	runner = srunner_create(suite);

@@ -584,7 +584,8 @@ START_TEST(test_registry)
 	ck_assert_ptr_eq(check_ops_find("http"), &check_http_ops);
 	ck_assert_ptr_eq(check_ops_find("tcp"), &check_tcp_ops);
 	ck_assert_ptr_null(check_ops_find("icmp"));
-	ck_assert_str_eq(check_type_names(), "dns, exec, file, http, tcp");
+	ck_assert_str_eq(check_type_names(),
+	    "address, dns, exec, file, http, listen, process, tcp");
 	ck_assert_str_eq(check_result_name(CHECK_RESULT_PASS), "pass");
 	ck_assert_str_eq(check_result_name(CHECK_RESULT_FAIL), "fail");
 	ck_assert_str_eq(check_result_name(CHECK_RESULT_TIMEOUT), "timeout");
@@ -859,7 +860,7 @@ START_TEST(test_exec_parse)
 	ck_assert_str_eq(parse_error("{\"type\": \"exec\", \"command\": "
 	    "[\"true\"], \"environment\": {}}", &parsed),
 	    "checks[0].environment: unknown key \"environment\"; allowed: "
-	    "type, timeout, command, shell");
+	    "type, timeout, immediate, command, shell");
 	parsed_free(&parsed);
 	parse_error("{\"type\": \"exec\"}", &parsed);
 	parsed_free(&parsed);
@@ -1116,7 +1117,7 @@ START_TEST(test_http_parse)
 	ck_assert_str_eq(parse_error("{\"type\": \"http\", \"url\": "
 	    "\"http://192.0.2.1/\", \"follow\": true}", &parsed),
 	    "checks[0].follow: unknown key \"follow\"; allowed: type, "
-	    "timeout, url, method, headers, expect_status, expect_body, "
+	    "timeout, immediate, url, method, headers, expect_status, expect_body, "
 	    "tls_verify, resolve");
 	parsed_free(&parsed);
 	parse_error("{\"type\": \"http\", \"url\": \"http://192.0.2.1/\", "

@@ -185,7 +185,11 @@ START_TEST(test_full_config_file)
 	ck_assert_double_eq(dns->timing.fast_interval, 0.5);
 	ck_assert_double_eq(dns->timing.timeout, 1.5);
 	ck_assert_double_eq(dns->checks[0].timeout, 1.5);
-	ck_assert_uint_eq(dns->check_count, 2);
+	ck_assert_uint_eq(dns->check_count, 5);
+	ck_assert_ptr_eq(dns->checks[2].ops, &check_process_ops);
+	ck_assert_ptr_eq(dns->checks[3].ops, &check_address_ops);
+	ck_assert_ptr_eq(dns->checks[4].ops, &check_listen_ops);
+	ck_assert(dns->checks[4].immediate);
 	ck_assert_ptr_eq(dns->checks[1].ops, &check_dns_ops);
 	ck_assert_str_eq(dns->checks[1].description,
 	    "dns [2001:db8::53]:53 example.org. SOA");
@@ -294,7 +298,7 @@ START_TEST(test_unknown_keys)
 	    "  {\"type\": \"tcp\", \"host\": \"192.0.2.1\", \"port\": 1, "
 	    "\"tls\": true}]}]}",
 	    "t.json:3:58: services[0].checks[1].tls: unknown key \"tls\"; "
-	    "allowed: type, timeout, host, port, send, expect");
+	    "allowed: type, timeout, immediate, host, port, send, expect");
 }
 END_TEST
 
@@ -621,7 +625,8 @@ START_TEST(test_multiple_errors)
 	    "t.json:4:42: services[0].rise: must be an integer between 1 and "
 	    "100\n"
 	    "t.json:4:24: services[0].checks[0].type: unknown check type "
-	    "\"ping\"; known types: dns, exec, file, http, tcp\n"
+	    "\"ping\"; known types: address, dns, exec, file, http, listen, "
+	    "process, tcp\n"
 	    "t.json:6:61: services[1].checks[0].port: must be an integer "
 	    "between 1 and 65535\n"
 	    "t.json:7:24: services[1].announce.med: must be an integer between "
@@ -737,7 +742,8 @@ START_TEST(test_checks)
 	ck_assert_errors("{\"services\": [{\"name\": \"web\", \"prefixes\": "
 	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"smtp\"}]}]}",
 	    "t.json:1:81: services[0].checks[0].type: unknown check type "
-	    "\"smtp\"; known types: dns, exec, file, http, tcp");
+	    "\"smtp\"; known types: address, dns, exec, file, http, listen, "
+	    "process, tcp");
 	ck_assert_errors("{\"services\": [{\"name\": \"web\", \"prefixes\": "
 	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": 3}]}]}",
 	    "t.json:1:81: services[0].checks[0].type: must be a string");

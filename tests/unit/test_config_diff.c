@@ -100,7 +100,7 @@ static json_t *
 leaf_candidates(json_t *value)
 {
 	static const char *const alternatives[] = { "keep", "withdraw", "all",
-		"any", "HEAD", "192.0.2.9", "2001:db8::9", "self", "tcp",
+		"any", "HEAD", "192.0.2.9", "2001:db8::9", "self", "tcp", "udp",
 		"SERVFAIL", NULL };
 	json_t *out = json_array();
 

@@ -897,6 +897,122 @@ START_TEST(test_params_keep_state)
 }
 END_TEST
 
+/* Certain failures (health_fail_certain): DOWN at once, back by rise and
+ * hold-down. fall 3 everywhere, so that "at once" is visibly not "after fall
+ * rounds". */
+
+START_TEST(test_certain_failure_up_down_at_once)
+{
+	struct health h;
+	reach(&h, 2, 3, HEALTH_UP);
+	ck_assert(health_fail_certain(&h, 5 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_DOWN);
+	/* A DOWN that took an announcement away: a flap. */
+	ck_assert_uint_eq(h.flap_count, 1);
+	ck_assert_uint_eq(h.down_times_ns[0], 5 * SEC);
+}
+END_TEST
+
+START_TEST(test_certain_failure_falling_down_at_once)
+{
+	struct health h;
+	reach(&h, 2, 3, HEALTH_FALLING);
+	ck_assert(health_fail_certain(&h, SEC));
+	ck_assert_int_eq(h.state, HEALTH_DOWN);
+	ck_assert_uint_eq(h.flap_count, 1);
+}
+END_TEST
+
+START_TEST(test_certain_failure_unannounced_states)
+{
+	static const enum health_state from[] = {
+		HEALTH_INIT, HEALTH_RISING, HEALTH_DOWN,
+	};
+	for (size_t i = 0; i < 3; i++) {
+		struct health h;
+		reach(&h, 3, 3, from[i]);
+		health_fail_certain(&h, SEC);
+		ck_assert_int_eq(h.state, HEALTH_DOWN);
+		ck_assert_uint_eq(h.consecutive_passes, 0);
+		/* Nothing was announced: no flap. */
+		ck_assert_uint_eq(h.flap_count, 0);
+	}
+}
+END_TEST
+
+START_TEST(test_certain_failure_ignored_disabled_stopped)
+{
+	struct health h;
+	reach(&h, 2, 3, HEALTH_DISABLED);
+	ck_assert(!health_fail_certain(&h, SEC));
+	ck_assert_int_eq(h.state, HEALTH_DISABLED);
+	up_at(&h, 3);
+	health_stop(&h, HEALTH_DRAIN_EXIT, 0, 0);
+	ck_assert_int_eq(h.state, HEALTH_STOPPED);
+	ck_assert(!health_fail_certain(&h, SEC));
+	ck_assert_int_eq(h.state, HEALTH_STOPPED);
+}
+END_TEST
+
+START_TEST(test_certain_failure_ends_drain)
+{
+	struct health h;
+	up_at(&h, 3);
+	health_set_maintenance(&h, true, 0, 30 * SEC);
+	ck_assert_int_eq(h.state, HEALTH_DRAINING);
+	ck_assert(health_fail_certain(&h, SEC));
+	ck_assert_int_eq(h.state, HEALTH_DISABLED);
+	ck_assert_int_eq(h.drain_end, HEALTH_DRAIN_END_FAILED);
+	ck_assert_uint_eq(h.flap_count, 0);
+}
+END_TEST
+
+START_TEST(test_certain_failure_return_needs_rise)
+{
+	struct health h;
+	reach(&h, 3, 3, HEALTH_UP);
+	health_fail_certain(&h, 10 * SEC);
+	ck_assert(health_feed(&h, true, 11 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_RISING);
+	health_feed(&h, true, 12 * SEC);
+	ck_assert_int_eq(h.state, HEALTH_RISING);
+	ck_assert(health_feed(&h, true, 13 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_UP);
+	/* And a normal failure after that needs fall rounds again. */
+	health_feed(&h, false, 14 * SEC);
+	health_feed(&h, false, 15 * SEC);
+	ck_assert_int_eq(h.state, HEALTH_FALLING);
+	health_feed(&h, false, 16 * SEC);
+	ck_assert_int_eq(h.state, HEALTH_DOWN);
+}
+END_TEST
+
+START_TEST(test_certain_failure_hold_down_applies)
+{
+	struct health h;
+	struct health_params p = {
+		.rise = 2, .fall = 3, .hold_down_ns = 10 * SEC,
+		.flap_window_ns = 300 * SEC, .hold_down_max_ns = 60 * SEC,
+	};
+	health_init_params(&h, &p);
+	uint64_t now = rise_until_up(&h, 0);
+	health_fail_certain(&h, now += SEC);            /* 1st DOWN */
+	ck_assert_uint_eq(h.hold_ns, 0);
+	now = rise_until_up(&h, now + SEC);
+	health_fail_certain(&h, now += SEC);            /* 2nd DOWN */
+	ck_assert_int_eq(h.state, HEALTH_DOWN);
+	ck_assert_uint_eq(h.flap_count, 2);
+	ck_assert_uint_eq(h.hold_ns, 10 * SEC);
+	uint64_t first_pass = now + SEC;
+	health_feed(&h, true, first_pass);
+	health_feed(&h, true, first_pass + SEC);
+	ck_assert(health_held_down(&h));
+	ck_assert(!health_tick(&h, first_pass + 10 * SEC - 1));
+	ck_assert(health_tick(&h, first_pass + 10 * SEC));
+	ck_assert_int_eq(h.state, HEALTH_UP);
+}
+END_TEST
+
 static Suite *
 health_suite(void)
 {
@@ -957,6 +1073,16 @@ health_suite(void)
 	tcase_add_test(tc, test_stop_during_maintenance_drain);
 	tcase_add_test(tc, test_stop_unannounced_at_once);
 	tcase_add_test(tc, test_params_keep_state);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("certain failure");
+	tcase_add_test(tc, test_certain_failure_up_down_at_once);
+	tcase_add_test(tc, test_certain_failure_falling_down_at_once);
+	tcase_add_test(tc, test_certain_failure_unannounced_states);
+	tcase_add_test(tc, test_certain_failure_ignored_disabled_stopped);
+	tcase_add_test(tc, test_certain_failure_ends_drain);
+	tcase_add_test(tc, test_certain_failure_return_needs_rise);
+	tcase_add_test(tc, test_certain_failure_hold_down_applies);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("thresholds");

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -791,6 +792,123 @@ START_TEST(test_local_errors_keep_state)
 }
 END_TEST
 
+/* "immediate": a failed run of such a check is a certain failure: DOWN at
+ * that round, not after fall rounds; back after rise rounds as ever. Under
+ * "require": "any" the other check still carries the service. */
+START_TEST(test_immediate_run_failure)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text), "{\"defaults\": {\"interval\": 0.05, "
+	    "\"fast_interval\": 0.01, \"rise\": 2, \"fall\": 3, "
+	    "\"hold_down\": 0}, \"services\": ["
+	    "{\"name\": \"s\", \"prefixes\": [\"192.0.2.1/32\"], "
+	    "\"checks\": [{\"type\": \"file\", \"path\": \"%s\", "
+	    "\"immediate\": true}]}, "
+	    "{\"name\": \"t\", \"prefixes\": [\"192.0.2.2/32\"], "
+	    "\"checks\": [{\"type\": \"file\", \"path\": \"%s\"}]}, "
+	    "{\"name\": \"u\", \"prefixes\": [\"192.0.2.3/32\"], "
+	    "\"require\": \"any\", \"checks\": [{\"type\": \"file\", "
+	    "\"path\": \"%s\", \"immediate\": true}, {\"type\": \"file\", "
+	    "\"path\": \"%s\", \"absent\": true}]}]}", world.up, world.up,
+	    world.up, world.missing);
+	start("%s", text);
+	test_touch(world.up);
+	run_for(200);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_int_eq(service_state(service(i)), HEALTH_UP);
+	world.change_count = 0;
+	unlink(world.up);
+	run_for(60);
+	/* s: UP -> DOWN at its first failing round; t: FALLING first, DOWN
+	 * fall rounds later; u: still UP. */
+	ck_assert_int_eq(service_state(service(0)), HEALTH_DOWN);
+	ck_assert_int_eq(service_state(service(1)), HEALTH_DOWN);
+	ck_assert_int_eq(service_state(service(2)), HEALTH_UP);
+	ck_assert_uint_eq(world.change_count, 3);
+	ck_assert_uint_eq(world.changes[0].service, 0);
+	assert_change(0, HEALTH_UP, HEALTH_DOWN);
+	ck_assert_ptr_nonnull(strstr(world.changes[0].reason,
+	    "does not exist"));
+	ck_assert_uint_eq(world.changes[1].service, 1);
+	assert_change(1, HEALTH_UP, HEALTH_FALLING);
+	assert_change(2, HEALTH_FALLING, HEALTH_DOWN);
+	ck_assert_uint_eq(world.changes[2].rounds - world.changes[1].rounds,
+	    2);
+	/* Back: rise rounds, as for any failure. */
+	test_touch(world.up);
+	run_for(1);
+	world.change_count = 0;
+	run_for(60);
+	ck_assert_int_eq(service_state(service(0)), HEALTH_UP);
+	for (size_t i = 0, seen = 0; i < world.change_count; i++) {
+		if (world.changes[i].service != 0)
+			continue;
+		if (seen++ == 0)
+			assert_change(i, HEALTH_DOWN, HEALTH_RISING);
+		else
+			assert_change(i, HEALTH_RISING, HEALTH_UP);
+	}
+}
+END_TEST
+
+/* Event-driven: the process's exit takes an immediate check's service
+ * DOWN in the same instant (no virtual time passes), fall 3 or not; a
+ * service whose process check is not immediate runs a round at once and
+ * is FALLING. Back once a new process is in the pidfile, after rise. */
+START_TEST(test_process_event_down_at_once)
+{
+	char pidfile[160], text[2048];
+	pid_t first, second;
+	uint64_t killed_at;
+
+	snprintf(pidfile, sizeof(pidfile), "%s/service.pid", world.dir);
+	first = test_spawn_sleeper(pidfile);
+	snprintf(text, sizeof(text), "{\"defaults\": {\"interval\": 1, "
+	    "\"fast_interval\": 0.5, \"rise\": 2, \"fall\": 3, "
+	    "\"hold_down\": 0}, \"services\": ["
+	    "{\"name\": \"s\", \"prefixes\": [\"192.0.2.1/32\"], "
+	    "\"checks\": [{\"type\": \"process\", \"pidfile\": \"%s\"}, "
+	    "{\"type\": \"file\", \"path\": \"%s\"}]}, "
+	    "{\"name\": \"n\", \"prefixes\": [\"192.0.2.2/32\"], "
+	    "\"checks\": [{\"type\": \"process\", \"pidfile\": \"%s\", "
+	    "\"immediate\": false}]}]}", pidfile, world.up, pidfile);
+	test_touch(world.up);
+	start("%s", text);
+	run_for(2000);
+	ck_assert_int_eq(service_state(service(0)), HEALTH_UP);
+	ck_assert_int_eq(service_state(service(1)), HEALTH_UP);
+	world.change_count = 0;
+	run_for(600);           /* between rounds, fast_interval after n's */
+	killed_at = loop_now_ns(world.loop);
+	test_kill_and_wait(first);
+	ck_assert_int_eq(loop_run_once(world.loop, 0), 0);
+	ck_assert_uint_eq(loop_now_ns(world.loop), killed_at);
+	ck_assert_int_eq(service_state(service(0)), HEALTH_DOWN);
+	ck_assert_uint_ge(world.change_count, 1);
+	ck_assert_uint_eq(world.changes[0].service, 0);
+	assert_change(0, HEALTH_UP, HEALTH_DOWN);
+	ck_assert_uint_eq(world.changes[0].at_ns, killed_at);
+	ck_assert_ptr_nonnull(strstr(world.changes[0].reason, "exited"));
+	/* n's round comes now, not at its next interval. */
+	run_for(0);
+	ck_assert_int_eq(service_state(service(1)), HEALTH_FALLING);
+	ck_assert_uint_eq(world.changes[1].at_ns, killed_at);
+	/* A round of s meanwhile changes nothing (and nothing is counted
+	 * twice): DOWN stays. */
+	run_for(1000);
+	ck_assert_int_eq(service_state(service(0)), HEALTH_DOWN);
+
+	second = test_spawn_sleeper(pidfile);
+	run_for(2000);
+	ck_assert_int_eq(service_state(service(0)), HEALTH_UP);
+	ck_assert_int_eq(service_state(service(1)), HEALTH_UP);
+	test_kill_and_wait(second);
+	ck_assert_int_eq(loop_run_once(world.loop, 0), 0);
+	ck_assert_int_eq(service_state(service(0)), HEALTH_DOWN);
+}
+END_TEST
+
 static Suite *
 supervisor_suite(void)
 {
@@ -810,6 +928,8 @@ supervisor_suite(void)
 	tcase_add_test(tc, test_five_drains_counted_together);
 	tcase_add_test(tc, test_cleanup_while_checks_run);
 	tcase_add_test(tc, test_local_errors_keep_state);
+	tcase_add_test(tc, test_immediate_run_failure);
+	tcase_add_test(tc, test_process_event_down_at_once);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
