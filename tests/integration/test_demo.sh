@@ -14,7 +14,9 @@
 #     (GRACEFUL_SHUTDOWN) before the withdraw, and at most the one request
 #     in flight at the switch is lost;
 #   - each scenario sent its fixed number of requests; the demo printed the
-#     summary table, exited 0, and left no namespace or temp dir behind.
+#     summary table, exited 0, and left no namespace or temp dir behind;
+#   - the DNS demo (helpers/demo_dns.sh) moved the anycast resolver to B
+#     and back, exited 0 and left no namespace behind.
 #
 # Needs root. Environment: BUILD_DIR (default ./build of the repository),
 # or ANYCHECK_BIRD and ANYCHECK_EXABGP. Prints "PASS name" / "FAIL name
@@ -151,4 +153,19 @@ check "demo removed its namespaces" "$(ip netns list | grep "^acl-demo-$pid-")" 
     eval '! ip netns list | grep -q "^acl-demo-$pid-"'
 check "demo removed its temp dir" "$(ls -d /tmp/anycheck-lab.acl-demo-"$pid".* 2>/dev/null)" \
     eval '! ls -d /tmp/anycheck-lab.acl-demo-"$pid".* >/dev/null 2>&1'
+
+# The DNS demo (helpers/demo_dns.sh): it exits non-zero unless the router
+# moved to B when A's resolver died and back to A when it returned.
+dns_out=$(mktemp /tmp/anycheck-test-demo-dns.XXXXXX)
+ANYCHECK_EXABGP="$ANYCHECK_EXABGP" timeout 120 bash "$repo/helpers/demo_dns.sh" \
+    >"$dns_out" 2>&1
+rc=$?
+check "DNS demo: failover to B and back to A, exit 0" \
+    "exit $rc: $(tail -n 5 "$dns_out" | tr '\n' ' ')" [ "$rc" = 0 ]
+check "DNS demo: the client kept resolving through 192.0.2.1" \
+    "$(tail -n 3 "$dns_out" | tr '\n' ' ')" \
+    grep -q "192.0.2.1 moved between sites" "$dns_out"
+check "DNS demo removed its namespaces" "$(ip netns list | grep dnsdemo)" \
+    eval '! ip netns list | grep -q "dnsdemo-"'
+rm -f "$dns_out"
 finish
