@@ -197,6 +197,7 @@ static const char expected_up[] =
     "anycheck_service_state{service=\"web\",state=\"rising\"} 0\n"
     "anycheck_service_state{service=\"web\",state=\"up\"} 1\n"
     "anycheck_service_state{service=\"web\",state=\"falling\"} 0\n"
+    "anycheck_service_state{service=\"web\",state=\"degraded\"} 0\n"
     "anycheck_service_state{service=\"web\",state=\"down\"} 0\n"
     "anycheck_service_state{service=\"web\",state=\"draining\"} 0\n"
     "anycheck_service_state{service=\"web\",state=\"disabled\"} 0\n"
