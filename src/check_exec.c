@@ -101,8 +101,8 @@ static int
 check_exec_parse(struct check_config *config, json_t *object,
     struct config_parser *parser)
 {
-	static const char *const allowed[] = { "type", "timeout", "command",
-	    "shell", NULL };
+	static const char *const allowed[] = { "type", "timeout", "scope",
+	    "command", "shell", NULL };
 	struct check_exec_config *exec;
 	bool shell = false;
 	char **argv = NULL;

@@ -25,8 +25,8 @@ static int
 check_file_parse(struct check_config *config, json_t *object,
     struct config_parser *parser)
 {
-	static const char *const allowed[] = { "type", "timeout", "path",
-	    "absent", NULL };
+	static const char *const allowed[] = { "type", "timeout", "scope",
+	    "path", "absent", NULL };
 	struct check_file_config *file;
 	const char *path = NULL;
 	bool absent = false;
