@@ -44,6 +44,11 @@ struct service {
 	unsigned round_outstanding;
 	unsigned round_passes;
 	unsigned round_local_errors;    /* checks anycheck could not run */
+	/* Failure scope: the round's failing checks by their scope, and how
+	 * many of round_local_errors are global checks. */
+	unsigned round_failures_local;
+	unsigned round_failures_global;
+	unsigned round_local_errors_global;
 	unsigned long rounds;           /* rounds ended */
 	/* Why the last round passed or failed: the failing checks and their
 	 * details, or "all 3 checks passed". Logged with each transition. */
