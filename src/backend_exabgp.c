@@ -51,7 +51,7 @@ enum backend_exabgp_decided {
 
 /* The attribute sets a service announces with may differ in path-id, and
  * ExaBGP keys its RIB by path-id: each one is a route of its own. */
-#define BACKEND_EXABGP_VARIANTS_MAX 4
+#define BACKEND_EXABGP_VARIANTS_MAX 5
 
 struct backend_exabgp {
 	struct daemon *daemon;
@@ -104,6 +104,8 @@ backend_exabgp_variants(const struct service_config *service,
 		service->down.announced ? &service->down.attributes : NULL,
 		service->disabled.announced ? &service->disabled.attributes :
 		    NULL,
+		service->last_resort.announced ?
+		    &service->last_resort.attributes : NULL,
 	};
 	size_t count = 0;
 

@@ -6,8 +6,9 @@
  *
  * - Per service and address family that has prefixes, one "protocol
  *   static" per attribute set: service->bird_protocol_ipv4/_ipv6 for the UP
- *   attributes, and NAME_drain, NAME_down, NAME_disabled where the service
- *   has a drain (drain.seconds > 0), down or disabled attributes. Each has
+ *   attributes, and NAME_drain, NAME_down, NAME_disabled, NAME_degraded
+ *   where the service has a drain (drain.seconds > 0), down or disabled
+ *   attributes, or a last_resort (announced while DEGRADED). Each has
  *   the same routes; the export filter gives each its own attributes, so
  *   switching attributes is enabling one protocol and then disabling the
  *   other, with the route never gone in between. All are "disabled yes"
@@ -92,6 +93,7 @@ static const char *const bird_variant_suffixes[BIRD_VARIANT_COUNT] = {
 	[BIRD_VARIANT_DRAIN] = "_drain",
 	[BIRD_VARIANT_DOWN] = "_down",
 	[BIRD_VARIANT_DISABLED] = "_disabled",
+	[BIRD_VARIANT_LAST_RESORT] = "_degraded",
 	[BIRD_VARIANT_SHIFT] = "_shift",
 };
 
@@ -114,6 +116,8 @@ bird_variant_exists(const struct service_config *service,
 		return service->down.announced;
 	case BIRD_VARIANT_DISABLED:
 		return service->disabled.announced;
+	case BIRD_VARIANT_LAST_RESORT:
+		return service->last_resort.announced;
 	case BIRD_VARIANT_SHIFT:
 		return bird_shifts_find(shifts, service->name) != NULL;
 	case BIRD_VARIANT_COUNT:
@@ -135,6 +139,8 @@ bird_variant_attributes(const struct service_config *service,
 		return &service->down.attributes;
 	case BIRD_VARIANT_DISABLED:
 		return &service->disabled.attributes;
+	case BIRD_VARIANT_LAST_RESORT:
+		return &service->last_resort.attributes;
 	case BIRD_VARIANT_SHIFT:
 		shift = bird_shifts_find(shifts, service->name);
 		return shift != NULL ? shift->attributes : &service->announce;
@@ -475,6 +481,7 @@ static const char *const bird_variant_titles[BIRD_VARIANT_COUNT] = {
 	[BIRD_VARIANT_DRAIN] = "draining",
 	[BIRD_VARIANT_DOWN] = "down",
 	[BIRD_VARIANT_DISABLED] = "disabled",
+	[BIRD_VARIANT_LAST_RESORT] = "last resort (DEGRADED)",
 	[BIRD_VARIANT_SHIFT] = "traffic shift",
 };
 
@@ -498,7 +505,9 @@ bird_include_render_options(const struct config *config,
 	    "there is one\n"
 	    "# protocol per attribute set: NAME (UP), NAME_drain, NAME_down, "
 	    "NAME_disabled,\n"
-	    "# and NAME_shift while an operator shifts the service's traffic.\n"
+	    "# NAME_degraded (last_resort), and NAME_shift while an operator "
+	    "shifts the\n"
+	    "# service's traffic.\n"
 	    "# anycheck-bird enables at most one of them through the control "
 	    "socket.\n"
 	    "# Every route carries its BGP attributes and the attribute "

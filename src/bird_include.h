@@ -6,7 +6,8 @@
  * the control socket. Those protocols, and the BGP attributes of their
  * routes, are declared in a file generated from the same JSON config and
  * included from bird.conf: per service and address family one protocol per
- * attribute set the service has (UP, drain, down, disabled), of which
+ * attribute set the service has (UP, drain, down, disabled, last resort),
+ * of which
  * anycheck-bird enables at most one at a time, each route carrying its
  * attributes itself. The file is written by
  * "anycheck-bird -g", or by anycheck-bird itself when bird.include_file is
@@ -35,6 +36,10 @@ enum bird_variant {
 	BIRD_VARIANT_DRAIN,         /* "_drain": drain_announce */
 	BIRD_VARIANT_DOWN,          /* "_down": the down set */
 	BIRD_VARIANT_DISABLED,      /* "_disabled": the disabled set */
+	/* "_degraded": the last_resort set, announced while DEGRADED. Named
+	 * after the state, like the others, and no longer than "_disabled",
+	 * so a name that fits BIRD's 64 characters with one fits with all. */
+	BIRD_VARIANT_LAST_RESORT,
 	BIRD_VARIANT_SHIFT,         /* "_shift": an operator's traffic shift */
 	BIRD_VARIANT_COUNT,
 };
@@ -91,8 +96,9 @@ struct bird_include_options {
 /* The suffix of a variant's protocol name ("" for UP). */
 const char *bird_variant_suffix(enum bird_variant variant);
 /* Does service have a protocol for variant? UP always; drain when
- * drain.seconds > 0; down and disabled when they announce; shift when
- * service is in shifts (which may be NULL). */
+ * drain.seconds > 0; down and disabled when they announce; last resort
+ * when the service has one; shift when service is in shifts (which may be
+ * NULL). */
 bool bird_variant_exists(const struct service_config *service,
     enum bird_variant variant, const struct bird_shifts *shifts);
 /* The attributes a variant's route is exported with (shift: those in

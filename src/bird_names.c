@@ -5,7 +5,8 @@
  * A service's protocols are named, per family, by (first match wins) its
  * bird.protocol_ipv4 / protocol_ipv6, else bird.protocol + "_v4" / "_v6",
  * else "anycheck_" + its name ('-' becoming '_') + "_v4" / "_v6". The
- * variants append "_drain", "_down" or "_disabled" (bird_include.c); a
+ * variants append "_drain", "_down", "_disabled" or "_degraded"
+ * (bird_include.c); a
  * "protocol" base is therefore limited to 61 characters so that its
  * "_v4"/"_v6" names fit BIRD's 64, and the variants' lengths are checked
  * when the include file is written (bird_include_check). BIRD needs every

@@ -33,7 +33,8 @@ bool bird_protocol_name_valid(const char *name);
 
 /* Is name one anycheck would generate for some service by default:
  * "anycheck_<something>_v4" or "_v6", maybe followed by a variant suffix
- * ("_drain", "_down", "_disabled")? Such protocols are anycheck's even
+ * ("_drain", "_down", "_disabled", "_degraded", "_shift")? Such
+ * protocols are anycheck's even
  * when no configured service owns them (a service removed while
  * anycheck-bird was not running); names set with bird.protocol... are not
  * recognisable, except through the include file an earlier run wrote. */

@@ -121,7 +121,7 @@ check_address_parse(struct check_config *config, json_t *object,
     struct config_parser *parser)
 {
 	static const char *const allowed[] = { "type", "timeout", "immediate",
-	    "address", "interface", NULL };
+	    "scope", "address", "interface", NULL };
 	struct check_address_config *address;
 	const char *text = NULL, *interface = NULL;
 	int problems = 0, has_interface;

@@ -39,6 +39,12 @@ static const char *const check_local_causes[CHECK_LOCAL_CAUSE_COUNT] = {
 };
 
 const char *
+check_scope_name(enum check_scope scope)
+{
+	return scope == CHECK_SCOPE_GLOBAL ? "global" : "local";
+}
+
+const char *
 check_result_name(enum check_result result)
 {
 	if ((unsigned)result >= CHECK_RESULT_COUNT)

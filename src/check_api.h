@@ -120,8 +120,9 @@ struct check_ops {
 	const char *type;
 	/* Fill config->data and config->description from the JSON object;
 	 * report problems through the parser and return -1. The common keys
-	 * "type" and "timeout" are handled by the caller; parse must reject
-	 * any other key it does not know. Read values through the
+	 * "type", "timeout" and "scope" are handled by the caller (and must
+	 * be in the type's table of allowed keys); parse must reject any
+	 * other key it does not know. Read values through the
 	 * config_json.h getters (they record them for reloads). */
 	int (*parse)(struct check_config *config, json_t *object,
 	    struct config_parser *parser);
@@ -156,6 +157,9 @@ struct check_ops {
 	 * compare that (config_diff.c). A value parse reads another way must
 	 * be recorded with config_canonical_set. */
 };
+
+/* "local" or "global". */
+const char *check_scope_name(enum check_scope scope);
 
 const struct check_ops *check_ops_find(const char *type);
 /* "address, exec, file, http, listen, process, tcp": for error messages. */

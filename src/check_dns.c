@@ -306,8 +306,8 @@ static int
 check_dns_parse(struct check_config *config, json_t *object,
     struct config_parser *parser)
 {
-	static const char *const allowed[] = { "type", "timeout", "server",
-	    "port", "name", "qtype", "transport", "expect_rcode",
+	static const char *const allowed[] = { "type", "timeout", "immediate",
+	    "scope", "server", "port", "name", "qtype", "transport", "expect_rcode",
 	    "expect_answer", "recursion", "expect_ad", NULL };
 	struct check_dns_config *dns = xcalloc(1, sizeof(*dns));
 	const char *transport = "udp", *answer = NULL;

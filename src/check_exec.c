@@ -102,7 +102,7 @@ check_exec_parse(struct check_config *config, json_t *object,
     struct config_parser *parser)
 {
 	static const char *const allowed[] = { "type", "timeout", "immediate",
-	    "command", "shell", NULL };
+	    "scope", "command", "shell", NULL };
 	struct check_exec_config *exec;
 	bool shell = false;
 	char **argv = NULL;

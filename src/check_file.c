@@ -26,7 +26,7 @@ check_file_parse(struct check_config *config, json_t *object,
     struct config_parser *parser)
 {
 	static const char *const allowed[] = { "type", "timeout", "immediate",
-	    "path", "absent", NULL };
+	    "scope", "path", "absent", NULL };
 	struct check_file_config *file;
 	const char *path = NULL;
 	bool absent = false;

@@ -225,7 +225,7 @@ check_http_parse(struct check_config *config, json_t *object,
     struct config_parser *parser)
 {
 	static const char *const allowed[] = { "type", "timeout", "immediate",
-	    "url", "method", "headers", "expect_status", "expect_body",
+	    "scope", "url", "method", "headers", "expect_status", "expect_body",
 	    "tls_verify", "resolve", NULL };
 	struct check_http_config *http = xcalloc(1, sizeof(*http));
 	const char *url = NULL, *method = "GET", *body = NULL,

@@ -68,7 +68,7 @@ check_listen_parse(struct check_config *config, json_t *object,
     struct config_parser *parser)
 {
 	static const char *const allowed[] = { "type", "timeout", "immediate",
-	    "address", "port", "protocol", "wildcard", NULL };
+	    "scope", "address", "port", "protocol", "wildcard", NULL };
 	struct check_listen_config *listen;
 	const char *text = NULL, *protocol = "tcp";
 	uint8_t bytes[16];

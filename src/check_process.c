@@ -70,7 +70,7 @@ check_process_parse(struct check_config *config, json_t *object,
     struct config_parser *parser)
 {
 	static const char *const allowed[] = { "type", "timeout", "immediate",
-	    "pidfile", "command", NULL };
+	    "scope", "pidfile", "command", NULL };
 	struct check_process_config *process;
 	const char *pidfile = NULL, *command = NULL;
 	int problems = 0, has_pidfile, has_command;

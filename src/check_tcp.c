@@ -47,7 +47,7 @@ check_tcp_parse(struct check_config *config, json_t *object,
     struct config_parser *parser)
 {
 	static const char *const allowed[] = { "type", "timeout", "immediate",
-	    "host", "port", "send", "expect", NULL };
+	    "scope", "host", "port", "send", "expect", NULL };
 	struct check_tcp_config *tcp;
 	struct sockaddr_in *in;
 	struct sockaddr_in6 *in6;

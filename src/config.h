@@ -49,6 +49,15 @@ struct announce_attributes {
 	uint32_t path_id;
 };
 
+/* What a check's failure says about the site (docs/health.md, "Failure
+ * scope"): something of this site's (a failure withdraws it), or something
+ * every site depends on (a shared database, an upstream API: while only
+ * such checks fail the service stays announced with its last_resort). */
+enum check_scope {
+	CHECK_SCOPE_LOCAL,
+	CHECK_SCOPE_GLOBAL,
+};
+
 /* One check of a service, as configured. ops->parse fills in data. */
 struct check_config {
 	const struct check_ops *ops;
@@ -57,6 +66,7 @@ struct check_config {
 	/* A failure is certain: one failed run, or one failure event of a
 	 * watch, takes the service DOWN at once (health_fail_certain). */
 	bool immediate;
+	enum check_scope scope;     /* "scope"; default local */
 	void *data;          /* type-specific, owned, freed by ops->free_config */
 };
 
@@ -118,6 +128,9 @@ struct service_config {
 	struct announce_attributes announce;
 	struct state_announce down;         /* DOWN, INIT, RISING */
 	struct state_announce disabled;     /* DISABLED */
+	/* DEGRADED (only global checks fail); announced is false without
+	 * one, which the loader allows only without global checks. */
+	struct state_announce last_resort;
 	struct drain_config drain;
 	/* announce + 65535:0 + the drain block's attributes. */
 	struct announce_attributes drain_announce;

@@ -6,7 +6,8 @@
  * local_preference, communities, large and extended communities,
  * as_path_prepend, path_id), the "down" and "disabled" states ("withdraw"
  * or a complete attribute set of the same keys, nothing inherited from
- * announce) and the drain set built from announce and the "drain" block:
+ * announce), "last_resort" (such a set, for DEGRADED: only global checks
+ * fail) and the drain set built from announce and the "drain" block:
  * announce + the RFC 8326 GRACEFUL_SHUTDOWN community 65535:0 + the drain
  * block's communities, with its med and as_path_prepend instead of the UP
  * ones. Parsing goes through the config_json.c getters, so every attribute
@@ -303,6 +304,31 @@ config_parse_state_announce(struct config_build *build,
 	}
 	out->announced = true;
 	config_parse_attributes(build, value, key, service, &out->attributes);
+}
+
+/* "last_resort": the attributes of DEGRADED. "withdraw" is refused: it is
+ * what a local failure does, and a service whose global failures should
+ * withdraw it has no global checks. */
+void
+config_parse_last_resort(struct config_build *build,
+    json_t *service_object, const struct service_config *service,
+    struct state_announce *out)
+{
+	json_t *value = json_object_get(service_object, "last_resort");
+
+	out->announced = false;
+	if (value == NULL)
+		return;
+	if (!json_is_object(value)) {
+		config_error(&build->parser, "last_resort", "must be an object "
+		    "with the keys of announce: the attributes announced while "
+		    "only global checks fail (to withdraw on their failure, "
+		    "make those checks \"local\" instead)");
+		return;
+	}
+	out->announced = true;
+	config_parse_attributes(build, value, "last_resort", service,
+	    &out->attributes);
 }
 
 void *

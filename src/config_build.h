@@ -55,6 +55,11 @@ void config_parse_announce(struct config_build *build,
 void config_parse_state_announce(struct config_build *build,
     json_t *service_object, const char *key,
     const struct service_config *service, struct state_announce *out);
+/* "last_resort": an attribute set (never "withdraw"); out->announced
+ * tells whether the service has one. */
+void config_parse_last_resort(struct config_build *build,
+    json_t *service_object, const struct service_config *service,
+    struct state_announce *out);
 /* service->drain_announce from its announce and drain blocks. */
 void config_build_drain_announce(struct service_config *service);
 void config_announce_free(struct announce_attributes *announce);

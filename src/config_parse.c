@@ -89,8 +89,8 @@ static const char *const config_bird_keys[] = { "socket", "verify_interval",
 static const char *const config_service_keys[] = {
 	"name", "prefixes", "checks", "require", "interval", "fast_interval",
 	"timeout", "rise", "fall", "hold_down", "flap_window", "hold_down_max",
-	"maintenance_file", "announce", "down", "disabled", "drain",
-	"drain_on_exit", "on_exit", "exabgp", "bird", NULL,
+	"maintenance_file", "announce", "down", "disabled", "last_resort",
+	"drain", "drain_on_exit", "on_exit", "exabgp", "bird", NULL,
 };
 static const char *const config_exabgp_keys[] = { "neighbors", NULL };
 
@@ -530,6 +530,55 @@ config_parse_prefixes(struct config_build *build, json_t *object,
 	config_canonical_set(parser, "prefixes", recorded);
 }
 
+/* A check's "scope": "local" (the default) or "global". Recorded resolved,
+ * so that writing the default out is no change. */
+static void
+config_parse_check_scope(struct config_parser *parser, json_t *object,
+    struct check_config *check)
+{
+	const char *text;
+
+	check->scope = CHECK_SCOPE_LOCAL;
+	if (config_get_string(parser, object, "scope", false, &text) == 1) {
+		if (strcmp(text, "global") == 0)
+			check->scope = CHECK_SCOPE_GLOBAL;
+		else if (strcmp(text, "local") != 0)
+			config_error(parser, "scope", "must be \"local\" (a "
+			    "failure withdraws this site) or \"global\" "
+			    "(something every site depends on)");
+	}
+	config_canonical_set(parser, "scope",
+	    json_string(check_scope_name(check->scope)));
+}
+
+/* A service with global checks needs a last_resort: what to announce while
+ * only they fail. Said once, at the first global check (unless the
+ * service has a last_resort that is broken: that is reported already). */
+static void
+config_check_last_resort(struct config_parser *parser, json_t *object,
+    const struct service_config *service)
+{
+	size_t saved;
+
+	if (service->last_resort.announced ||
+	    json_object_get(object, "last_resort") != NULL)
+		return;
+	for (size_t i = 0; i < service->check_count; i++) {
+		if (service->checks[i].ops == NULL ||
+		    service->checks[i].scope != CHECK_SCOPE_GLOBAL)
+			continue;
+		saved = config_path_push_key(parser, "checks");
+		config_path_push_index(parser, i);
+		config_error(parser, "scope", "a global check needs the "
+		    "service's \"last_resort\", the attributes to announce "
+		    "while only global checks fail, for example "
+		    "\"last_resort\": {\"med\": 1000}; or make the check "
+		    "\"local\" (its failure then withdraws the service)");
+		config_path_pop(parser, saved);
+		return;
+	}
+}
+
 static void
 config_parse_check(struct config_parser *parser, json_t *object,
     struct check_config *check, double inherited_timeout)
@@ -562,6 +611,7 @@ config_parse_check(struct config_parser *parser, json_t *object,
 	config_get_bool(parser, object, "immediate", false, &check->immediate);
 	config_canonical_set(parser, "immediate",
 	    json_boolean(check->immediate));
+	config_parse_check_scope(parser, object, check);
 	errors_before = parser->errors->total;
 	if (ops->parse(check, object, parser) == -1 &&
 	    parser->errors->total == errors_before)
@@ -940,6 +990,8 @@ config_parse_service_keys(struct config_build *build, json_t *object,
 	    &service->down);
 	config_parse_state_announce(build, object, "disabled", service,
 	    &service->disabled);
+	config_parse_last_resort(build, object, service, &service->last_resort);
+	config_check_last_resort(parser, object, service);
 	config_parse_drain(build, object, &service->drain);
 	config_build_drain_announce(service);
 	/* A contradiction inherited from the top level is reported there. */
@@ -1189,6 +1241,7 @@ config_free_service(struct service_config *service)
 	config_announce_free(&service->announce);
 	config_announce_free(&service->down.attributes);
 	config_announce_free(&service->disabled.attributes);
+	config_announce_free(&service->last_resort.attributes);
 	config_announce_free(&service->drain_announce);
 	config_drain_free(&service->drain);
 	config_free_strings(service->exabgp_neighbors);

@@ -34,6 +34,8 @@ control_status_set(const struct service *service,
 		return "down";
 	if (announcement == &config->disabled.attributes)
 		return "disabled";
+	if (announcement == &config->last_resort.attributes)
+		return "last_resort";
 	return "other";
 }
 
@@ -68,8 +70,11 @@ control_status_checks(const struct service *service, uint64_t now)
 	for (size_t i = 0; i < service_check_count(service); i++) {
 		const struct service_check_last *last =
 		    service_check_last(service, i);
-		json_t *check = json_pack("{s:s}", "check",
-		    service_check_config(service, i)->description);
+		const struct check_config *config =
+		    service_check_config(service, i);
+		json_t *check = json_pack("{s:s, s:s}", "check",
+		    config->description, "scope",
+		    check_scope_name(config->scope));
 		if (last != NULL && last->result != CHECK_RESULT_COUNT) {
 			json_object_set_new(check, "result",
 			    json_string(check_result_name(last->result)));
@@ -167,7 +172,8 @@ control_state_colour(const char *state)
 		return "\033[31m";      /* red */
 	if (strcmp(state, "DISABLED") == 0 || strcmp(state, "DRAINING") == 0)
 		return "\033[35m";      /* magenta: held by an operator */
-	return "\033[33m";              /* yellow: on the way */
+	/* yellow: on the way, or DEGRADED (announced with last_resort) */
+	return "\033[33m";
 }
 
 /* "4.2 s", "12 min 5 s", "3 h 2 min", "2 d 4 h". */
@@ -309,13 +315,16 @@ control_render_service(const json_t *s, bool colour, FILE *out)
 		fprintf(out, "  last round: %s ago\n", when);
 	}
 	json_array_foreach(json_object_get(s, "checks"), i, item) {
+		const char *scope = strcmp(control_string(item, "scope"),
+		    "global") == 0 ? " [global]" : "";
+
 		if (json_is_null(json_object_get(item, "result"))) {
-			fprintf(out, "    %-8s %s\n", "-", control_string(item,
-			    "check"));
+			fprintf(out, "    %-8s %s%s\n", "-", control_string(item,
+			    "check"), scope);
 			continue;
 		}
-		fprintf(out, "    %-8s %s (%.1f ms)%s%s\n", control_string(item,
-		    "result"), control_string(item, "check"),
+		fprintf(out, "    %-8s %s%s (%.1f ms)%s%s\n", control_string(item,
+		    "result"), control_string(item, "check"), scope,
 		    json_number_value(json_object_get(item, "duration_ms")),
 		    control_string(item, "detail")[0] != '\0' ? ": " : "",
 		    control_string(item, "detail"));

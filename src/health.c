@@ -9,9 +9,18 @@
  * rise over. Time enters only as the now_ns argument, so every transition,
  * the hold-down arithmetic and drain deadlines are tested without clocks.
  *
- * Only a DOWN that takes away an announcement (from UP or FALLING) counts
- * as a flap: a service that never made it up has not moved any route.
- * A planned withdraw (drain, maintenance, exit) is never a flap either.
+ * Only a DOWN that takes away an announcement (from UP, FALLING or
+ * DEGRADED) counts as a flap: a service that never made it up has not
+ * moved any route. A planned withdraw (drain, maintenance, exit) is never a
+ * flap either, and neither is DEGRADED: it changes the attributes, the
+ * route stays.
+ *
+ * Failure scope keeps two more counters beside passes and failures in a
+ * row: locally healthy rounds in a row (every local check passed; a
+ * global-only failure is one) and rounds in a row with a local failure.
+ * DOWN needs fall of the latter, so a shared dependency failing at every
+ * site never withdraws them all, and flaky local checks during such an
+ * outage (they often slow down with it) need the same evidence as ever.
  */
 #include <limits.h>
 #include <stddef.h>
@@ -24,6 +33,7 @@ static const char *const health_state_names[HEALTH_STATE_COUNT] = {
 	[HEALTH_RISING] = "RISING",
 	[HEALTH_UP] = "UP",
 	[HEALTH_FALLING] = "FALLING",
+	[HEALTH_DEGRADED] = "DEGRADED",
 	[HEALTH_DOWN] = "DOWN",
 	[HEALTH_DRAINING] = "DRAINING",
 	[HEALTH_DISABLED] = "DISABLED",
@@ -43,6 +53,8 @@ health_reset_counters(struct health *health)
 {
 	health->consecutive_passes = 0;
 	health->consecutive_failures = 0;
+	health->consecutive_local_passes = 0;
+	health->consecutive_local_failures = 0;
 	health->holding = false;
 }
 
@@ -57,7 +69,10 @@ health_init_params(struct health *health, const struct health_params *params)
 
 /* Change the parameters keeping state and counters: a count that already
  * meets a new threshold completes the transition on the next matching
- * result. A hold-down already imposed keeps its length. */
+ * result. A hold-down already imposed keeps its length. Without a last
+ * resort (a reload took it away) every failure is local: the scope
+ * counters become the plain ones, and a DEGRADED service is FALLING, so
+ * that its next round decides (DOWN on a failure, UP on a pass). */
 void
 health_set_params(struct health *health, const struct health_params *params)
 {
@@ -66,6 +81,14 @@ health_set_params(struct health *health, const struct health_params *params)
 	health->params.fall = health_threshold(params->fall);
 	if (health->params.hold_down_max_ns < health->params.hold_down_ns)
 		health->params.hold_down_max_ns = health->params.hold_down_ns;
+	if (!health->params.last_resort) {
+		health->consecutive_local_passes = health->consecutive_passes;
+		health->consecutive_local_failures =
+		    health->consecutive_failures;
+		health->local_streak_start_ns = health->streak_start_ns;
+		if (health->state == HEALTH_DEGRADED)
+			health->state = HEALTH_FALLING;
+	}
 }
 
 /* The extra healthy time the n-th DOWN within the window requires: nothing
@@ -110,11 +133,13 @@ health_record_flap(struct health *health, uint64_t now_ns)
 static bool
 health_hold_served(const struct health *health, uint64_t now_ns)
 {
-	return now_ns >= health->streak_start_ns &&
-	    now_ns - health->streak_start_ns >= health->hold_ns;
+	return now_ns >= health->local_streak_start_ns &&
+	    now_ns - health->local_streak_start_ns >= health->hold_ns;
 }
 
-/* RISING with rise passes in: UP if the hold-down is served, else wait. */
+/* RISING with rise locally healthy rounds in: announced if the hold-down
+ * is served (UP after rise passes, else DEGRADED: only global checks
+ * fail), else wait. */
 static void
 health_try_up(struct health *health, uint64_t now_ns)
 {
@@ -123,7 +148,8 @@ health_try_up(struct health *health, uint64_t now_ns)
 			health->events |= HEALTH_EVENT_HOLD_ENDED;
 		health->holding = false;
 		health->hold_ns = 0;
-		health->state = HEALTH_UP;
+		health->state = health->consecutive_passes >=
+		    health->params.rise ? HEALTH_UP : HEALTH_DEGRADED;
 		return;
 	}
 	if (!health->holding)
@@ -163,6 +189,17 @@ health_start_drain(struct health *health, enum health_drain_reason reason,
 	health->events |= HEALTH_EVENT_DRAIN_STARTED;
 }
 
+/* Not announced (INIT, RISING, DOWN) and locally healthy: rising, and
+ * announced once rise such rounds are in. */
+static void
+health_rise(struct health *health, uint64_t now_ns)
+{
+	if (health->consecutive_local_passes >= health->params.rise)
+		health_try_up(health, now_ns);
+	else
+		health->state = HEALTH_RISING;
+}
+
 static void
 health_after_pass(struct health *health, uint64_t now_ns)
 {
@@ -170,22 +207,49 @@ health_after_pass(struct health *health, uint64_t now_ns)
 	case HEALTH_INIT:
 	case HEALTH_DOWN:
 	case HEALTH_RISING:
-		if (health->consecutive_passes >= health->params.rise)
-			health_try_up(health, now_ns);
-		else
-			health->state = HEALTH_RISING;
+		health_rise(health, now_ns);
 		break;
 	case HEALTH_UP:
 	case HEALTH_FALLING:
 		health->state = HEALTH_UP;
+		break;
+	case HEALTH_DEGRADED:
+		/* Leaving DEGRADED takes rise passes, as leaving DOWN does:
+		 * a shared dependency that comes and goes must not swap the
+		 * attributes every round. No hold-down: nothing was
+		 * withdrawn. */
+		if (health->consecutive_passes >= health->params.rise)
+			health->state = HEALTH_UP;
 		break;
 	default:
 		break;
 	}
 }
 
+/* Every local check passed, a global one failed (with a last resort). */
 static void
-health_after_failure(struct health *health, uint64_t now_ns)
+health_after_global_failure(struct health *health, uint64_t now_ns)
+{
+	switch (health->state) {
+	case HEALTH_INIT:
+	case HEALTH_DOWN:
+	case HEALTH_RISING:
+		health_rise(health, now_ns);
+		break;
+	case HEALTH_UP:
+	case HEALTH_FALLING:
+		health->state = health->consecutive_failures <
+		    health->params.fall ? HEALTH_FALLING : HEALTH_DEGRADED;
+		break;
+	default:
+		/* DEGRADED stays; a drain is not ended by a dependency every
+		 * site shares: it would only withdraw sooner. */
+		break;
+	}
+}
+
+static void
+health_after_local_failure(struct health *health, uint64_t now_ns)
 {
 	health->holding = false;
 	switch (health->state) {
@@ -196,15 +260,22 @@ health_after_failure(struct health *health, uint64_t now_ns)
 		break;
 	case HEALTH_UP:
 	case HEALTH_FALLING:
-		if (health->consecutive_failures < health->params.fall) {
-			health->state = HEALTH_FALLING;
-			break;
-		}
-		health->state = HEALTH_DOWN;
-		health_record_flap(health, now_ns);
+	case HEALTH_DEGRADED:
+		/* DOWN once fall rounds in a row had a local failure, the
+		 * usual fall rule, in DEGRADED too. Until then: FALLING from
+		 * UP while fewer than fall rounds failed at all, and
+		 * otherwise DEGRADED (global checks failed in some of the
+		 * rounds in a row: they explain the fall so far). */
+		if (health->consecutive_local_failures >= health->params.fall) {
+			health->state = HEALTH_DOWN;
+			health_record_flap(health, now_ns);
+		} else if (health->state != HEALTH_DEGRADED)
+			health->state = health->consecutive_failures <
+			    health->params.fall ? HEALTH_FALLING :
+			    HEALTH_DEGRADED;
 		break;
 	case HEALTH_DRAINING:
-		if (health->consecutive_failures >= health->params.fall)
+		if (health->consecutive_local_failures >= health->params.fall)
 			health_end_drain(health, HEALTH_DRAIN_END_FAILED);
 		break;
 	default:
@@ -212,28 +283,65 @@ health_after_failure(struct health *health, uint64_t now_ns)
 	}
 }
 
+/* One more result in a row: count it, reset the other count. */
+static void
+health_count(unsigned *in_a_row, unsigned *other)
+{
+	*other = 0;
+	if (*in_a_row < UINT_MAX)
+		(*in_a_row)++;
+}
+
 /* Feed one combined round result; returns true if the state changed. */
 bool
 health_feed(struct health *health, bool passed, uint64_t now_ns)
+{
+	return health_feed_verdict(health, passed ? HEALTH_VERDICT_PASS :
+	    HEALTH_VERDICT_FAIL_LOCAL, now_ns);
+}
+
+/* Feed one round's verdict; returns true if the state changed. */
+bool
+health_feed_verdict(struct health *health, enum health_verdict verdict,
+    uint64_t now_ns)
 {
 	enum health_state previous = health->state;
 
 	health->events = 0;
 	if (health->state == HEALTH_DISABLED ||
-	    health->state == HEALTH_STOPPED)
+	    health->state == HEALTH_STOPPED ||
+	    verdict == HEALTH_VERDICT_UNDECIDED)
 		return false;
-	if (passed) {
-		health->consecutive_failures = 0;
+	/* Without a last resort a global failure withdraws like any. */
+	if (verdict == HEALTH_VERDICT_FAIL_GLOBAL && !health->params.last_resort)
+		verdict = HEALTH_VERDICT_FAIL_LOCAL;
+	if (verdict == HEALTH_VERDICT_PASS) {
 		if (health->consecutive_passes == 0)
 			health->streak_start_ns = now_ns;
-		if (health->consecutive_passes < UINT_MAX)
-			health->consecutive_passes++;
+		health_count(&health->consecutive_passes,
+		    &health->consecutive_failures);
+	} else
+		health_count(&health->consecutive_failures,
+		    &health->consecutive_passes);
+	if (verdict != HEALTH_VERDICT_FAIL_LOCAL) {
+		if (health->consecutive_local_passes == 0)
+			health->local_streak_start_ns = now_ns;
+		health_count(&health->consecutive_local_passes,
+		    &health->consecutive_local_failures);
+	} else
+		health_count(&health->consecutive_local_failures,
+		    &health->consecutive_local_passes);
+
+	switch (verdict) {
+	case HEALTH_VERDICT_PASS:
 		health_after_pass(health, now_ns);
-	} else {
-		health->consecutive_passes = 0;
-		if (health->consecutive_failures < UINT_MAX)
-			health->consecutive_failures++;
-		health_after_failure(health, now_ns);
+		break;
+	case HEALTH_VERDICT_FAIL_GLOBAL:
+		health_after_global_failure(health, now_ns);
+		break;
+	default:
+		health_after_local_failure(health, now_ns);
+		break;
 	}
 	return health->state != previous;
 }
@@ -250,12 +358,19 @@ health_fail_certain(struct health *health, uint64_t now_ns)
 	if (health->state == HEALTH_DISABLED ||
 	    health->state == HEALTH_STOPPED)
 		return false;
+	/* A local failure, certain: fall of them in a row at once (also
+	 * from DEGRADED, whose global failures are not the cause here). */
 	health->consecutive_passes = 0;
+	health->consecutive_local_passes = 0;
 	if (health->consecutive_failures < health->params.fall)
 		health->consecutive_failures = health->params.fall;
 	else if (health->consecutive_failures < UINT_MAX)
 		health->consecutive_failures++;
-	health_after_failure(health, now_ns);
+	if (health->consecutive_local_failures < health->params.fall)
+		health->consecutive_local_failures = health->params.fall;
+	else if (health->consecutive_local_failures < UINT_MAX)
+		health->consecutive_local_failures++;
+	health_after_local_failure(health, now_ns);
 	return health->state != previous;
 }
 
@@ -305,6 +420,7 @@ health_set_maintenance(struct health *health, bool on, uint64_t now_ns,
 	switch (health->state) {
 	case HEALTH_UP:
 	case HEALTH_FALLING:
+	case HEALTH_DEGRADED:
 		if (on)
 			health_start_drain(health, HEALTH_DRAIN_MAINTENANCE,
 			    now_ns, drain_ns);
@@ -357,6 +473,7 @@ health_stop(struct health *health, enum health_drain_reason reason,
 		break;
 	case HEALTH_UP:
 	case HEALTH_FALLING:
+	case HEALTH_DEGRADED:
 		health_start_drain(health, reason, now_ns, drain_ns);
 		break;
 	default:
@@ -398,22 +515,23 @@ bool
 health_held_down(const struct health *health)
 {
 	return health->state == HEALTH_RISING &&
-	    health->consecutive_passes >= health->params.rise;
+	    health->consecutive_local_passes >= health->params.rise;
 }
 
-/* When the hold-down of the current run of passes ends. */
+/* When the hold-down of the current run of locally healthy rounds ends. */
 uint64_t
 health_hold_end_ns(const struct health *health)
 {
-	return health->streak_start_ns + health->hold_ns;
+	return health->local_streak_start_ns + health->hold_ns;
 }
 
-/* Is a service in this state announced (with UP or drain attributes)? */
+/* Is a service in this state announced (with UP, last-resort or drain
+ * attributes)? */
 bool
 health_state_announced(enum health_state state)
 {
 	return state == HEALTH_UP || state == HEALTH_FALLING ||
-	    state == HEALTH_DRAINING;
+	    state == HEALTH_DEGRADED || state == HEALTH_DRAINING;
 }
 
 /* Are checks run every fast_interval now? */
@@ -425,7 +543,11 @@ health_uses_fast_interval(const struct health *health)
 	case HEALTH_FALLING:
 		return true;
 	case HEALTH_RISING:
-		return health->consecutive_passes < health->params.rise;
+		return health->consecutive_local_passes < health->params.rise;
+	case HEALTH_DEGRADED:
+		/* A local fall or a recovery under way. */
+		return health->consecutive_local_failures > 0 ||
+		    health->consecutive_passes > 0;
 	default:
 		return false;
 	}
@@ -476,6 +598,22 @@ health_drain_end_name(enum health_drain_end end)
 	}
 }
 
+/* A verdict in words for the log. */
+const char *
+health_verdict_name(enum health_verdict verdict)
+{
+	switch (verdict) {
+	case HEALTH_VERDICT_PASS:
+		return "pass";
+	case HEALTH_VERDICT_FAIL_GLOBAL:
+		return "global failure";
+	case HEALTH_VERDICT_FAIL_LOCAL:
+		return "local failure";
+	default:
+		return "undecided";
+	}
+}
+
 /* Does a round with passes out of total checks passing pass the policy? A
  * round without any check proves nothing and never passes. */
 bool
@@ -493,4 +631,36 @@ health_policy_passes(enum require_policy policy, unsigned require_count,
 		return passes >= require_count;
 	}
 	return false;
+}
+
+/* The verdict if the unknown checks were known: a pass by the policy, else
+ * global when every failing check is global. */
+static enum health_verdict
+health_round_outcome(enum require_policy policy, unsigned require_count,
+    unsigned total, unsigned passes, unsigned failures_local,
+    unsigned failures_global)
+{
+	if (health_policy_passes(policy, require_count, passes, total))
+		return HEALTH_VERDICT_PASS;
+	return failures_local == 0 && failures_global > 0 ?
+	    HEALTH_VERDICT_FAIL_GLOBAL : HEALTH_VERDICT_FAIL_LOCAL;
+}
+
+/* The verdict with every unknown check passing and with every one failing:
+ * each unknown that fails can only make it worse (PASS, then FAIL_GLOBAL,
+ * then FAIL_LOCAL), so when the two agree every combination does. */
+enum health_verdict
+health_round_verdict(enum require_policy policy, unsigned require_count,
+    const struct health_round *round)
+{
+	unsigned unknown = round->unknown_local + round->unknown_global;
+	enum health_verdict best = health_round_outcome(policy, require_count,
+	    round->total, round->passes + unknown, round->failures_local,
+	    round->failures_global);
+	enum health_verdict worst = health_round_outcome(policy,
+	    require_count, round->total, round->passes,
+	    round->failures_local + round->unknown_local,
+	    round->failures_global + round->unknown_global);
+
+	return best == worst ? best : HEALTH_VERDICT_UNDECIDED;
 }

@@ -15,8 +15,13 @@
  *   UP, FALLING --certain failure--> DOWN at once (health_fail_certain)
  *   FALLING  --fail x (fall-1 more)--> DOWN; --pass--> UP
  *   DOWN     --pass--> RISING (UP at once when rise == 1 and no hold-down)
- *   UP, FALLING --planned withdraw--> DRAINING (or its end state at once
- *               when the drain lasts 0 s)
+ *   UP, FALLING --fall failures in a row, fewer than fall of them
+ *               local--> DEGRADED (only with a last resort; see below)
+ *   DEGRADED --pass x rise--> UP; --local fail x fall--> DOWN
+ *   INIT, RISING, DOWN --rise locally healthy rounds, not all passes-->
+ *               DEGRADED (the hold-down applies as for UP)
+ *   UP, FALLING, DEGRADED --planned withdraw--> DRAINING (or its end
+ *               state at once when the drain lasts 0 s)
  *   DRAINING --time bound, few connections, fall failures--> DISABLED
  *               (maintenance) or STOPPED (exit, removed by a reload)
  *   DRAINING --maintenance off--> UP (drain cancelled)
@@ -30,10 +35,24 @@
  * means the current run of passing rounds began at least X s ago and is at
  * least rise rounds long.
  *
- * A service is announced with its UP attributes in UP and FALLING and with
- * its drain attributes in DRAINING. Checks run every fast_interval in INIT,
- * FALLING and RISING (until rise passes are in: waiting out a hold-down
- * needs no hurry), and every interval otherwise.
+ * Failure scope: a round is fed as a verdict (health_round_verdict): it
+ * passed, it failed with only global checks failing (something every site
+ * depends on), or it failed with a local check among the failing. With
+ * params.last_resort, global-only failures keep the service announced:
+ * fall failing rounds in a row of which fewer than fall (in a row) had a
+ * local failure make it DEGRADED, announced with its last_resort
+ * attributes, not DOWN. Only a DOWN is a flap; DEGRADED withdraws nothing.
+ * Without params.last_resort a global-only failure is a failure like any
+ * other, so the machine is the one above without DEGRADED. "Locally
+ * healthy" rounds (every local check passed) count towards announcing
+ * again after a DOWN; full passes towards UP.
+ *
+ * A service is announced with its UP attributes in UP and FALLING, with
+ * its last_resort attributes in DEGRADED and with its drain attributes in
+ * DRAINING. Checks run every fast_interval in INIT, FALLING and RISING
+ * (until rise locally healthy rounds are in: waiting out a hold-down needs
+ * no hurry) and in DEGRADED while a change is being decided (a local
+ * failure or a pass in the last round), and every interval otherwise.
  */
 #ifndef ANYCHECK_HEALTH_H
 #define ANYCHECK_HEALTH_H
@@ -46,11 +65,23 @@ enum health_state {
 	HEALTH_RISING,
 	HEALTH_UP,
 	HEALTH_FALLING,
+	HEALTH_DEGRADED,        /* only global checks fail: last_resort */
 	HEALTH_DOWN,
 	HEALTH_DRAINING,
 	HEALTH_DISABLED,
 	HEALTH_STOPPED,
 	HEALTH_STATE_COUNT,
+};
+
+/* What one round says, by the scope of its failing checks
+ * (health_round_verdict). */
+enum health_verdict {
+	HEALTH_VERDICT_PASS,
+	HEALTH_VERDICT_FAIL_GLOBAL,     /* every failing check is global */
+	HEALTH_VERDICT_FAIL_LOCAL,      /* a local check is among them */
+	/* Checks that could not run (local errors) decide the round: it is
+	 * not counted, the state stands. */
+	HEALTH_VERDICT_UNDECIDED,
 };
 
 /* Why a service drains (a planned withdraw). */
@@ -91,6 +122,9 @@ struct health_params {
 	 * (and a UDP service never has connections). Above the drain's
 	 * length it has no effect: the time bound ends the drain. */
 	uint64_t drain_min_ns;
+	/* The service has a last_resort attribute set: global-only failures
+	 * make it DEGRADED instead of DOWN. */
+	bool last_resort;
 };
 
 struct health {
@@ -99,6 +133,14 @@ struct health {
 	unsigned consecutive_passes;
 	unsigned consecutive_failures;
 	uint64_t streak_start_ns;       /* first pass of the current run */
+	/* Failure scope: rounds in a row in which every local check passed
+	 * (passes and global-only failures), and rounds in a row with a
+	 * local check failing. Without last_resort they equal the two
+	 * above. Announcing again after a DOWN counts locally healthy
+	 * rounds, and the hold-down runs from the first of them. */
+	unsigned consecutive_local_passes;
+	unsigned consecutive_local_failures;
+	uint64_t local_streak_start_ns;
 	/* Anti-flap: times of recent DOWNs (ring), and the extra healthy
 	 * time the last DOWN requires before the next UP. */
 	uint64_t down_times_ns[HEALTH_FLAP_HISTORY];
@@ -135,6 +177,13 @@ bool health_feed(struct health *health, bool passed, uint64_t now_ns);
  * rise passes and the hold-down. Ignored in DISABLED and STOPPED. Returns
  * true if the state changed. */
 bool health_fail_certain(struct health *health, uint64_t now_ns);
+/* The same with the round's verdict: a pass, a failure of global checks
+ * only (DEGRADED instead of DOWN when params.last_resort; otherwise a
+ * failure like any other), a failure with a local check failing. An
+ * undecided round changes nothing. health_feed(passed) is
+ * HEALTH_VERDICT_PASS or HEALTH_VERDICT_FAIL_LOCAL. */
+bool health_feed_verdict(struct health *health, enum health_verdict verdict,
+    uint64_t now_ns);
 /* Let time act: the end of a hold-down, the drain's time bound. Returns
  * true if the state changed. */
 bool health_tick(struct health *health, uint64_t now_ns);
@@ -173,10 +222,31 @@ bool health_uses_fast_interval(const struct health *health);
 const char *health_state_name(enum health_state state);
 const char *health_drain_reason_name(enum health_drain_reason reason);
 const char *health_drain_end_name(enum health_drain_end end);
+/* "pass", "global failure", "local failure", "undecided". */
+const char *health_verdict_name(enum health_verdict verdict);
 
 /* Combine the results of one round: passes out of total under a policy. */
 #include "config.h"
 bool health_policy_passes(enum require_policy policy, unsigned require_count,
     unsigned passes, unsigned total);
+
+/* The checks of one round by result and scope. A check that could not run
+ * (a local error: anycheck's own problem) is unknown: it might have passed
+ * or failed. */
+struct health_round {
+	unsigned total;
+	unsigned passes;
+	unsigned failures_local;        /* failing checks of scope "local" */
+	unsigned failures_global;       /* failing checks of scope "global" */
+	unsigned unknown_local;         /* could not run, scope "local" */
+	unsigned unknown_global;        /* could not run, scope "global" */
+};
+/* The verdict of a round under a policy: PASS when the policy is met,
+ * FAIL_GLOBAL when it is not and every failing check is global,
+ * FAIL_LOCAL when a local check is among the failing ones (under any
+ * policy: a local failure is never explained away by a global one), and
+ * UNDECIDED when the unknown checks could change the verdict. */
+enum health_verdict health_round_verdict(enum require_policy policy,
+    unsigned require_count, const struct health_round *round);
 
 #endif

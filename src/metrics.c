@@ -281,7 +281,7 @@ metrics_render_services(FILE *out, struct metrics *metrics)
 	}
 	metrics_family(out, "anycheck_service_announced", "gauge", "1 when "
 	    "anycheck wants the prefix announced (in any attribute set: up, "
-	    "drain, down or disabled), 0 when withdrawn.");
+	    "drain, down, disabled or last_resort), 0 when withdrawn.");
 	for (size_t i = 0; i < count; i++) {
 		const struct service *service = supervisor_service_at(
 		    supervisor, i);

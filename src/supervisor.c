@@ -17,6 +17,12 @@
  * removal by a reload) is freed later from reap_timer, never inside a
  * callback.
  *
+ * A round ends in a verdict (health_round_verdict): a pass, a failure of
+ * global checks only, a local failure, or undecided when checks that could
+ * not run might change it (then the state stands). While only global
+ * checks fail, a service with a last_resort is DEGRADED, announced with it,
+ * and the transition's log line says so and names them.
+ *
  * Drains that end on a connection count are counted together: one tick
  * every SUPERVISOR_COUNT_PERIOD_NS asks the counter once for every draining
  * service, so five services draining at once are each counted every tick.
@@ -80,6 +86,7 @@ service_health_params(const struct service_config *config,
 	params->hold_down_max_ns =
 	    clock_seconds_to_ns(config->timing.hold_down_max);
 	params->drain_min_ns = clock_seconds_to_ns(config->drain.min_seconds);
+	params->last_resort = config->last_resort.announced;
 }
 
 uint64_t
@@ -109,6 +116,11 @@ supervisor_announcement(const struct service *service)
 	case HEALTH_FALLING:
 		return service->shifted ? &service->shift_announce :
 		    &config->announce;
+	case HEALTH_DEGRADED:
+		/* Only with a last_resort (health.c): the UP set otherwise,
+		 * as DEGRADED is an announced state. */
+		return config->last_resort.announced ?
+		    &config->last_resort.attributes : &config->announce;
 	case HEALTH_DRAINING:
 		return &config->drain_announce;
 	case HEALTH_INIT:
@@ -155,7 +167,7 @@ service_log_events(struct service *service, uint64_t now)
 	if (health->events & HEALTH_EVENT_HOLD_ENDED)
 		log_info("service %s: hold-down served: healthy for %.1f s",
 		    config->name,
-		    (double)(now - health->streak_start_ns) / 1e9);
+		    (double)(now - health->local_streak_start_ns) / 1e9);
 	if (health->events & HEALTH_EVENT_DRAIN_STARTED) {
 		char until[96] = "";
 		if (config->drain.has_connections)
@@ -294,6 +306,16 @@ service_round_finish(struct service *service)
 	const struct service_config *config = service->config;
 	struct service_before before = service_before(service);
 	unsigned checks = (unsigned)service->check_count;
+	struct health_round round = {
+		.total = checks,
+		.passes = service->round_passes,
+		.failures_local = service->round_failures_local,
+		.failures_global = service->round_failures_global,
+		.unknown_local = service->round_local_errors -
+		    service->round_local_errors_global,
+		.unknown_global = service->round_local_errors_global,
+	};
+	enum health_verdict verdict;
 	bool passed;
 
 	service->round_running = false;
@@ -311,15 +333,15 @@ service_round_finish(struct service *service)
 		    service->round_failures_omitted,
 		    service->round_failures_omitted == 1 ? "" : "s");
 	}
-	passed = health_policy_passes(config->require, config->require_count,
-	    service->round_passes, checks);
 	/* Checks anycheck could not run say nothing about the service. The
 	 * round counts only when it is decided whatever they would have
 	 * said (the passes alone meet the policy, or even with them all
-	 * passing it fails); otherwise the state stands as it is. */
-	if (service->round_local_errors > 0 && passed !=
-	    health_policy_passes(config->require, config->require_count,
-	    service->round_passes + service->round_local_errors, checks)) {
+	 * passing it fails, and in the same scope); otherwise the state
+	 * stands as it is. */
+	verdict = health_round_verdict(config->require, config->require_count,
+	    &round);
+	passed = verdict == HEALTH_VERDICT_PASS;
+	if (verdict == HEALTH_VERDICT_UNDECIDED) {
 		log_debug("service %s: round not counted: %u of %u checks "
 		    "could not run (local error)", config->name,
 		    service->round_local_errors, checks);
@@ -342,17 +364,26 @@ service_round_finish(struct service *service)
 		    "%u of %zu checks passed, policy met; %.400s",
 		    service->round_passes, service->check_count,
 		    service->round_failure);
-	} else
+	} else if (verdict == HEALTH_VERDICT_FAIL_GLOBAL)
+		snprintf(service->reason, sizeof(service->reason),
+		    "only global checks fail: %.440s", service->round_failure);
+	else
 		snprintf(service->reason, sizeof(service->reason), "%s",
 		    service->round_failure);
-	/* A failed round with an "immediate" check among its failures is a
-	 * certain failure: no waiting for fall rounds. */
-	if (!passed && service->round_certain)
+	/* A failed round with an "immediate" local check among its failures
+	 * is a certain failure: no waiting for fall rounds. */
+	if (verdict == HEALTH_VERDICT_FAIL_LOCAL && service->round_certain)
 		health_fail_certain(&service->health,
 		    loop_now_ns(service->supervisor->loop));
 	else
-		health_feed(&service->health, passed,
+		health_feed_verdict(&service->health, verdict,
 		    loop_now_ns(service->supervisor->loop));
+	if (verdict == HEALTH_VERDICT_FAIL_GLOBAL &&
+	    service->health.state == HEALTH_DEGRADED) {
+		size_t used = strlen(service->reason);
+		snprintf(service->reason + used, sizeof(service->reason) - used,
+		    "; announcing with last_resort");
+	}
 	service_settle(service, &before, false);
 	service_schedule_next(service);
 }
@@ -371,6 +402,8 @@ service_check_local_error(struct service *service, struct check *check,
 	if ((unsigned)cause >= CHECK_LOCAL_CAUSE_COUNT)
 		cause = CHECK_LOCAL_OTHER;
 	service->round_local_errors++;
+	if (check->config->scope == CHECK_SCOPE_GLOBAL)
+		service->round_local_errors_global++;
 	supervisor->local_errors[cause]++;
 	log_limited(&supervisor->local_error_log[cause],
 	    loop_now_ns(supervisor->loop), LOG_LEVEL_ERROR, "service %s: "
@@ -397,9 +430,14 @@ service_round_add_failure(struct service *service, const struct check *check,
 	char entry[SERVICE_REASON_MAX];
 	int length;
 
-	length = snprintf(entry, sizeof(entry), "check %s: %s, %s (%.1f ms)",
-	    check->config->description, check_result_name(result), detail,
-	    clock_ns_to_ms(duration_ns));
+	if (check->config->scope == CHECK_SCOPE_GLOBAL)
+		service->round_failures_global++;
+	else
+		service->round_failures_local++;
+	length = snprintf(entry, sizeof(entry), "check %s%s: %s, %s (%.1f ms)",
+	    check->config->description,
+	    check->config->scope == CHECK_SCOPE_GLOBAL ? " (global)" : "",
+	    check_result_name(result), detail, clock_ns_to_ms(duration_ns));
 	if (used == 0) {
 		snprintf(failure, SERVICE_REASON_MAX, "%s", entry);
 		return;
@@ -444,7 +482,8 @@ service_check_done(struct check *check, enum check_result result,
 	else {
 		service_round_add_failure(service, check, result, detail,
 		    duration_ns);
-		if (check->config->immediate)
+		if (check->config->immediate &&
+		    check->config->scope == CHECK_SCOPE_LOCAL)
 			service->round_certain = true;
 	}
 	if (result != previous)
@@ -526,7 +565,10 @@ service_check_event(struct check *check, enum check_result result,
 		return;
 	log_info("service %s: check %s: event: %s", service->config->name,
 	    check->config->description, detail);
+	/* A global check's failure is no certain local one: its scope
+	 * decides in the next round (DEGRADED with a last resort). */
 	if (result == CHECK_RESULT_PASS || !check->config->immediate ||
+	    check->config->scope != CHECK_SCOPE_LOCAL ||
 	    !service_event_fails_policy(service, index) ||
 	    service->health.state == HEALTH_DISABLED) {
 		service_round_soon(service);
@@ -631,6 +673,9 @@ service_round_start(struct loop *loop, void *arg)
 	service->round_running = true;
 	service->round_passes = 0;
 	service->round_local_errors = 0;
+	service->round_failures_local = 0;
+	service->round_failures_global = 0;
+	service->round_local_errors_global = 0;
 	service->round_outstanding = (unsigned)service->check_count;
 	service->round_failure[0] = '\0';
 	service->round_failures_omitted = 0;

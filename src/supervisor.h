@@ -227,7 +227,8 @@ bool service_stopped(const struct service *service);
 long service_drain_connections(const struct service *service);
 
 /* What should be announced for service now: its attributes for the
- * current state (UP, drain, down or disabled set), or NULL: withdraw. */
+ * current state (UP, drain, down, disabled or last_resort set), or NULL:
+ * withdraw. */
 const struct announce_attributes *supervisor_announcement(
     const struct service *service);
 

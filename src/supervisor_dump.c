@@ -32,6 +32,8 @@ service_describe_announcement(const struct service *service, char *out,
 		which = "down";
 	else if (announce == &config->disabled.attributes)
 		which = "disabled";
+	else if (announce == &config->last_resort.attributes)
+		which = "last_resort";
 	if (announce->has_med)
 		snprintf(med, sizeof(med), "med %u, ", announce->med);
 	snprintf(out, size, "announced with the %s attributes (%s%zu "
@@ -76,7 +78,14 @@ supervisor_log_state(const struct supervisor *supervisor)
 			    (double)(now - health->drain_started_ns) / 1e9,
 			    end > now ? (double)(end - now) / 1e9 : 0.0,
 			    count);
-		} else if (health->hold_ns > 0)
+		} else if (health->state == HEALTH_DEGRADED)
+			snprintf(extra, sizeof(extra), "; degraded: %u rounds "
+			    "with a local failure in a row (DOWN at %u), %u "
+			    "passes (UP at %u)",
+			    health->consecutive_local_failures,
+			    health->params.fall, health->consecutive_passes,
+			    health->params.rise);
+		else if (health->hold_ns > 0)
 			snprintf(extra, sizeof(extra), "; next UP needs %g s "
 			    "healthy (%u DOWNs in %g s)",
 			    (double)health->hold_ns / 1e9, health->flap_count,

@@ -52,6 +52,11 @@ struct service {
 	bool round_certain;
 	bool round_stale;
 	bool round_soon;
+	/* Failure scope: the round's failing checks by their scope, and how
+	 * many of round_local_errors are global checks. */
+	unsigned round_failures_local;
+	unsigned round_failures_global;
+	unsigned round_local_errors_global;
 	unsigned long rounds;           /* rounds ended */
 	/* Why the last round passed or failed: the failing checks and their
 	 * details, or "all 3 checks passed". Logged with each transition. */

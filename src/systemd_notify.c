@@ -94,6 +94,7 @@ systemd_notify_summary(const struct daemon *daemon, char *out, size_t size)
 	const struct supervisor *supervisor = daemon->supervisor;
 	size_t count = supervisor_service_count(supervisor);
 	size_t up = 0, down = 0, maintenance = 0, draining = 0, starting = 0;
+	size_t degraded = 0;
 	size_t length;
 
 	for (size_t i = 0; i < count; i++) {
@@ -106,6 +107,9 @@ systemd_notify_summary(const struct daemon *daemon, char *out, size_t size)
 		case HEALTH_UP:
 		case HEALTH_FALLING:
 			up++;
+			break;
+		case HEALTH_DEGRADED:
+			degraded++;
 			break;
 		case HEALTH_DISABLED:
 			maintenance++;
@@ -123,6 +127,9 @@ systemd_notify_summary(const struct daemon *daemon, char *out, size_t size)
 	}
 	snprintf(out, size, "%zu up, %zu down", up, down);
 	length = strlen(out);
+	if (degraded > 0 && length < size)
+		length += (size_t)snprintf(out + length, size - length,
+		    ", %zu degraded", degraded);
 	if (maintenance > 0 && length < size)
 		length += (size_t)snprintf(out + length, size - length,
 		    ", %zu maintenance", maintenance);

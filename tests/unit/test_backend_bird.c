@@ -206,6 +206,62 @@ START_TEST(test_up_then_drain_enable_before_disable)
 }
 END_TEST
 
+/* Failure scope: while only the global check (up1) fails, the service is
+ * DEGRADED and BIRD runs its _degraded protocol (the last_resort set),
+ * enabled before the UP one is disabled, so the route never goes away;
+ * a local failure then withdraws; recovery switches back the same way. */
+START_TEST(test_degraded_switches_enable_before_disable)
+{
+	FILE *file = fopen(world.path, "w");
+	size_t first;
+
+	ck_assert_ptr_nonnull(file);
+	fprintf(file, "{\"bird\": {\"socket\": \"%s\"}, \"services\": [{"
+	    "\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\"], "
+	    "\"checks\": [{\"type\": \"file\", \"path\": \"%s\"}, "
+	    "{\"type\": \"file\", \"path\": \"%s\", \"scope\": \"global\"}], "
+	    "\"last_resort\": {\"med\": 700}, \"interval\": 1, "
+	    "\"fast_interval\": 0.5, \"rise\": 2, \"fall\": 2, "
+	    "\"hold_down\": 0}]}", world.fake.path, world.up[0], world.up[1]);
+	ck_assert_int_eq(fclose(file), 0);
+	fake_bird_add(&world.fake, "anycheck_web_v4");
+	fake_bird_add(&world.fake, "anycheck_web_v4_degraded");
+	test_touch(world.up[0]);
+	test_touch(world.up[1]);
+	start();
+	advance_ms(1000);
+	ck_assert(enabled("anycheck_web_v4"));
+	ck_assert(!enabled("anycheck_web_v4_degraded"));
+
+	/* The shared dependency fails: DEGRADED after fall rounds. */
+	first = world.fake.change_count;
+	unlink(world.up[1]);
+	advance_ms(1600);
+	ck_assert_int_eq(service_state(supervisor_find(world.daemon.supervisor,
+	    "web")), HEALTH_DEGRADED);
+	ck_assert(enabled("anycheck_web_v4_degraded"));
+	ck_assert(!enabled("anycheck_web_v4"));
+	ck_assert_uint_eq(world.fake.change_count, first + 2);
+	ck_assert(world.fake.changes[first].enabled);
+	ck_assert_str_eq(world.fake.protocols[world.fake.changes[first]
+	    .protocol].name, "anycheck_web_v4_degraded");
+
+	/* A local failure as well: withdrawn after fall such rounds. */
+	unlink(world.up[0]);
+	advance_ms(1600);
+	ck_assert_int_eq(service_state(supervisor_find(world.daemon.supervisor,
+	    "web")), HEALTH_DOWN);
+	ck_assert_uint_eq(fake_bird_enabled_count(&world.fake), 0);
+
+	/* Both back: announced again (DEGRADED never in between), UP. */
+	test_touch(world.up[0]);
+	test_touch(world.up[1]);
+	advance_ms(1600);
+	ck_assert(enabled("anycheck_web_v4"));
+	ck_assert(!enabled("anycheck_web_v4_degraded"));
+}
+END_TEST
+
 START_TEST(test_reload_adds_service_and_applies_verify_interval)
 {
 	size_t listings;
@@ -567,6 +623,7 @@ main(void)
 
 	tcase_add_checked_fixture(tcase, setup, teardown);
 	tcase_add_test(tcase, test_up_then_drain_enable_before_disable);
+	tcase_add_test(tcase, test_degraded_switches_enable_before_disable);
 	tcase_add_test(tcase, test_reload_adds_service_and_applies_verify_interval);
 	tcase_add_test(tcase, test_exit_disables_everything);
 	tcase_add_test(tcase, test_restart_keeps_what_bird_announces);

@@ -304,6 +304,61 @@ START_TEST(test_acknowledging_exabgp_is_not_warned_about)
 }
 END_TEST
 
+/* Failure scope: while only the global check (up1) fails the service is
+ * DEGRADED and ExaBGP is told the last_resort attributes, once; with
+ * another path-id than the UP set, the UP path is withdrawn (ExaBGP keeps
+ * one route per path-id); a local failure then withdraws. */
+START_TEST(test_degraded_announces_last_resort)
+{
+	char *lines;
+
+	write_config("{\"services\": [{\"name\": \"web\", \"prefixes\": "
+	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"file\", "
+	    "\"path\": \"%s\"}, {\"type\": \"file\", \"path\": \"%s\", "
+	    "\"scope\": \"global\"}], \"announce\": {\"med\": 100, "
+	    "\"path_id\": 1}, \"last_resort\": {\"med\": 700, \"communities\": "
+	    "[\"65000:666\"], \"path_id\": 2}, \"rise\": 2, \"fall\": 2, "
+	    "\"interval\": 1, \"fast_interval\": 0.5, \"hold_down\": 0}]}",
+	    world.up[0], world.up[1]);
+	test_touch(world.up[0]);
+	test_touch(world.up[1]);
+	start();
+	advance_ms(1100);
+	lines = new_lines();
+	ck_assert_msg(test_count_substring(lines, "announce route 192.0.2.1/32 "
+	    "next-hop self med 100 path-information 1\n") == 1, "%s", lines);
+	free(lines);
+
+	unlink(world.up[1]);
+	advance_ms(2500);
+	ck_assert_int_eq(service_state(supervisor_find(world.daemon.supervisor,
+	    "web")), HEALTH_DEGRADED);
+	lines = new_lines();
+	ck_assert_msg(test_count_substring(lines, "announce route 192.0.2.1/32 "
+	    "next-hop self med 700 community [65000:666] path-information 2\n")
+	    == 1, "%s", lines);
+	ck_assert_msg(test_count_substring(lines, "withdraw route 192.0.2.1/32 "
+	    "next-hop self path-information 1\n") == 1, "%s", lines);
+	ck_assert_int_eq(test_count_substring(lines, "\n"), 2);
+	free(lines);
+	/* A minute more of it sends nothing again. */
+	advance_ms(60000);
+	lines = new_lines();
+	ck_assert_str_eq(lines, "");
+	free(lines);
+
+	unlink(world.up[0]);
+	advance_ms(2500);
+	ck_assert_int_eq(service_state(supervisor_find(world.daemon.supervisor,
+	    "web")), HEALTH_DOWN);
+	lines = new_lines();
+	ck_assert_msg(test_count_substring(lines, "withdraw route 192.0.2.1/32 "
+	    "next-hop self path-information 2\n") == 1, "%s", lines);
+	ck_assert_int_eq(test_count_substring(lines, "announce"), 0);
+	free(lines);
+}
+END_TEST
+
 START_TEST(test_first_verdict_down_is_sent)
 {
 	char *lines;
@@ -989,6 +1044,7 @@ main(void)
 
 	tcase_add_checked_fixture(tcase, setup, teardown);
 	tcase_add_test(tcase, test_announce_once_then_withdraw);
+	tcase_add_test(tcase, test_degraded_announces_last_resort);
 	tcase_add_test(tcase, test_first_verdict_down_is_sent);
 	tcase_add_test(tcase, test_silent_exabgp_is_warned_about_once);
 	tcase_add_test(tcase, test_acknowledging_exabgp_is_not_warned_about);

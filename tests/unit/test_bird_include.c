@@ -89,7 +89,8 @@ static const char expected[] =
 "#\n"
 "# Include it from bird.conf. Per service and address family there is one\n"
 "# protocol per attribute set: NAME (UP), NAME_drain, NAME_down, NAME_disabled,\n"
-"# and NAME_shift while an operator shifts the service's traffic.\n"
+"# NAME_degraded (last_resort), and NAME_shift while an operator shifts the\n"
+"# service's traffic.\n"
 "# anycheck-bird enables at most one of them through the control socket.\n"
 "# Every route carries its BGP attributes and the attribute anycheck_route.\n"
 "# Export anycheck's routes to BGP with\n"
@@ -267,9 +268,11 @@ static struct community drain_communities[3] = {
 	{ 65000, 100 }, { 65535, 0 }, { 65000, 666 },
 };
 static struct community down_communities[1] = { { 65000, 999 } };
+static struct community last_resort_communities[1] = { { 65000, 666 } };
 
 /* dns gets every variant: a drain (GRACEFUL_SHUTDOWN and a lower MED,
- * prepended), down (MED 1000) and disabled (a community) attributes. */
+ * prepended), down (MED 1000), disabled (a community) and last resort
+ * (MED 700 and a community) attributes. */
 static void
 setup_variants(void)
 {
@@ -288,6 +291,11 @@ setup_variants(void)
 	dns->disabled.announced = true;
 	dns->disabled.attributes.communities = down_communities;
 	dns->disabled.attributes.community_count = 1;
+	dns->last_resort.announced = true;
+	dns->last_resort.attributes.has_med = true;
+	dns->last_resort.attributes.med = 700;
+	dns->last_resort.attributes.communities = last_resort_communities;
+	dns->last_resort.attributes.community_count = 1;
 }
 
 static bool
@@ -358,10 +366,21 @@ static const char expected_dns_variants[] =
 "\t};\n"
 "}\n"
 "\n"
+"# service dns, IPv6, last resort (DEGRADED)\n"
+"protocol static anycheck_dns_v6_degraded {\n"
+"\tipv6;\n"
+"\tdisabled yes;\n"
+"\troute 2001:db8:53::/48 blackhole {\n"
+"\t\tanycheck_route = 1;\n"
+"\t\tbgp_med = 700;\n"
+"\t\tbgp_community.add((65000, 666));\n"
+"\t};\n"
+"}\n"
+"\n"
 "# Exports exactly anycheck's routes";
 
 /* Only dns (passed as the service list), with the drain variant enabled
- * now: exactly its four protocols, the drain one "disabled no". */
+ * now: exactly its five protocols, the drain one "disabled no". */
 START_TEST(test_render_variants_exact)
 {
 	const struct service_config *only[1] = { &services[1] };
@@ -404,6 +423,16 @@ START_TEST(test_variant_mapping)
 	ck_assert_int_eq(bird_variant_of(dns, &dns->disabled.attributes,
 	    NULL),
 	    BIRD_VARIANT_DISABLED);
+	ck_assert_int_eq(bird_variant_of(dns, &dns->last_resort.attributes,
+	    NULL), BIRD_VARIANT_LAST_RESORT);
+	ck_assert_int_eq(bird_variant_of(web, &web->last_resort.attributes,
+	    NULL), -1);
+	name = bird_variant_protocol(dns, AF_INET6, BIRD_VARIANT_LAST_RESORT,
+	    NULL);
+	ck_assert_str_eq(name, "anycheck_dns_v6_degraded");
+	free(name);
+	ck_assert_ptr_null(bird_variant_protocol(web, AF_INET6,
+	    BIRD_VARIANT_LAST_RESORT, NULL));
 	name = bird_variant_protocol(dns, AF_INET6, BIRD_VARIANT_DISABLED,
 	    NULL);
 	ck_assert_str_eq(name, "anycheck_dns_v6_disabled");
@@ -424,7 +453,7 @@ START_TEST(test_variant_names_rejected)
 	char base[64];
 
 	setup_variants();
-	/* 55 + "_disabled" = 64: accepted. */
+	/* 55 + "_disabled" (or "_degraded") = 64: accepted. */
 	memset(base, 'd', 55);
 	base[55] = '\0';
 	services[1].bird_protocol_ipv6 = base;
@@ -621,6 +650,7 @@ START_TEST(test_bird_accepts)
 		ck_assert_int_eq(render_options(&options, &text), 0);
 	}
 	ck_assert_ptr_nonnull(strstr(text, "anycheck_dns_v6_disabled"));
+	ck_assert_ptr_nonnull(strstr(text, "anycheck_dns_v6_degraded"));
 	ck_assert_int_eq(bird_parse(text), 0);
 	free(text);
 

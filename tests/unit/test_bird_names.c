@@ -19,6 +19,7 @@ START_TEST(test_default_form)
 		"anycheck_web_v4", "anycheck_web_v6", "anycheck_a_v4",
 		"anycheck_web_v4_drain", "anycheck_web_v6_down",
 		"anycheck_my_svc_2_v4_disabled", "anycheck___v4",
+		"anycheck_web_v6_degraded",
 	};
 	static const char *const not_ours[] = {
 		"anycheck_v4", "anycheck__v4", "anycheck__v4_x", "anycheck_web", "anycheck_web_v5",

@@ -860,7 +860,7 @@ START_TEST(test_exec_parse)
 	ck_assert_str_eq(parse_error("{\"type\": \"exec\", \"command\": "
 	    "[\"true\"], \"environment\": {}}", &parsed),
 	    "checks[0].environment: unknown key \"environment\"; allowed: "
-	    "type, timeout, immediate, command, shell");
+	    "type, timeout, immediate, scope, command, shell");
 	parsed_free(&parsed);
 	parse_error("{\"type\": \"exec\"}", &parsed);
 	parsed_free(&parsed);
@@ -1117,8 +1117,8 @@ START_TEST(test_http_parse)
 	ck_assert_str_eq(parse_error("{\"type\": \"http\", \"url\": "
 	    "\"http://192.0.2.1/\", \"follow\": true}", &parsed),
 	    "checks[0].follow: unknown key \"follow\"; allowed: type, "
-	    "timeout, immediate, url, method, headers, expect_status, expect_body, "
-	    "tls_verify, resolve");
+	    "timeout, immediate, scope, url, method, headers, expect_status, "
+	    "expect_body, tls_verify, resolve");
 	parsed_free(&parsed);
 	parse_error("{\"type\": \"http\", \"url\": \"http://192.0.2.1/\", "
 	    "\"headers\": {\"Bad Name\": \"x\"}}", &parsed);

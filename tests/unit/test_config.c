@@ -271,7 +271,7 @@ START_TEST(test_unknown_keys)
 	    "allowed: name, prefixes, checks, require, interval, "
 	    "fast_interval, timeout, rise, fall, hold_down, flap_window, "
 	    "hold_down_max, maintenance_file, announce, down, disabled, "
-	    "drain, drain_on_exit, on_exit, exabgp, bird");
+	    "last_resort, drain, drain_on_exit, on_exit, exabgp, bird");
 	ck_assert_errors(
 	    "{\"services\": [\n"
 	    "  {\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\"],\n"
@@ -298,7 +298,7 @@ START_TEST(test_unknown_keys)
 	    "  {\"type\": \"tcp\", \"host\": \"192.0.2.1\", \"port\": 1, "
 	    "\"tls\": true}]}]}",
 	    "t.json:3:58: services[0].checks[1].tls: unknown key \"tls\"; "
-	    "allowed: type, timeout, immediate, host, port, send, expect");
+	    "allowed: type, timeout, immediate, scope, host, port, send, expect");
 }
 END_TEST
 
@@ -1037,6 +1037,130 @@ START_TEST(test_new_key_errors)
 }
 END_TEST
 
+/* Failure scope: each check is local by default or global; global checks
+ * need the service's last_resort, an attribute set like down's. */
+START_TEST(test_scope_and_last_resort)
+{
+	struct config *config;
+	const struct service_config *web;
+
+	config = load_ok("{\"local_as\": 65001, \"services\": [{\"name\": "
+	    "\"web\", \"prefixes\": [\"192.0.2.1/32\"], \"checks\": ["
+	    "{\"type\": \"file\", \"path\": \"/x\"}, "
+	    "{\"type\": \"file\", \"path\": \"/y\", \"scope\": \"local\"}, "
+	    "{\"type\": \"http\", \"url\": \"http://198.51.100.7/\", "
+	    "\"scope\": \"global\"}], "
+	    "\"last_resort\": {\"med\": 1000, \"communities\": [\"65000:666\"], "
+	    "\"as_path_prepend\": 2}}]}");
+	web = &config->services[0];
+	ck_assert_int_eq(web->checks[0].scope, CHECK_SCOPE_LOCAL);
+	ck_assert_int_eq(web->checks[1].scope, CHECK_SCOPE_LOCAL);
+	ck_assert_int_eq(web->checks[2].scope, CHECK_SCOPE_GLOBAL);
+	ck_assert_str_eq(check_scope_name(web->checks[2].scope), "global");
+	ck_assert(web->last_resort.announced);
+	ck_assert(web->last_resort.attributes.has_med);
+	ck_assert_uint_eq(web->last_resort.attributes.med, 1000);
+	ck_assert_uint_eq(web->last_resort.attributes.community_count, 1);
+	ck_assert_uint_eq(web->last_resort.attributes.communities[0].value,
+	    666);
+	ck_assert_uint_eq(web->last_resort.attributes.as_path_prepend, 2);
+	/* Nothing is inherited from announce or down. */
+	ck_assert(!web->down.announced);
+	ck_assert(!web->announce.has_med);
+	config_free(config);
+
+	/* A last resort without global checks is allowed (unused). */
+	config = load_ok(ONE(", \"last_resort\": {\"med\": 5}"));
+	ck_assert(config->services[0].last_resort.announced);
+	ck_assert_int_eq(config->services[0].checks[0].scope,
+	    CHECK_SCOPE_LOCAL);
+	config_free(config);
+	config = load_ok("{\"services\": [" SERVICE "]}");
+	ck_assert(!config->services[0].last_resort.announced);
+	config_free(config);
+}
+END_TEST
+
+START_TEST(test_scope_errors)
+{
+	/* Global checks without a last resort: where, and the fix. */
+	ck_assert_errors(
+	    "{\"services\": [{\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\"],\n"
+	    " \"checks\": [{\"type\": \"file\", \"path\": \"/x\"},\n"
+	    "  {\"type\": \"file\", \"path\": \"/db\", \"scope\": \"global\"},\n"
+	    "  {\"type\": \"file\", \"path\": \"/api\", \"scope\": \"global\"}]}]}",
+	    "t.json:3:44: services[0].checks[1].scope: a global check needs "
+	    "the service's \"last_resort\", the attributes to announce while "
+	    "only global checks fail, for example \"last_resort\": {\"med\": "
+	    "1000}; or make the check \"local\" (its failure then withdraws "
+	    "the service)");
+	ck_assert_errors(
+	    "{\"services\": [{\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\"],\n"
+	    " \"checks\": [{\"type\": \"tcp\", \"host\": \"192.0.2.1\", "
+	    "\"port\": 80, \"scope\": \"site\"}]}]}",
+	    "t.json:2:71: services[0].checks[0].scope: must be \"local\" (a "
+	    "failure withdraws this site) or \"global\" (something every site "
+	    "depends on)");
+	ck_assert_errors(
+	    "{\"services\": [{\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\"],\n"
+	    " \"checks\": [{\"type\": \"file\", \"path\": \"/db\", "
+	    "\"scope\": \"global\"}],\n"
+	    " \"last_resort\": \"withdraw\"}]}",
+	    "t.json:3:17: services[0].last_resort: must be an object with the "
+	    "keys of announce: the attributes announced while only global "
+	    "checks fail (to withdraw on their failure, make those checks "
+	    "\"local\" instead)");
+	ck_assert_error_has(ONE(", \"last_resort\": {\"medd\": 1}"),
+	    "services[0].last_resort.medd: unknown key \"medd\"; allowed: "
+	    "next_hop, med");
+	ck_assert_error_has(ONE(", \"last_resort\": {\"communities\": "
+	    "[\"65000:0100\"]}"), "services[0].last_resort.communities[0]: "
+	    "invalid community \"65000:0100\": numbers are written without "
+	    "leading zeros");
+	ck_assert_error_has("{\"services\": [{\"name\": \"web\", \"prefixes\": "
+	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"file\", \"path\": "
+	    "\"/x\"}], \"last_resort\": {\"as_path_prepend\": 1}}]}",
+	    "services[0].last_resort.as_path_prepend: as_path_prepend needs "
+	    "the top-level local_as");
+	/* last_resort is not inherited: defaults has no such key. */
+	ck_assert_error_has("{\"defaults\": {\"last_resort\": {\"med\": 1}}, "
+	    "\"services\": [" SERVICE "]}", "defaults.last_resort: unknown key");
+}
+END_TEST
+
+/* Every check type takes "scope" (the loader reads it for all of them; each
+ * type lists it among its allowed keys): a new type that forgets it fails
+ * here. */
+START_TEST(test_scope_every_check_type)
+{
+	char *types = xstrdup(check_type_names()), *state = NULL;
+	unsigned count = 0;
+
+	for (char *type = strtok_r(types, ", ", &state); type != NULL;
+	    type = strtok_r(NULL, ", ", &state)) {
+		char *text = xasprintf("{\"services\": [{\"name\": \"web\", "
+		    "\"prefixes\": [\"192.0.2.1/32\"], \"checks\": [{\"type\": "
+		    "\"%s\", \"scope\": \"global\"}], \"last_resort\": {}}]}",
+		    type);
+		struct config_errors errors;
+		struct config *config = NULL;
+
+		config_errors_init(&errors);
+		config_load_text("t.json", text, &config, &errors);
+		for (size_t i = 0; i < errors.count; i++)
+			ck_assert_msg(strstr(errors.messages[i],
+			    "unknown key \"scope\"") == NULL,
+			    "check type %s: %s", type, errors.messages[i]);
+		config_free(config);
+		config_errors_clear(&errors);
+		free(text);
+		count++;
+	}
+	free(types);
+	ck_assert_uint_ge(count, 4);
+}
+END_TEST
+
 START_TEST(test_inherited_hold_down_max_is_raised)
 {
 	struct config *config = load_ok(ONE(", \"hold_down\": 600"));
@@ -1442,6 +1566,9 @@ config_suite(void)
 	tcase_add_test(tcase, test_drain_attributes_and_inheritance);
 	tcase_add_test(tcase, test_connections_ports);
 	tcase_add_test(tcase, test_new_key_errors);
+	tcase_add_test(tcase, test_scope_and_last_resort);
+	tcase_add_test(tcase, test_scope_errors);
+	tcase_add_test(tcase, test_scope_every_check_type);
 	tcase_add_test(tcase, test_inherited_hold_down_max_is_raised);
 	tcase_add_test(tcase, test_config_diff);
 	tcase_add_test(tcase, test_service_equal_every_field);

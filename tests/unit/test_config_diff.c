@@ -101,7 +101,7 @@ leaf_candidates(json_t *value)
 {
 	static const char *const alternatives[] = { "keep", "withdraw", "all",
 		"any", "HEAD", "192.0.2.9", "2001:db8::9", "self", "tcp", "udp",
-		"SERVFAIL", NULL };
+		"SERVFAIL", "local", "global", NULL };
 	json_t *out = json_array();
 
 	if (json_is_boolean(value)) {

@@ -3,7 +3,9 @@
  * DOC: health state machine tests
  *
  * Every transition from every state, the exact number of results each
- * threshold needs, maintenance, reloads of rise/fall and the policies.
+ * threshold needs, maintenance, reloads of rise/fall and the policies;
+ * failure scope: global-only failures with a last resort (DEGRADED), local
+ * failures during them, and the verdict of a round.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -450,6 +452,7 @@ START_TEST(test_state_predicates)
 		{ HEALTH_RISING, "RISING", false, true },
 		{ HEALTH_UP, "UP", true, false },
 		{ HEALTH_FALLING, "FALLING", true, true },
+		{ HEALTH_DEGRADED, "DEGRADED", true, false },
 		{ HEALTH_DOWN, "DOWN", false, false },
 		{ HEALTH_DRAINING, "DRAINING", true, false },
 		{ HEALTH_DISABLED, "DISABLED", false, false },
@@ -1013,6 +1016,470 @@ START_TEST(test_certain_failure_hold_down_applies)
 }
 END_TEST
 
+/* Failure scope. Rounds as letters: P passes, G fails with only global
+ * checks failing, L fails with a local check failing, U undecided. */
+static void
+scope_init(struct health *h, unsigned rise, unsigned fall)
+{
+	struct health_params params = {
+		.rise = rise, .fall = fall, .last_resort = true,
+	};
+
+	health_init_params(h, &params);
+}
+
+static enum health_verdict
+verdict_of(char round)
+{
+	switch (round) {
+	case 'P':
+		return HEALTH_VERDICT_PASS;
+	case 'G':
+		return HEALTH_VERDICT_FAIL_GLOBAL;
+	case 'L':
+		return HEALTH_VERDICT_FAIL_LOCAL;
+	case 'U':
+		return HEALTH_VERDICT_UNDECIDED;
+	}
+	ck_abort_msg("bad round %c", round);
+	return HEALTH_VERDICT_UNDECIDED;
+}
+
+/* Feed the rounds one second apart from *now; returns whether the last
+ * one changed the state. */
+static bool
+feed_rounds(struct health *h, const char *rounds, uint64_t *now)
+{
+	bool changed = false;
+
+	for (const char *r = rounds; *r != '\0'; r++) {
+		changed = health_feed_verdict(h, verdict_of(*r), *now);
+		*now += SEC;
+	}
+	return changed;
+}
+
+#define assert_state(h, want) \
+	ck_assert_msg((h)->state == (want), "state %s, expected %s", \
+	    health_state_name((h)->state), health_state_name(want))
+
+/* UP with rise passes from t = 0; returns the time of the next round. */
+static uint64_t
+scope_up(struct health *h, unsigned rise, unsigned fall)
+{
+	uint64_t now = 0;
+
+	scope_init(h, rise, fall);
+	for (unsigned i = 0; i < rise; i++)
+		feed_rounds(h, "P", &now);
+	assert_state(h, HEALTH_UP);
+	return now;
+}
+
+START_TEST(test_scope_global_fall_degraded)
+{
+	struct health h;
+	uint64_t now = scope_up(&h, 2, 3);
+
+	/* fall 3: FALLING on the first two, DEGRADED on exactly the 3rd. */
+	ck_assert(feed_rounds(&h, "G", &now));
+	assert_state(&h, HEALTH_FALLING);
+	ck_assert(!feed_rounds(&h, "G", &now));
+	assert_state(&h, HEALTH_FALLING);
+	ck_assert(feed_rounds(&h, "G", &now));
+	assert_state(&h, HEALTH_DEGRADED);
+	ck_assert(health_state_announced(h.state));
+	/* Not a withdraw: no flap recorded, no hold-down. */
+	ck_assert_uint_eq(h.down_total, 0);
+	ck_assert_uint_eq(h.hold_ns, 0);
+	/* More global failures change nothing, at interval. */
+	ck_assert(!feed_rounds(&h, "GGGGG", &now));
+	assert_state(&h, HEALTH_DEGRADED);
+	ck_assert(!health_uses_fast_interval(&h));
+	ck_assert_uint_eq(h.consecutive_failures, 8);
+	ck_assert_uint_eq(h.consecutive_local_passes, 10);
+	ck_assert_uint_eq(h.consecutive_local_failures, 0);
+}
+END_TEST
+
+START_TEST(test_scope_fall1_degraded_at_once)
+{
+	struct health h;
+	uint64_t now = scope_up(&h, 1, 1);
+
+	ck_assert(feed_rounds(&h, "G", &now));
+	assert_state(&h, HEALTH_DEGRADED);
+	ck_assert(feed_rounds(&h, "P", &now));  /* rise 1 */
+	assert_state(&h, HEALTH_UP);
+	ck_assert(feed_rounds(&h, "L", &now));
+	assert_state(&h, HEALTH_DOWN);
+}
+END_TEST
+
+/* A local failure while DEGRADED withdraws by the usual fall rule: fall
+ * rounds in a row with a local failure, not at once. */
+START_TEST(test_scope_degraded_local_fall_rule)
+{
+	struct health h;
+	uint64_t now = scope_up(&h, 2, 3);
+
+	feed_rounds(&h, "GGG", &now);
+	assert_state(&h, HEALTH_DEGRADED);
+	ck_assert(!feed_rounds(&h, "L", &now));
+	assert_state(&h, HEALTH_DEGRADED);
+	ck_assert(health_uses_fast_interval(&h));       /* deciding */
+	ck_assert(!feed_rounds(&h, "L", &now));
+	assert_state(&h, HEALTH_DEGRADED);
+	ck_assert(feed_rounds(&h, "L", &now));
+	assert_state(&h, HEALTH_DOWN);
+	ck_assert(!health_state_announced(h.state));
+	/* It took an announcement away: a flap. */
+	ck_assert_uint_eq(h.down_total, 1);
+	ck_assert_uint_eq(h.flap_count, 1);
+}
+END_TEST
+
+START_TEST(test_scope_degraded_local_failures_must_be_in_a_row)
+{
+	struct health h;
+	uint64_t now = scope_up(&h, 2, 2);
+
+	feed_rounds(&h, "GG", &now);
+	assert_state(&h, HEALTH_DEGRADED);
+	/* A round between them in which every local check passed. */
+	ck_assert(!feed_rounds(&h, "LGLGLPL", &now));
+	assert_state(&h, HEALTH_DEGRADED);
+	ck_assert(feed_rounds(&h, "L", &now));
+	assert_state(&h, HEALTH_DOWN);
+}
+END_TEST
+
+START_TEST(test_scope_degraded_recovers_after_rise_passes)
+{
+	struct health h;
+	uint64_t now = scope_up(&h, 3, 2);
+
+	feed_rounds(&h, "GG", &now);
+	assert_state(&h, HEALTH_DEGRADED);
+	ck_assert(!feed_rounds(&h, "PP", &now));
+	assert_state(&h, HEALTH_DEGRADED);
+	ck_assert(health_uses_fast_interval(&h));       /* recovering */
+	/* A global failure starts the rise over; no hold-down after it. */
+	ck_assert(!feed_rounds(&h, "GPP", &now));
+	assert_state(&h, HEALTH_DEGRADED);
+	ck_assert(feed_rounds(&h, "P", &now));
+	assert_state(&h, HEALTH_UP);
+	ck_assert(!health_uses_fast_interval(&h));
+	ck_assert_uint_eq(h.events & HEALTH_EVENT_HOLD_STARTED, 0);
+}
+END_TEST
+
+/* A pass, then a local failure while DEGRADED: still DEGRADED (never back
+ * to the UP attributes on a failure). */
+START_TEST(test_scope_degraded_pass_then_local_failure)
+{
+	struct health h;
+	uint64_t now = scope_up(&h, 3, 2);
+
+	feed_rounds(&h, "GG", &now);
+	ck_assert(!feed_rounds(&h, "PL", &now));
+	assert_state(&h, HEALTH_DEGRADED);
+	ck_assert(feed_rounds(&h, "L", &now));
+	assert_state(&h, HEALTH_DOWN);
+}
+END_TEST
+
+/* Mixed falls from UP (fall 2): DOWN only when fall rounds in a row had a
+ * local failure; otherwise DEGRADED once fall rounds failed at all. */
+START_TEST(test_scope_mixed_falls)
+{
+	static const struct {
+		const char *rounds;
+		enum health_state end;
+	} cases[] = {
+		{ "LL", HEALTH_DOWN },
+		{ "GG", HEALTH_DEGRADED },
+		{ "GL", HEALTH_DEGRADED },      /* 1 local failure of 2 */
+		{ "LG", HEALTH_DEGRADED },      /* the G round: locals passed */
+		{ "GLL", HEALTH_DOWN },
+		{ "LGL", HEALTH_DEGRADED },
+		{ "LP", HEALTH_UP },
+		{ "GP", HEALTH_UP },
+		{ "G", HEALTH_FALLING },
+		{ "L", HEALTH_FALLING },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct health h;
+		uint64_t now = scope_up(&h, 1, 2);
+
+		feed_rounds(&h, cases[i].rounds, &now);
+		ck_assert_msg(h.state == cases[i].end, "UP + %s: %s, expected "
+		    "%s", cases[i].rounds, health_state_name(h.state),
+		    health_state_name(cases[i].end));
+	}
+}
+END_TEST
+
+/* Without a last resort a global-only failure is a failure like any. */
+START_TEST(test_scope_without_last_resort_global_withdraws)
+{
+	struct health h;
+	uint64_t now = 0;
+
+	health_init(&h, 1, 2);
+	feed_rounds(&h, "P", &now);
+	ck_assert(feed_rounds(&h, "G", &now));
+	assert_state(&h, HEALTH_FALLING);
+	ck_assert(feed_rounds(&h, "G", &now));
+	assert_state(&h, HEALTH_DOWN);
+	ck_assert_uint_eq(h.flap_count, 1);
+	/* And does not count as locally healthy when rising. */
+	ck_assert(!feed_rounds(&h, "G", &now));
+	assert_state(&h, HEALTH_DOWN);
+}
+END_TEST
+
+/* Not announced (INIT, DOWN): rise locally healthy rounds announce it,
+ * with the last resort while global checks still fail. */
+START_TEST(test_scope_rising_on_global_failures)
+{
+	struct health h;
+	uint64_t now = 0;
+
+	scope_init(&h, 3, 2);
+	ck_assert(feed_rounds(&h, "G", &now));
+	assert_state(&h, HEALTH_RISING);
+	ck_assert(health_uses_fast_interval(&h));
+	ck_assert(!feed_rounds(&h, "P", &now));
+	ck_assert(feed_rounds(&h, "G", &now));
+	assert_state(&h, HEALTH_DEGRADED);
+	/* UP needs rise passes in a row. */
+	ck_assert(!feed_rounds(&h, "PP", &now));
+	ck_assert(feed_rounds(&h, "P", &now));
+	assert_state(&h, HEALTH_UP);
+
+	/* From INIT with rise 1: DEGRADED at once. */
+	scope_init(&h, 1, 2);
+	ck_assert(feed_rounds(&h, "G", &now));
+	assert_state(&h, HEALTH_DEGRADED);
+	/* A local failure while rising: DOWN, the rise starts over. */
+	scope_init(&h, 3, 2);
+	feed_rounds(&h, "GP", &now);
+	ck_assert(feed_rounds(&h, "L", &now));
+	assert_state(&h, HEALTH_DOWN);
+	ck_assert(feed_rounds(&h, "PPG", &now));
+	assert_state(&h, HEALTH_DEGRADED);
+}
+END_TEST
+
+/* After DOWNs the hold-down applies to announcing again with the last
+ * resort as with UP, counted from the first locally healthy round. */
+START_TEST(test_scope_hold_down_applies_to_degraded)
+{
+	struct health h;
+	struct health_params p = {
+		.rise = 2, .fall = 1, .hold_down_ns = 10 * SEC,
+		.flap_window_ns = 300 * SEC, .hold_down_max_ns = 60 * SEC,
+		.last_resort = true,
+	};
+	uint64_t now = 0, first;
+
+	health_init_params(&h, &p);
+	feed_rounds(&h, "PPL", &now);           /* 1st DOWN */
+	feed_rounds(&h, "PPL", &now);           /* 2nd DOWN */
+	ck_assert_uint_eq(h.flap_count, 2);
+	ck_assert_uint_eq(h.hold_ns, 10 * SEC);
+	first = now;
+	ck_assert(feed_rounds(&h, "G", &now));
+	assert_state(&h, HEALTH_RISING);
+	ck_assert(!feed_rounds(&h, "GPG", &now));
+	ck_assert(health_held_down(&h));
+	ck_assert_uint_eq(health_next_wake_ns(&h), first + 10 * SEC);
+	ck_assert(!health_tick(&h, first + 10 * SEC - 1));
+	ck_assert(health_tick(&h, first + 10 * SEC));
+	/* The last round failed globally: announced with the last resort. */
+	assert_state(&h, HEALTH_DEGRADED);
+	ck_assert(h.events & HEALTH_EVENT_HOLD_ENDED);
+}
+END_TEST
+
+/* DEGRADED is not a DOWN: going there and back any number of times is no
+ * flap, and the next real DOWN is the first. */
+START_TEST(test_scope_degraded_is_not_a_flap)
+{
+	struct health h;
+	uint64_t now = scope_up(&h, 1, 1);
+
+	for (int i = 0; i < 6; i++) {
+		feed_rounds(&h, "G", &now);
+		assert_state(&h, HEALTH_DEGRADED);
+		feed_rounds(&h, "P", &now);
+		assert_state(&h, HEALTH_UP);
+	}
+	ck_assert_uint_eq(h.down_total, 0);
+	feed_rounds(&h, "L", &now);
+	assert_state(&h, HEALTH_DOWN);
+	ck_assert_uint_eq(h.flap_count, 1);
+	ck_assert_uint_eq(h.hold_ns, 0);
+}
+END_TEST
+
+/* Maintenance and exits behave as from UP. A drain is not ended by global
+ * failures, only by fall local ones. */
+START_TEST(test_scope_maintenance_from_degraded_drains)
+{
+	struct health h;
+	uint64_t now = scope_up(&h, 1, 2);
+
+	feed_rounds(&h, "GG", &now);
+	assert_state(&h, HEALTH_DEGRADED);
+	ck_assert(health_set_maintenance(&h, true, now, 30 * SEC));
+	assert_state(&h, HEALTH_DRAINING);
+	ck_assert_int_eq(h.drain_reason, HEALTH_DRAIN_MAINTENANCE);
+	ck_assert(!feed_rounds(&h, "GGGGG", &now));
+	assert_state(&h, HEALTH_DRAINING);
+	ck_assert(!feed_rounds(&h, "L", &now));
+	ck_assert(feed_rounds(&h, "L", &now));
+	assert_state(&h, HEALTH_DISABLED);
+	ck_assert_int_eq(h.drain_end, HEALTH_DRAIN_END_FAILED);
+
+	/* No drain configured: DISABLED at once. */
+	now = scope_up(&h, 1, 1);
+	feed_rounds(&h, "G", &now);
+	ck_assert(health_set_maintenance(&h, true, now, 0));
+	assert_state(&h, HEALTH_DISABLED);
+}
+END_TEST
+
+START_TEST(test_scope_stop_from_degraded)
+{
+	struct health h;
+	uint64_t now = scope_up(&h, 1, 1);
+
+	feed_rounds(&h, "G", &now);
+	ck_assert(health_stop(&h, HEALTH_DRAIN_EXIT, now, 5 * SEC));
+	assert_state(&h, HEALTH_DRAINING);
+	ck_assert(health_tick(&h, now + 5 * SEC));
+	assert_state(&h, HEALTH_STOPPED);
+
+	now = scope_up(&h, 1, 1);
+	feed_rounds(&h, "G", &now);
+	ck_assert(health_stop(&h, HEALTH_DRAIN_EXIT, now, 0));
+	assert_state(&h, HEALTH_STOPPED);
+}
+END_TEST
+
+/* A reload that takes the last resort away: every failure so far counts
+ * as local, and the next round decides. */
+START_TEST(test_scope_reload_without_last_resort)
+{
+	struct health h;
+	struct health_params p;
+	uint64_t now = scope_up(&h, 2, 2);
+
+	feed_rounds(&h, "GG", &now);
+	assert_state(&h, HEALTH_DEGRADED);
+	p = h.params;
+	p.last_resort = false;
+	health_set_params(&h, &p);
+	assert_state(&h, HEALTH_FALLING);
+	ck_assert_uint_eq(h.consecutive_local_failures, 2);
+	ck_assert(feed_rounds(&h, "L", &now));
+	assert_state(&h, HEALTH_DOWN);
+
+	/* The same, and the next round passes: UP. */
+	now = scope_up(&h, 2, 2);
+	feed_rounds(&h, "GG", &now);
+	health_set_params(&h, &p);
+	ck_assert(feed_rounds(&h, "P", &now));
+	assert_state(&h, HEALTH_UP);
+
+	/* FALLING on global failures: the next failure is the fall-th. */
+	now = scope_up(&h, 2, 3);
+	feed_rounds(&h, "GG", &now);
+	assert_state(&h, HEALTH_FALLING);
+	p = h.params;
+	p.last_resort = false;
+	health_set_params(&h, &p);
+	ck_assert(feed_rounds(&h, "G", &now));
+	assert_state(&h, HEALTH_DOWN);
+}
+END_TEST
+
+START_TEST(test_scope_undecided_changes_nothing)
+{
+	struct health h;
+	uint64_t now = scope_up(&h, 2, 2);
+
+	feed_rounds(&h, "G", &now);
+	ck_assert(!feed_rounds(&h, "UUUU", &now));
+	assert_state(&h, HEALTH_FALLING);
+	ck_assert_uint_eq(h.consecutive_failures, 1);
+	ck_assert(feed_rounds(&h, "G", &now));
+	assert_state(&h, HEALTH_DEGRADED);
+}
+END_TEST
+
+/* The round's verdict: every failing check global, or not; unknown checks
+ * (could not run) decide only when they could change it. */
+START_TEST(test_round_verdict)
+{
+	static const struct {
+		enum require_policy policy;
+		unsigned count;
+		struct health_round round;
+		enum health_verdict want;
+	} cases[] = {
+		/* total, passes, failures local/global, unknown local/global */
+		{ REQUIRE_ALL, 2, { 2, 2, 0, 0, 0, 0 }, HEALTH_VERDICT_PASS },
+		{ REQUIRE_ALL, 2, { 2, 1, 0, 1, 0, 0 },
+		    HEALTH_VERDICT_FAIL_GLOBAL },
+		{ REQUIRE_ALL, 2, { 2, 1, 1, 0, 0, 0 },
+		    HEALTH_VERDICT_FAIL_LOCAL },
+		{ REQUIRE_ALL, 2, { 2, 0, 1, 1, 0, 0 },
+		    HEALTH_VERDICT_FAIL_LOCAL },
+		{ REQUIRE_ALL, 3, { 3, 1, 0, 2, 0, 0 },
+		    HEALTH_VERDICT_FAIL_GLOBAL },
+		/* "any": one pass is enough, whatever the scope. */
+		{ REQUIRE_ANY, 1, { 2, 1, 1, 0, 0, 0 }, HEALTH_VERDICT_PASS },
+		{ REQUIRE_ANY, 1, { 2, 0, 0, 2, 0, 0 },
+		    HEALTH_VERDICT_FAIL_GLOBAL },
+		/* A local check among the failing ones is a local failure,
+		 * even where the policy alone would tolerate it. */
+		{ REQUIRE_ANY, 1, { 2, 0, 1, 1, 0, 0 },
+		    HEALTH_VERDICT_FAIL_LOCAL },
+		{ REQUIRE_AT_LEAST, 2, { 3, 1, 1, 1, 0, 0 },
+		    HEALTH_VERDICT_FAIL_LOCAL },
+		{ REQUIRE_AT_LEAST, 2, { 3, 2, 0, 1, 0, 0 },
+		    HEALTH_VERDICT_PASS },
+		/* Unknown checks. */
+		{ REQUIRE_ALL, 2, { 2, 1, 0, 0, 0, 1 },
+		    HEALTH_VERDICT_UNDECIDED },     /* pass or global */
+		{ REQUIRE_ALL, 2, { 2, 0, 0, 1, 1, 0 },
+		    HEALTH_VERDICT_UNDECIDED },     /* global or local */
+		{ REQUIRE_ALL, 2, { 2, 0, 1, 0, 0, 1 },
+		    HEALTH_VERDICT_FAIL_LOCAL },    /* local whatever it says */
+		{ REQUIRE_ALL, 3, { 3, 0, 0, 2, 0, 1 },
+		    HEALTH_VERDICT_FAIL_GLOBAL },   /* global whatever */
+		{ REQUIRE_ANY, 1, { 2, 1, 0, 0, 1, 0 }, HEALTH_VERDICT_PASS },
+		/* No checks never passes. */
+		{ REQUIRE_ALL, 0, { 0, 0, 0, 0, 0, 0 },
+		    HEALTH_VERDICT_FAIL_LOCAL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum health_verdict got = health_round_verdict(
+		    cases[i].policy, cases[i].count, &cases[i].round);
+		ck_assert_msg(got == cases[i].want, "case %zu: %s, expected %s",
+		    i, health_verdict_name(got),
+		    health_verdict_name(cases[i].want));
+	}
+	ck_assert_str_eq(health_verdict_name(HEALTH_VERDICT_FAIL_GLOBAL),
+	    "global failure");
+}
+END_TEST
+
 static Suite *
 health_suite(void)
 {
@@ -1092,6 +1559,25 @@ health_suite(void)
 	tcase_add_test(tc, test_thresholds_raised_fall_needs_more);
 	tcase_add_test(tc, test_thresholds_in_disabled_stay_disabled);
 	tcase_add_test(tc, test_thresholds_zero_act_as_one);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("scope");
+	tcase_add_test(tc, test_scope_global_fall_degraded);
+	tcase_add_test(tc, test_scope_fall1_degraded_at_once);
+	tcase_add_test(tc, test_scope_degraded_local_fall_rule);
+	tcase_add_test(tc, test_scope_degraded_local_failures_must_be_in_a_row);
+	tcase_add_test(tc, test_scope_degraded_recovers_after_rise_passes);
+	tcase_add_test(tc, test_scope_degraded_pass_then_local_failure);
+	tcase_add_test(tc, test_scope_mixed_falls);
+	tcase_add_test(tc, test_scope_without_last_resort_global_withdraws);
+	tcase_add_test(tc, test_scope_rising_on_global_failures);
+	tcase_add_test(tc, test_scope_hold_down_applies_to_degraded);
+	tcase_add_test(tc, test_scope_degraded_is_not_a_flap);
+	tcase_add_test(tc, test_scope_maintenance_from_degraded_drains);
+	tcase_add_test(tc, test_scope_stop_from_degraded);
+	tcase_add_test(tc, test_scope_reload_without_last_resort);
+	tcase_add_test(tc, test_scope_undecided_changes_nothing);
+	tcase_add_test(tc, test_round_verdict);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("predicates");

@@ -27,6 +27,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "control_status.h"
 #include "daemon.h"
 #include "hooks.h"
 #include "log.h"
@@ -197,11 +198,12 @@ static const char expected_up[] =
     "anycheck_service_state{service=\"web\",state=\"rising\"} 0\n"
     "anycheck_service_state{service=\"web\",state=\"up\"} 1\n"
     "anycheck_service_state{service=\"web\",state=\"falling\"} 0\n"
+    "anycheck_service_state{service=\"web\",state=\"degraded\"} 0\n"
     "anycheck_service_state{service=\"web\",state=\"down\"} 0\n"
     "anycheck_service_state{service=\"web\",state=\"draining\"} 0\n"
     "anycheck_service_state{service=\"web\",state=\"disabled\"} 0\n"
     "anycheck_service_state{service=\"web\",state=\"stopped\"} 0\n"
-    "# HELP anycheck_service_announced 1 when anycheck wants the prefix announced (in any attribute set: up, drain, down or disabled), 0 when withdrawn.\n"
+    "# HELP anycheck_service_announced 1 when anycheck wants the prefix announced (in any attribute set: up, drain, down, disabled or last_resort), 0 when withdrawn.\n"
     "# TYPE anycheck_service_announced gauge\n"
     "anycheck_service_announced{service=\"web\",prefix=\"192.0.2.1/32\"} 1\n"
     "anycheck_service_announced{service=\"web\",prefix=\"2001:db8::1/128\"} 1\n"
@@ -619,6 +621,85 @@ process_alive(pid_t pid)
 	return alive;
 }
 
+/* Failure scope as an operator sees it: only the global check fails, the
+ * service is DEGRADED: its own state label in the metrics, still
+ * announced (with the last resort, which ExaBGP is told), a hook with
+ * DEGRADED in its environment, the status naming the set and the scopes,
+ * and systemd's status line counting it. */
+START_TEST(test_degraded_as_operators_see_it)
+{
+	char config[512], db[160], file[160], summary[256], *text;
+	const struct service *web;
+	json_t *status, *checks;
+	size_t length;
+
+	snprintf(db, sizeof(db), "%s/db", world.dir);
+	snprintf(config, sizeof(config), "\"hooks\": {\"shell\": true, "
+	    "\"on_change\": \"env | grep ^ANYCHECK_ | sort > "
+	    "%s/hook.$ANYCHECK_NEW_STATE\"},", world.dir);
+	write_config("{\"local_as\": 65001, %s \"services\": [{\"name\": "
+	    "\"web\", \"prefixes\": [\"192.0.2.1/32\"], \"checks\": ["
+	    "{\"type\": \"file\", \"path\": \"%s\"}, {\"type\": \"file\", "
+	    "\"path\": \"%s\", \"scope\": \"global\"}], \"announce\": "
+	    "{\"med\": 100}, \"last_resort\": {\"med\": 700, \"communities\": "
+	    "[\"65000:666\"]}, \"rise\": 1, \"fall\": 1, \"interval\": 1, "
+	    "\"hold_down\": 0}]}", config, world.up, db);
+	test_touch(world.up);
+	test_touch(db);
+	start();
+	advance_ms(1000);
+	web = supervisor_find(world.daemon.supervisor, "web");
+	ck_assert_int_eq(service_state(web), HEALTH_UP);
+	unlink(db);
+	advance_ms(1000);
+	ck_assert_int_eq(service_state(web), HEALTH_DEGRADED);
+
+	text = metrics_render_text(world.daemon.metrics, &length);
+	ck_assert_ptr_nonnull(strstr(text, "anycheck_service_state{service="
+	    "\"web\",state=\"degraded\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "anycheck_service_announced{"
+	    "service=\"web\",prefix=\"192.0.2.1/32\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "from=\"up\",to=\"degraded\"} "
+	    "1\n"));
+	free(text);
+	ck_assert_msg(strstr(world.output, "announce route 192.0.2.1/32 "
+	    "next-hop self med 700 community [65000:666]") != NULL, "%s",
+	    world.output);
+
+	status = control_status_service(&world.daemon, web, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(status, "state")),
+	    "DEGRADED");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    status, "announcement"), "set")), "last_resort");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(
+	    status, "announcement"), "med")), 700);
+	checks = json_object_get(status, "checks");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	    checks, 0), "scope")), "local");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	    checks, 1), "scope")), "global");
+	ck_assert_msg(strncmp(json_string_value(json_object_get(status,
+	    "reason")), "only global checks fail: ", 25) == 0, "%s",
+	    json_string_value(json_object_get(status, "reason")));
+	json_decref(status);
+
+	systemd_notify_summary(&world.daemon, summary, sizeof(summary));
+	ck_assert_str_eq(summary, "0 up, 0 down, 1 degraded");
+
+	hook_target = 2;        /* INIT -> UP, UP -> DEGRADED */
+	ck_assert(run_until(hooks_ended));
+	snprintf(file, sizeof(file), "%s/hook.DEGRADED", world.dir);
+	text = read_file(file);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "ANYCHECK_ANNOUNCED=1\n"
+	    "ANYCHECK_NEW_STATE=DEGRADED\nANYCHECK_OLD_STATE=UP\n"));
+	ck_assert_ptr_nonnull(strstr(text, "ANYCHECK_REASON=only global "
+	    "checks fail: check file "));
+	ck_assert_ptr_nonnull(strstr(text, "; announcing with last_resort\n"));
+	free(text);
+}
+END_TEST
+
 /* A hook that ignores SIGTERM and would sleep for 30 s: killed at its
  * timeout plus the grace second, and meanwhile the daemon goes on (the
  * withdraw is written on time). */
@@ -822,6 +903,7 @@ operations_suite(void)
 	suite_add_tcase(suite, metrics);
 	tcase_add_checked_fixture(hooks, setup, teardown);
 	tcase_add_test(hooks, test_hook_environment);
+	tcase_add_test(hooks, test_degraded_as_operators_see_it);
 	tcase_add_test(hooks, test_hook_timeout_never_blocks);
 	tcase_set_timeout(hooks, 30);
 	suite_add_tcase(suite, hooks);

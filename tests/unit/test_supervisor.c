@@ -55,6 +55,7 @@ static struct {
 	char dir[64];
 	char up[128];           /* the file the file checks look at */
 	char missing[128];      /* a file that never exists */
+	char db[128];           /* scope tests: the global check's file */
 	char count[128];        /* exec tests: one line per run */
 	char maintenance[128];
 	struct loop *loop;
@@ -92,6 +93,7 @@ world_setup(void)
 	snprintf(world.missing, sizeof(world.missing), "%s/missing",
 	    world.dir);
 	snprintf(world.count, sizeof(world.count), "%s/count", world.dir);
+	snprintf(world.db, sizeof(world.db), "%s/db", world.dir);
 	snprintf(world.maintenance, sizeof(world.maintenance), "%s/maintenance",
 	    world.dir);
 	world.loop = loop_new();
@@ -116,6 +118,7 @@ world_teardown(void)
 	loop_free(world.loop);
 	unlink(world.up);
 	unlink(world.count);
+	unlink(world.db);
 	unlink(world.maintenance);
 	rmdir(world.dir);
 }
@@ -476,6 +479,155 @@ START_TEST(test_require_policies)
 	ck_assert_uint_eq(world.change_count, 8);
 	ck_assert_int_eq(service_state(service(0)), HEALTH_DOWN);
 	ck_assert_int_eq(service_state(service(3)), HEALTH_DOWN);
+}
+END_TEST
+
+/* Failure scope: a local file check on world.up and a global one on
+ * world.db (a dependency every site shares), with a last resort. */
+#define SCOPE_FMT \
+	"{\"services\": [{\"name\": \"s\", \"prefixes\": [\"192.0.2.1/32\"], " \
+	"\"checks\": [{\"type\": \"file\", \"path\": \"%s\"}, " \
+	"{\"type\": \"file\", \"path\": \"%s\", \"scope\": \"global\"}], " \
+	"\"announce\": {\"med\": 100}, " \
+	"\"last_resort\": {\"med\": 700, \"communities\": [\"65000:666\"]}, " \
+	"\"interval\": 0.05, \"fast_interval\": 0.01, \"rise\": 2, " \
+	"\"fall\": 2, \"hold_down\": 0}]}"
+
+static const struct announce_attributes *
+announcement(void)
+{
+	return supervisor_announcement(service(0));
+}
+
+START_TEST(test_scope_global_failure_degraded)
+{
+	const struct service_config *config;
+
+	test_touch(world.up);
+	test_touch(world.db);
+	start(SCOPE_FMT, world.up, world.db);
+	config = &world.config->services[0];
+	ck_assert(run_until_changes(2, 3000));
+	assert_change(1, HEALTH_RISING, HEALTH_UP);
+	ck_assert_ptr_eq(announcement(), &config->announce);
+
+	/* The shared dependency fails: FALLING, then DEGRADED after exactly
+	 * fall rounds, announced with the last resort (not withdrawn). */
+	unlink(world.db);
+	ck_assert(run_until_changes(4, 3000));
+	assert_change(2, HEALTH_UP, HEALTH_FALLING);
+	assert_change(3, HEALTH_FALLING, HEALTH_DEGRADED);
+	ck_assert_int_eq(world.changes[3].rounds - world.changes[2].rounds, 1);
+	ck_assert_uint_eq(world.changes[3].at_ns - world.changes[2].at_ns,
+	    10 * NSEC_PER_MSEC);
+	ck_assert_msg(strncmp(world.changes[3].reason, "only global checks "
+	    "fail: check file ", 35) == 0 && strstr(world.changes[3].reason,
+	    "/db (global): fail") != NULL && strstr(world.changes[3].reason,
+	    "; announcing with last_resort") != NULL, "reason \"%s\"",
+	    world.changes[3].reason);
+	ck_assert_ptr_eq(announcement(), &config->last_resort.attributes);
+	ck_assert_uint_eq(announcement()->med, 700);
+	/* It stays so, rounds at interval: 10 rounds in 500 ms. */
+	unsigned long rounds = service_rounds(service(0));
+	run_for(500);
+	ck_assert_uint_eq(world.change_count, 4);
+	ck_assert_uint_eq(service_rounds(service(0)), rounds + 10);
+
+	/* Now a local failure as well: DOWN by the usual fall rule (two
+	 * rounds with a local failure), withdrawn. */
+	unlink(world.up);
+	ck_assert(run_until_changes(5, 3000));
+	assert_change(4, HEALTH_DEGRADED, HEALTH_DOWN);
+	ck_assert_msg(strstr(world.changes[4].reason, "/up: fail") != NULL &&
+	    strstr(world.changes[4].reason, "last_resort") == NULL,
+	    "reason \"%s\"", world.changes[4].reason);
+	ck_assert_ptr_null(announcement());
+	ck_assert_uint_eq(world.changes[4].rounds, rounds + 10 + 2);
+
+	/* The local problem is fixed, the shared one is not: announced
+	 * again with the last resort after rise rounds. */
+	test_touch(world.up);
+	ck_assert(run_until_changes(7, 3000));
+	assert_change(5, HEALTH_DOWN, HEALTH_RISING);
+	assert_change(6, HEALTH_RISING, HEALTH_DEGRADED);
+	ck_assert_ptr_eq(announcement(), &config->last_resort.attributes);
+
+	/* The dependency is back: UP after rise passing rounds. */
+	test_touch(world.db);
+	ck_assert(run_until_changes(8, 3000));
+	assert_change(7, HEALTH_DEGRADED, HEALTH_UP);
+	ck_assert_int_eq(world.changes[7].rounds - world.changes[6].rounds, 2);
+	ck_assert_ptr_eq(announcement(), &config->announce);
+	ck_assert_str_eq(world.changes[7].reason, "2 of 2 checks passed");
+}
+END_TEST
+
+/* An "immediate" check that is global: its failure is certain, but of
+ * something every site shares, so it leads to DEGRADED like any global
+ * failure, never to DOWN at once; an immediate local one is DOWN at once. */
+#define SCOPE_IMMEDIATE_FMT \
+	"{\"services\": [{\"name\": \"s\", \"prefixes\": [\"192.0.2.1/32\"], " \
+	"\"checks\": [{\"type\": \"file\", \"path\": \"%s\", " \
+	"\"immediate\": true}, {\"type\": \"file\", \"path\": \"%s\", " \
+	"\"scope\": \"global\", \"immediate\": true}], " \
+	"\"last_resort\": {\"med\": 700}, " \
+	"\"interval\": 0.05, \"fast_interval\": 0.01, \"rise\": 2, " \
+	"\"fall\": 3, \"hold_down\": 0}]}"
+
+START_TEST(test_scope_immediate_global_is_not_certain)
+{
+	test_touch(world.up);
+	test_touch(world.db);
+	start(SCOPE_IMMEDIATE_FMT, world.up, world.db);
+	ck_assert(run_until_changes(2, 3000));
+	unlink(world.db);
+	ck_assert(run_until_changes(4, 3000));
+	assert_change(2, HEALTH_UP, HEALTH_FALLING);
+	assert_change(3, HEALTH_FALLING, HEALTH_DEGRADED);
+	ck_assert_int_eq(world.changes[3].rounds - world.changes[2].rounds, 2);
+	/* The local immediate check fails: DOWN at the first such round. */
+	unlink(world.up);
+	ck_assert(run_until_changes(5, 3000));
+	assert_change(4, HEALTH_DEGRADED, HEALTH_DOWN);
+	ck_assert_ptr_null(announcement());
+}
+END_TEST
+
+/* A local failure alone withdraws as it always did; the global check
+ * passing changes nothing. */
+START_TEST(test_scope_local_failure_down)
+{
+	test_touch(world.up);
+	test_touch(world.db);
+	start(SCOPE_FMT, world.up, world.db);
+	ck_assert(run_until_changes(2, 3000));
+	unlink(world.up);
+	ck_assert(run_until_changes(4, 3000));
+	assert_change(2, HEALTH_UP, HEALTH_FALLING);
+	assert_change(3, HEALTH_FALLING, HEALTH_DOWN);
+	ck_assert_int_eq(world.changes[3].rounds - world.changes[2].rounds, 1);
+	ck_assert_ptr_null(announcement());
+	ck_assert_msg(strncmp(world.changes[3].reason, "check file ", 11) ==
+	    0, "reason \"%s\"", world.changes[3].reason);
+	run_for(300);
+	ck_assert_uint_eq(world.change_count, 4);
+}
+END_TEST
+
+/* Both fail in the same rounds: a local failure, DOWN. */
+START_TEST(test_scope_both_fail_down)
+{
+	test_touch(world.up);
+	test_touch(world.db);
+	start(SCOPE_FMT, world.up, world.db);
+	ck_assert(run_until_changes(2, 3000));
+	unlink(world.up);
+	unlink(world.db);
+	ck_assert(run_until_changes(4, 3000));
+	assert_change(3, HEALTH_FALLING, HEALTH_DOWN);
+	ck_assert_msg(strstr(world.changes[3].reason, "/up: fail") != NULL &&
+	    strstr(world.changes[3].reason, "/db (global): fail") != NULL,
+	    "reason \"%s\"", world.changes[3].reason);
 }
 END_TEST
 
@@ -923,6 +1075,10 @@ supervisor_suite(void)
 	tcase_add_test(tc, test_maintenance);
 	tcase_add_test(tc, test_maintenance_from_start);
 	tcase_add_test(tc, test_require_policies);
+	tcase_add_test(tc, test_scope_global_failure_degraded);
+	tcase_add_test(tc, test_scope_local_failure_down);
+	tcase_add_test(tc, test_scope_immediate_global_is_not_certain);
+	tcase_add_test(tc, test_scope_both_fail_down);
 	tcase_add_test(tc, test_slow_check_never_overlaps);
 	tcase_add_test(tc, test_fast_interval_while_changing);
 	tcase_add_test(tc, test_five_drains_counted_together);

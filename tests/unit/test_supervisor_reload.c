@@ -5,7 +5,8 @@
  * Runs the real supervisor on a loop with a virtual clock, with file checks (which finish
  * at once) and records every change callback, the way a backend sees them:
  * a reload keeps unchanged services untouched, restarts changed ones with
- * their state, starts new ones in INIT and withdraws removed ones; a
+ * their state (a DEGRADED one that loses its last resort is FALLING),
+ * starts new ones in INIT and withdraws removed ones; a
  * maintenance drain announces the drain attributes and ends by the
  * injected connection count; an exit drains and then withdraws.
  */
@@ -322,6 +323,47 @@ fake_count(void *counter, struct conn_count_query *queries,
 	return 0;
 }
 
+/* A reload that makes a DEGRADED service's global check local (and drops
+ * its last resort): every failure now counts as local, the service is
+ * FALLING (UP attributes) and the next round decides: DOWN. */
+START_TEST(test_reload_takes_last_resort_away)
+{
+	struct loop *loop = new_loop();
+	struct supervisor *supervisor;
+	struct config *first = load("{\"services\": ["
+	    "{\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\"], \"checks\": "
+	    "[{\"type\": \"file\", \"path\": \"" PRESENT "\"}, {\"type\": "
+	    "\"file\", \"path\": \"/nonexistent/anycheck-db\", \"scope\": "
+	    "\"global\"}], \"last_resort\": {\"med\": 5}, \"rise\": 1, "
+	    "\"fall\": 2, \"interval\": 0.05, \"fast_interval\": 0.05}]}");
+	struct config *second = load("{\"services\": ["
+	    "{\"name\": \"web\", \"prefixes\": [\"192.0.2.1/32\"], \"checks\": "
+	    "[{\"type\": \"file\", \"path\": \"" PRESENT "\"}, {\"type\": "
+	    "\"file\", \"path\": \"/nonexistent/anycheck-db\"}], \"rise\": 1, "
+	    "\"fall\": 2, \"interval\": 0.05, \"fast_interval\": 0.05}]}");
+	struct service *web;
+
+	record_count = 0;
+	supervisor = supervisor_new(loop, first, on_change, NULL);
+	/* Only the global check fails: announced with the last resort from
+	 * the start (rise 1). */
+	web = wait_state(loop, supervisor, "web", HEALTH_DEGRADED);
+	ck_assert_ptr_eq(supervisor_announcement(web),
+	    &first->services[0].last_resort.attributes);
+	ck_assert_int_eq(supervisor_reload(supervisor, second, NULL), 0);
+	ck_assert_int_eq(last_record("web")->state, HEALTH_FALLING);
+	ck_assert(last_record("web")->reconfigured);
+	ck_assert_ptr_eq(supervisor_announcement(web),
+	    &second->services[0].announce);
+	/* The next round fails (locally now): the fall-th failure. */
+	wait_state(loop, supervisor, "web", HEALTH_DOWN);
+	ck_assert(last_record("web")->withdraw);
+	supervisor_free(supervisor);
+	config_free(first);
+	loop_free(loop);
+}
+END_TEST
+
 START_TEST(test_maintenance_drain_ends_by_connections)
 {
 	struct loop *loop = new_loop();
@@ -507,6 +549,7 @@ reload_suite(void)
 	tcase_add_test(tc, test_reload_diff_applied);
 	tcase_add_test(tc, test_reload_removed_service_drains);
 	tcase_add_test(tc, test_reload_unchanged_checks_outlive_old_config);
+	tcase_add_test(tc, test_reload_takes_last_resort_away);
 	tcase_add_test(tc, test_maintenance_drain_ends_by_connections);
 	tcase_add_test(tc, test_maintenance_cancelled_back_up);
 	tcase_add_test(tc, test_exit_drains_then_withdraws);
