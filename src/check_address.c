@@ -123,24 +123,16 @@ check_address_parse(struct check_config *config, json_t *object,
 	static const char *const allowed[] = { "type", "timeout", "immediate",
 	    "scope", "address", "interface", NULL };
 	struct check_address_config *address;
-	const char *text = NULL, *interface = NULL;
+	const char *interface = NULL;
 	int problems = 0, has_interface;
 	uint8_t bytes[16];
 	int family = 0;
 
 	if (config_reject_unknown_keys(parser, object, allowed) > 0)
 		problems++;
-	if (config_get_string(parser, object, "address", true, &text) != 1)
+	if (config_get_address(parser, object, "address", true, &family,
+	    bytes) != 1)
 		problems++;
-	else if (inet_pton(AF_INET, text, bytes) == 1)
-		family = AF_INET;
-	else if (inet_pton(AF_INET6, text, bytes) == 1)
-		family = AF_INET6;
-	else {
-		config_error(parser, "address", "must be an IPv4 or IPv6 "
-		    "address, not \"%s\"", text);
-		problems++;
-	}
 	has_interface = config_get_string(parser, object, "interface", false,
 	    &interface);
 	if (has_interface == -1)

@@ -70,7 +70,7 @@ check_listen_parse(struct check_config *config, json_t *object,
 	static const char *const allowed[] = { "type", "timeout", "immediate",
 	    "scope", "address", "port", "protocol", "wildcard", NULL };
 	struct check_listen_config *listen;
-	const char *text = NULL, *protocol = "tcp";
+	const char *protocol = "tcp";
 	uint8_t bytes[16];
 	int64_t port = 0;
 	int problems = 0, family = 0;
@@ -78,17 +78,9 @@ check_listen_parse(struct check_config *config, json_t *object,
 
 	if (config_reject_unknown_keys(parser, object, allowed) > 0)
 		problems++;
-	if (config_get_string(parser, object, "address", true, &text) != 1)
+	if (config_get_address(parser, object, "address", true, &family,
+	    bytes) != 1)
 		problems++;
-	else if (inet_pton(AF_INET, text, bytes) == 1)
-		family = AF_INET;
-	else if (inet_pton(AF_INET6, text, bytes) == 1)
-		family = AF_INET6;
-	else {
-		config_error(parser, "address", "must be an IPv4 or IPv6 "
-		    "address, not \"%s\"", text);
-		problems++;
-	}
 	if (config_get_integer(parser, object, "port", true, 1, 65535,
 	    &port) != 1)
 		problems++;

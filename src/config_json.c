@@ -26,6 +26,7 @@
 
 #include "config_json.h"
 #include "log.h"
+#include "prefix.h"
 
 /* Longest key the locator compares; longer keys never match. */
 #define CONFIG_JSON_KEY_MAX 256
@@ -254,6 +255,23 @@ config_get_string(struct config_parser *parser, json_t *object,
 	}
 	*out = json_string_value(value);
 	config_canonical_set(parser, key, json_string(*out));
+	return 1;
+}
+
+int
+config_get_address(struct config_parser *parser, json_t *object,
+    const char *key, bool required, int *family, uint8_t address[16])
+{
+	const char *text;
+	int found = config_get_string(parser, object, key, required, &text);
+
+	if (found != 1)
+		return found;
+	if (address_parse(text, family, address) != 0) {
+		config_error(parser, key, "must be an IPv4 or IPv6 address, "
+		    "not \"%s\"", text);
+		return -1;
+	}
 	return 1;
 }
 

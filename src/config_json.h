@@ -100,6 +100,11 @@ int config_get_integer(struct config_parser *parser, json_t *object,
 /* Seconds: a JSON number (integer or real) within [min, max]. */
 int config_get_seconds(struct config_parser *parser, json_t *object,
     const char *key, bool required, double min, double max, double *out);
+/* An IPv4 or IPv6 address literal (no name: nothing is resolved): its
+ * family (AF_INET, AF_INET6) and 16 bytes, network order (IPv4 in the
+ * first 4). */
+int config_get_address(struct config_parser *parser, json_t *object,
+    const char *key, bool required, int *family, uint8_t address[16]);
 /* An array of strings; *out is a NULL-terminated owned array (free with
  * config_free_strings), *count its length. */
 int config_get_string_array(struct config_parser *parser, json_t *object,
