@@ -35,6 +35,9 @@
 #	PATH, HOME=/root, LANG=C.UTF-8, DEBIAN_FRONTEND=noninteractive and
 #	--env. Options:
 #	  --persist           write to DIR itself (no overlay)
+#	  --upper UPPER       keep the overlay's writes in UPPER (made when
+#	                      missing, never removed): a later run or boot
+#	                      with the same UPPER starts where this one ended
 #	  --bind SRC[:DEST]   bind-mount the host's SRC at DEST inside (DEST
 #	                      defaults to SRC), read-write
 #	  --ro-bind SRC[:DEST]  the same, read-only
@@ -42,6 +45,14 @@
 #	                      NAME first); default: the caller's
 #	  --env NAME=VALUE    add to the command's environment
 #	  --chdir DIR         working directory inside (default /)
+#
+#   helpers/chroot.sh boot [--upper UPPER] [--bind ...] [--ro-bind ...] DIR
+#	Boots the chroot's own systemd (systemd-nspawn -b, package
+#	systemd-container) on an overlay of DIR, as for run (--upper to
+#	keep or reuse its writes; binds as for run), with a private network
+#	(only lo), until the system powers off: install the units to test and
+#	one that ends with "systemctl poweroff" first (run --upper). Bound it
+#	with timeout(1): killing this script kills the container.
 #
 #   helpers/chroot.sh list          the cached chroots, with their sizes
 #   helpers/chroot.sh clean [--all] remove the chroots of other days than
@@ -139,8 +150,8 @@ remove_tree() {
 # shellcheck disable=SC2016 # expanded by the inner bash
 inner_script='
 set -u
-lower=$1 root=$2 upper=$3 persist=$4 chdir=$5
-shift 5
+lower=$1 root=$2 upper=$3 persist=$4 chdir=$5 boot=$6
+shift 6
 binds=()
 while [ "$1" != -- ]; do binds+=("$1"); shift; done
 shift
@@ -164,6 +175,26 @@ if [ "$persist" = 1 ]; then
 else
 	mkdir -p "$upper/data" "$upper/work"
 	mnt -t overlay overlay -o "lowerdir=$lower,upperdir=$upper/data,workdir=$upper/work" "$root"
+fi
+if [ "$boot" = 1 ]; then
+	# systemd-nspawn makes /proc, /dev, /sys and /run itself. Its own
+	# state under /run/systemd/nspawn stays in this mount namespace.
+	mkdir -p /run/systemd/nspawn
+	mount -t tmpfs -o mode=0755 tmpfs /run/systemd/nspawn || exit 1
+	nspawn=(systemd-nspawn --quiet --register=no --keep-unit
+	    --private-network --resolv-conf=off --timezone=off
+	    --directory="$root" --boot)
+	for spec in "${binds[@]}"; do
+		mode=${spec%%:*} rest=${spec#*:}
+		if [ "$mode" = ro ]; then
+			nspawn+=("--bind-ro=$rest")
+		else
+			nspawn+=("--bind=$rest")
+		fi
+	done
+	# exec: systemd-nspawn becomes the child of unshare, which kills it
+	# (--kill-child), and the container with it, if this script dies.
+	exec "${nspawn[@]}"
 fi
 mnt -t proc -o nosuid,nodev,noexec proc "$root/proc"
 mnt -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"
@@ -208,11 +239,24 @@ chroot "$root" /usr/bin/env -i -C "$chdir" \
 '
 
 cmd_run() {
-	local persist=0 chdir=/ netns="" dir spec src dest
-	local -a binds=() envs=() prefix=()
+	local persist=0 chdir=/ netns="" dir spec src dest boot=0 upper=""
+	local -a binds=() envs=() prefix=() pid_namespace=(--pid)
+	if [ "${1:-}" = --boot ]; then
+		boot=1
+		pid_namespace=()
+		shift
+		command -v systemd-nspawn >/dev/null ||
+		    die "boot needs systemd-nspawn (package systemd-container)"
+	fi
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--persist) persist=1; shift ;;
+		--upper)
+			[ $# -ge 2 ] || usage
+			mkdir -p "$2"
+			upper=$(readlink -f "$2")
+			shift 2
+			;;
 		--bind | --ro-bind)
 			[ $# -ge 2 ] || usage
 			src=${2%%:*} dest=${2#*:}
@@ -237,7 +281,15 @@ cmd_run() {
 		*) break ;;
 		esac
 	done
-	[ $# -ge 2 ] || usage
+	if [ "$boot" = 1 ]; then
+		[ $# = 1 ] || usage
+		if [ -n "$netns" ] || [ "$chdir" != / ] || [ "$persist" = 1 ] ||
+		    [ ${#envs[@]} -gt 0 ]; then
+			die "boot takes only --upper, --bind and --ro-bind"
+		fi
+	else
+		[ $# -ge 2 ] || usage
+	fi
 	dir=$(readlink -f "$1") || die "no such chroot: $1"
 	shift
 	[ -x "$dir/usr/bin/env" ] || die "$dir does not look like a chroot (no usr/bin/env)"
@@ -272,10 +324,10 @@ cmd_run() {
 	trap 'run_cleanup; exit 130' INT
 	trap 'run_cleanup; exit 129' HUP
 	trap run_cleanup EXIT
-	"${prefix[@]}" unshare --mount --propagation private --pid \
+	"${prefix[@]}" unshare --mount --propagation private "${pid_namespace[@]}" \
 	    --kill-child=SIGKILL -- bash -c "$inner_script" inner \
-	    "$dir" "$run_work/root" "$run_work/upper" "$persist" "$chdir" \
-	    "${binds[@]}" -- "${envs[@]}" -- "$@" &
+	    "$dir" "$run_work/root" "${upper:-$run_work/upper}" "$persist" "$chdir" \
+	    "$boot" "${binds[@]}" -- "${envs[@]}" -- "$@" &
 	run_child=$!
 	wait "$run_child" || status=$?
 	run_child=""
@@ -435,6 +487,7 @@ shift
 case $command in
 ensure) cmd_ensure "$@" ;;
 run) cmd_run "$@" ;;
+boot) cmd_run --boot "$@" ;;
 list) cmd_list ;;
 clean) cmd_clean "$@" ;;
 _build) cmd_build "$@" ;;
