@@ -21,12 +21,18 @@
 #    (bird -p, and running), ExaBGP with the shipped process block,
 #    systemd-analyze verify on the unit, man pages, both daemons running
 #    as their service users, conffiles kept, then remove and purge.
+# 5. Boots each release's systemd on such a chroot (systemd-nspawn, private
+#    network) with anycheck-bird.service and BIRD enabled, where
+#    tests/package/boot_probe.sh checks the unit under the real thing:
+#    READY=1, watchdog, the sandbox (checks, BIRD's socket, the include
+#    file, sock_diag during a drain), reload (and a refused one), a BIRD
+#    restart, stop.
 #
 # Every step runs under timeout; the chroots are cached for the day
 # (/var/cache/anycheck/chroots), so only the first run of a day builds them
 # (about 4 minutes on a fast mirror). Needs root, debootstrap, debhelper,
-# lintian, dpkg-dev (helpers/install-deps.sh installs them) and the Debian
-# archive. Prints PASS/FAIL lines and "N passed, M failed"; exits 1 if any
+# lintian, dpkg-dev, systemd-container (helpers/install-deps.sh installs
+# them) and the Debian archive. Prints PASS/FAIL lines and "N passed, M failed"; exits 1 if any
 # check failed, 77 when not root.
 set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -59,7 +65,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "SKIP: needs root (chroots, mounts)"
 	exit 77
 fi
-for tool in dpkg-buildpackage dh lintian debootstrap flock unshare git; do
+for tool in dpkg-buildpackage dh lintian debootstrap flock unshare git systemd-nspawn; do
 	if ! command -v "$tool" >/dev/null; then
 		fail "$tool is not installed (bash helpers/install-deps.sh)"
 	fi
@@ -207,7 +213,47 @@ install_test() { # LABEL SUITE BIRD DEBS_DIR
 		show_tail "$work/install-$suite.log"
 	fi
 	echo "   ($label install test: $((SECONDS - started)) s)"
+	boot_test "$label" "$dir" "$debs"
 }
+
+# boot_test LABEL CHROOT DEBS_DIR: anycheck-bird.service under the release's
+# own systemd, booted with systemd-nspawn (tests/package/boot_probe.sh).
+boot_test() {
+	local label=$1 dir=$2 debs=$3 upper results started status line
+	echo "-- $label (systemd-nspawn): anycheck-bird.service under systemd"
+	upper=$(mktemp -d "$work/boot-upper.XXXXXX")
+	results=$(mktemp -d "$work/boot-results.XXXXXX")
+	started=$SECONDS
+	if ! timeout 300 "$chroot_sh" run --upper "$upper" --ro-bind "$debs:/debs" \
+	    --ro-bind "$repo/tests/package:/test" "$dir" \
+	    bash /test/boot_probe.sh setup /debs >"$results/setup.log" 2>&1; then
+		fail "$label: preparing the system to boot failed"
+		show_tail "$results/setup.log"
+		return
+	fi
+	timeout 180 "$chroot_sh" boot --upper "$upper" \
+	    --ro-bind "$repo/tests/package:/test" --bind "$results:/results" \
+	    "$dir" >"$results/boot.log" 2>&1
+	status=$?
+	if [ ! -s "$results/probe.out" ]; then
+		fail "$label: the booted system wrote no results (exit $status)"
+		show_tail "$results/boot.log"
+		return
+	fi
+	while IFS= read -r line; do
+		case $line in
+		"PASS "*) pass "$label, systemd: ${line#PASS }" ;;
+		"FAIL "*) fail "$label, systemd: ${line#FAIL }" ;;
+		*) echo "    $line" ;;
+		esac
+	done <"$results/probe.out"
+	if [ "$status" != 0 ]; then
+		fail "$label: the booted system did not power off by itself (exit $status)"
+	fi
+	echo "   ($label boot test: $((SECONDS - started)) s)"
+	rm -rf --one-file-system "$upper"
+}
+
 install_test "Debian 12" bookworm bird2 "$work/bookworm"
 install_test "Debian 13" trixie bird3 "$work/trixie"
 
