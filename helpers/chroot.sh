@@ -11,8 +11,8 @@
 #	and day: SUITE-HASH-YYYY-MM-DD, HASH the first 12 hex digits of the
 #	sha256 of the sorted, de-duplicated package names, one a line. So a
 #	chroot is rebuilt from the archive once a day; the older days of the
-#	same SUITE-HASH are removed once a new one is built, unless a "run"
-#	is using them. A chroot is built in a temporary directory beside the
+#	same SUITE-HASH, and any chroot two or more days old, are removed by
+#	the next "ensure", unless a "run" is using them. A chroot is built in a temporary directory beside the
 #	cache and renamed into place only when complete, so the path printed
 #	always holds a whole chroot; two "ensure" calls for the same chroot
 #	wait for each other (flock) instead of building it twice. Building
@@ -66,7 +66,7 @@
 # ANYCHECK_CHROOT_MIRROR (default: the first Debian archive URI in apt's
 # sources here, else http://deb.debian.org/debian; for SUITE-security the
 # debian-security URI likewise), ANYCHECK_CHROOT_TIMEOUT (seconds to build
-# one chroot). Needs root, debootstrap, flock and unshare (util-linux).
+# one chroot), ANYCHECK_CHROOT_DATE (the day, YYYY-MM-DD, default today). Needs root, debootstrap, flock and unshare (util-linux).
 # Exit status: that of COMMAND for run; 0 or 1 otherwise; 2 for a usage error.
 set -euo pipefail
 
@@ -433,10 +433,16 @@ cmd_ensure() {
 		trap - EXIT TERM INT
 		log "built $dir in $((SECONDS - started)) s"
 	fi
-	# Other days of the same chroot, unless a run holds them.
-	local old old_lock
-	for old in "$cache/$key-"????-??-??; do
+	# Other days of the same chroot, and any chroot at least two days old
+	# (ensure never returns it again), unless a run holds them.
+	local old old_lock old_date cutoff
+	cutoff=$(date -d "$today -2 days" +%F)
+	for old in "$cache/"*-????-??-??; do
 		if [ ! -d "$old" ] || [ "$old" = "$dir" ]; then
+			continue
+		fi
+		old_date=${old: -10}
+		if [[ $old != "$cache/$key-"* ]] && [[ $old_date > $cutoff ]]; then
 			continue
 		fi
 		exec {old_lock}>>"$old.lock"
