@@ -16,7 +16,7 @@
 #    Debian 13's compiler and libraries, and runs Debian 13's lintian.
 # 4. Installs the Debian 12 packages into a fresh Debian 12 chroot with
 #    bird2 and exabgp, and the Debian 13 ones into a Debian 13 chroot with
-#    bird3 and exabgp, where tests/package/in_chroot.sh checks users,
+#    bird3 and exabgp (both with man-db, for the man pages), where tests/package/in_chroot.sh checks users,
 #    directories, the shipped configs (-n), BIRD with the generated include
 #    (bird -p, and running), ExaBGP with the shipped process block,
 #    systemd-analyze verify on the unit, man pages, both daemons running
@@ -190,12 +190,12 @@ install_test() { # LABEL SUITE BIRD DEBS_DIR
 		return
 	fi
 	started=$SECONDS
-	if ! dir=$("$chroot_sh" ensure "$suite" "$bird" exabgp 2>"$work/chroot-$suite.log"); then
-		fail "$label chroot with $bird and exabgp could not be made"
+	if ! dir=$("$chroot_sh" ensure "$suite" "$bird" exabgp man-db 2>"$work/chroot-$suite.log"); then
+		fail "$label chroot with $bird, exabgp and man-db could not be made"
 		show_tail "$work/chroot-$suite.log"
 		return
 	fi
-	pass "$label chroot with $bird and exabgp ready in $((SECONDS - started)) s ($(basename "$dir"))"
+	pass "$label chroot with $bird, exabgp and man-db ready in $((SECONDS - started)) s ($(basename "$dir"))"
 	started=$SECONDS
 	timeout 300 "$chroot_sh" run --ro-bind "$debs:/debs" \
 	    --ro-bind "$repo/tests/package:/test" "$dir" \
