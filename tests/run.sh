@@ -58,8 +58,8 @@ done
 echo "== all tests (unit + integration)"
 ctest --test-dir build --output-on-failure || status=1
 # The Debian packages: built here and in a Debian 13 chroot, lintian, then
-# installed, run and purged in fresh chroots (about 2 minutes once the day's
-# chroots are cached, 5 when they are built).
+# installed, run and purged in fresh chroots, and booted under systemd
+# (about 2 minutes once the day's chroots are cached, 7 when they are built).
 echo "== Debian package (build, lintian, install in a chroot)"
 bash tests/package/run.sh || status=1
 exit $status

@@ -30,7 +30,7 @@
 #
 # Every step runs under timeout; the chroots are cached for the day
 # (/var/cache/anycheck/chroots), so only the first run of a day builds them
-# (about 4 minutes on a fast mirror). Needs root, debootstrap, debhelper,
+# (three chroots, about 5 minutes here; then about 2 minutes for the rest). Needs root, debootstrap, debhelper,
 # lintian, dpkg-dev, systemd-container (helpers/install-deps.sh installs
 # them) and the Debian archive. Prints PASS/FAIL lines and "N passed, M failed"; exits 1 if any
 # check failed, 77 when not root.
