@@ -209,8 +209,9 @@ for page in "${man_pages[@]}"; do
 	    test -f "/usr/share/man/man${page##*.}/$page.gz"
 done
 [ ${#man_pages[@]} -gt 0 ] || echo "SKIP man pages: docs/man/ has none yet"
-check "README and examples in /usr/share/doc/anycheck" test -f \
-    /usr/share/doc/anycheck/README.md.gz -a -f /usr/share/doc/anycheck/examples/bird/bird.conf
+check "README, docs and examples in /usr/share/doc/anycheck" test -f \
+    /usr/share/doc/anycheck/README.md.gz -a -f /usr/share/doc/anycheck/deploy.md.gz -a \
+    -f /usr/share/doc/anycheck/examples/bird/bird.conf
 
 # ---- both daemons run as their service users beside BIRD and ExaBGP, in a
 # network namespace of their own (nothing leaves it).
