@@ -11,12 +11,19 @@ packages=(
 	libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libldns-dev check
 	bird2 exabgp iproute2 curl python3 nginx-light socat procps
 	prometheus mandoc unbound nsd frr gobgpd
+	debhelper dpkg-dev lintian debootstrap systemd-container
 )
 # libldns-dev: builds and parses the dns check's messages (src/check_dns.c).
 # mandoc: lints the man pages (tests/lint/check_man.sh).
 # unbound, nsd: the real resolver and authority the dns check is tested
 # against (tests/integration/test_dns.sh), each run there with its own
 # config, pid file and directories in the lab's temp dir.
+# debhelper, dpkg-dev, lintian, debootstrap, systemd-container:
+# tests/package/run.sh builds the Debian packages here and in a Debian 13
+# chroot (helpers/chroot.sh), checks them with lintian, and boots chroots
+# with systemd-nspawn to run the unit under systemd. No fakeroot:
+# debian/control says Rules-Requires-Root: no, so dpkg-buildpackage never
+# needs it.
 # prometheus: only for promtool, which checks the /metrics output and the
 # sample alert rules (helpers/anycheck-alerts.yml) in the tests. It is the
 # one package that ships promtool (19 MB download, 96 MB installed, no

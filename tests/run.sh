@@ -6,8 +6,8 @@
 # every unit test in both builds, every fuzz target for a short while (clang,
 # libFuzzer), the chaos soaks with the sanitized daemons, and every
 # integration test (real BIRD and ExaBGP in network namespaces) in the plain
-# build. Every build treats warnings as errors. Needs root. Exits non-zero
-# if any test fails.
+# build, and the Debian packages (tests/package/run.sh). Every build treats
+# warnings as errors. Needs root. Exits non-zero if any test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,4 +57,9 @@ for backend in exabgp bird; do
 done
 echo "== all tests (unit + integration)"
 ctest --test-dir build --output-on-failure || status=1
+# The Debian packages: built here and in a Debian 13 chroot, lintian, then
+# installed, run and purged in fresh chroots, and booted under systemd
+# (about 2 minutes once the day's chroots are cached, 7 when they are built).
+echo "== Debian package (build, lintian, install in a chroot)"
+bash tests/package/run.sh || status=1
 exit $status
