@@ -400,12 +400,13 @@ control_server_open(struct loop *loop, const char *path, gid_t gid,
 	if (rc != 0) {
 		char *copy = xstrdup(path);
 		/* Not an error of the daemon's job: it runs on, and the
-		 * package's RuntimeDirectory makes the directory. */
+		 * package's tmpfiles.d entry makes the directory. */
 		if (errno == ENOENT)
 			log_warnx("control socket %s: the directory %s does not "
-			    "exist; create it (systemd: RuntimeDirectory="
-			    "anycheck) or set control.socket; running without "
-			    "a control socket", path, dirname(copy));
+			    "exist; create it (the package's tmpfiles.d does: "
+			    "systemd-tmpfiles --create) or set control.socket; "
+			    "running without a control socket", path,
+			    dirname(copy));
 		else
 			log_warn("control socket %s: bind; running without a "
 			    "control socket", path);

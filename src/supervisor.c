@@ -718,10 +718,15 @@ service_count_done(struct service *service, long count)
 	struct service_before before;
 
 	if (count < 0) {
-		log_warnx("service %s: cannot count connections; the drain "
-		    "goes on until its time bound", service->config->name);
+		/* Once until a count works again, not every 0.5 s. */
+		if (!service->count_failure_logged)
+			log_warnx("service %s: cannot count connections; the "
+			    "drain goes on until its time bound",
+			    service->config->name);
+		service->count_failure_logged = true;
 		return;
 	}
+	service->count_failure_logged = false;
 	service->last_count = count;
 	if (now - service->last_progress_log_ns >= SUPERVISOR_PROGRESS_LOG_NS) {
 		uint64_t deadline = service->health.drain_deadline_ns;

@@ -84,6 +84,7 @@ struct service {
 	/* Drain progress. */
 	bool count_pending;             /* in the connection count running */
 	long last_count;                /* -1: none yet or failed */
+	bool count_failure_logged;      /* "cannot count" said, until a count works */
 	uint64_t last_progress_log_ns;
 	/* Lifecycle. */
 	bool removed;                   /* dropped by a reload: drain, go */
