@@ -6,8 +6,10 @@
 # every unit test in both builds, every fuzz target for a short while (clang,
 # libFuzzer), the chaos soaks with the sanitized daemons, and every
 # integration test (real BIRD and ExaBGP in network namespaces) in the plain
-# build, and the Debian packages (tests/package/run.sh). Every build treats
-# warnings as errors. Needs root. Exits non-zero if any test fails.
+# build, the Debian packages (tests/package/run.sh) and the version matrix
+# (tests/versions/run.sh: Debian 13's and unstable's BIRD and ExaBGP). Every
+# build treats warnings as errors. Needs root. Exits non-zero if any test
+# fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,4 +64,9 @@ ctest --test-dir build --output-on-failure || status=1
 # (about 2 minutes once the day's chroots are cached, 7 when they are built).
 echo "== Debian package (build, lintian, install in a chroot)"
 bash tests/package/run.sh || status=1
+# The integration tests against Debian 13's and unstable's BIRD 2.17, 3.1,
+# 3.4 and ExaBGP 4.2.25, 5.0 from chroots; anycheck built and unit-tested
+# in them (docs/testing.md, "The version matrix").
+echo "== version matrix (Debian 13 and unstable daemons, from chroots)"
+bash tests/versions/run.sh || status=1
 exit $status
