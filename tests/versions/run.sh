@@ -36,14 +36,17 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 chroot_sh=${ANYCHECK_CHROOT_SH:-$repo/helpers/chroot.sh}
 
-# name | suite | daemon packages | integration tests (ExaBGP's only where
-# its version is new to the matrix: trixie-bird2 has trixie-bird3's)
+# name | suite | daemon packages | integration tests: the newest BIRD 3
+# and ExaBGP 5 get every one (BIRD as the router of every lab, and the site
+# daemon where a test has one), the others the tests of each backend
+# (ExaBGP's only where its version is new to the matrix).
 bird_tests="test_bird.sh test_bird_drain.sh"
 exabgp_tests="test_exabgp.sh test_exabgp_lifecycle.sh"
+every_test=$(cd "$repo/tests/integration" && echo test_*.sh)
 all_sets=(
 	"trixie-bird2|trixie|bird2 exabgp|$bird_tests"
 	"trixie-bird3|trixie|bird3 exabgp|$bird_tests $exabgp_tests"
-	"sid-bird3|sid|bird3 exabgp|$bird_tests $exabgp_tests"
+	"sid-bird3|sid|bird3 exabgp|$every_test"
 )
 # What building and unit-testing anycheck needs in a chroot (as
 # helpers/install-deps.sh has for the host).
@@ -114,24 +117,28 @@ build_in() {	# DIR SUITE UNIT(0|1)
 	in_mounts "$dir" timeout 900 chroot "$dir" /bin/sh -c "$script"
 }
 
-# Every attribute set in one generated include, parsed by BIRD with the
-# example bird.conf: nothing may be printed.
-bird_parse_clean() {	# DIR WRAPPERS
-	local dir=$1 bin=$2 conf="$work/parse"
+# Every variant anycheck-bird declares (each attribute set, the last
+# resort, an operator's shift, every route attribute; tests/tools/
+# bird_render_sample.c) and the example's own generated include, each
+# parsed by BIRD with the example bird.conf: nothing may be printed.
+bird_parse_clean() {	# DIR WRAPPERS SUITE
+	local dir=$1 bin=$2 suite=$3 conf="$work/parse" include
 	mkdir -p "$conf"
-	cat >"$conf/anycheck.json" <<EOF
-{ "local_as": 65001, "bird": { "socket": "$conf/bird.ctl", "include_file": "$conf/anycheck.conf" },
-  "services": [ { "name": "web", "prefixes": ["192.0.2.1/32", "2001:db8::1/128"],
-    "checks": [ { "type": "file", "path": "/" } ],
-    "announce": { "med": 10, "local_preference": 200, "as_path_prepend": 1, "communities": ["65000:1"],
-      "large_communities": ["65001:1:2"], "extended_communities": ["target:65001:3"] },
-    "drain": { "seconds": 10 }, "down": { "med": 1000 }, "disabled": { "communities": ["65000:2"] } } ] }
-EOF
-	sed "s#^include .*#include \"$conf/anycheck.conf\";#" "$repo/bird/bird.conf" >"$conf/bird.conf"
-	in_mounts "$dir" "$bin/anycheck-bird" -c "$conf/anycheck.json" \
-	    -g "$conf/anycheck.conf" >/dev/null 2>&1 || return 1
-	(cd / && in_mounts "$dir" timeout 30 "$bin/bird" -p -c "$conf/bird.conf") >"$conf/bird-p.out" 2>&1 || return 1
-	[ ! -s "$conf/bird-p.out" ]
+	in_mounts "$dir" chroot "$dir" "$out/$suite/bird_render_sample" \
+	    >"$conf/sample.conf" 2>"$conf/sample.err" || return 1
+	(cd "$repo" && in_mounts "$dir" "$bin/anycheck-bird" -c bird/anycheck.json \
+	    -g "$conf/example.conf") >/dev/null 2>&1 || return 1
+	: >"$conf/bird-p.out"
+	for include in sample example; do
+		sed "s#^include .*#include \"$conf/$include.conf\";#" \
+		    "$repo/bird/bird.conf" >"$conf/bird-$include.conf"
+		(cd / && in_mounts "$dir" timeout 30 "$bin/bird" -p \
+		    -c "$conf/bird-$include.conf") >>"$conf/bird-p.out" 2>&1 ||
+		    return 1
+	done
+	grep -q "protocol static anycheck_web_v4_shift" "$conf/sample.conf" &&
+	    grep -q "protocol static anycheck_web_v6_degraded" "$conf/sample.conf" &&
+	    [ ! -s "$conf/bird-p.out" ]
 }
 
 run_set() {	# NAME SUITE PACKAGES TESTS
@@ -174,8 +181,8 @@ run_set() {	# NAME SUITE PACKAGES TESTS
 		write_wrapper "$bin/$program" "$dir" "$out/$suite/$program"
 	done
 
-	if bird_parse_clean "$dir" "$bin"; then
-		pass "$name: BIRD parses the example bird.conf with every attribute set, without a word"
+	if bird_parse_clean "$dir" "$bin" "$suite"; then
+		pass "$name: BIRD parses the example bird.conf with every variant anycheck declares (shift and last resort included), without a word"
 	else
 		fail "$name: bird -p on the example bird.conf with a generated include" \
 		    "$(head -c 300 "$work/parse/bird-p.out" 2>/dev/null)"
