@@ -249,7 +249,8 @@ config_a() {
 		{
 			"name": "web",
 			"prefixes": ["$prefix"],
-			"checks": [ { "type": "http", "url": "$url", "expect_status": [200] } ],
+			"checks": [ { "type": "http", "url": "$url", "expect_status": [200] },
+				    { "type": "process", "pidfile": "$LAB_DIR/pids/http-A.pid" } ],
 			"interval": 0.2, "fast_interval": 0.1, "rise": 2, "fall": 2, "timeout": 0.5,
 			"maintenance_file": "$LAB_DIR/site-A/maintenance",
 			$extra
@@ -285,7 +286,8 @@ say "anycheck demo: one anycast address, two sites, failover by BGP"
 echo "  router: BIRD 2, AS 64500; client 203.0.113.2 fetches $url"
 echo "  site A: AS 65001, BIRD 2 + anycheck-bird, BFD on its BGP session (100 ms x 3)"
 echo "  site B: AS 65002, ExaBGP + anycheck-exabgp, AS path prepended twice"
-echo "  both check their own HTTP service on $url every 0.2 s (rise 2, fall 2)"
+echo "  both check their own HTTP service on $url every 0.2 s (rise 2, fall 2);"
+echo "  A also watches its HTTP server's process (pidfd): its death withdraws at once"
 
 lab_init acl-demo || exit 1
 mkdir -p "$LAB_DIR/site-A" "$LAB_DIR/site-B"
