@@ -90,7 +90,9 @@ EOF
 	chmod 755 "$LAB_DIR/wrapper.sh"
 }
 
-anycheck_pid() { pgrep -f -x "$ANYCHECK_EXABGP -c $CFG" | head -1; }
+# By the program's name, not its path: through the version matrix's wrapper
+# the process runs another path to the same program.
+anycheck_pid() { pgrep -f -x "[^ ]*/anycheck-exabgp -c $CFG" | head -1; }
 new_instance_ready() {
 	local pid
 	pid=$(anycheck_pid)

