@@ -431,13 +431,16 @@ bird_reply_find_protocol(const struct bird_reply *reply, const char *name,
 			/* Name Proto Table State Since Info: the first four
 			 * are single words; "since" is one word with BIRD's
 			 * default time formats; the rest is info. */
-			char word[65];  /* a 64-character name, and its NUL */
+			/* A 64-character name, its NUL, and one more: a
+			 * longer word, cut, must not match a name that is its
+			 * first 64 characters (found by fuzzing). */
+			char word[66];
 			const char *cursor = text;
 
 			if (found)
 				break;          /* the next protocol's row */
 			if (!bird_next_word(&cursor, word, sizeof(word)) ||
-			    strcmp(word, name) != 0)
+			    strlen(word) > 64 || strcmp(word, name) != 0)
 				continue;
 			if (bird_parse_protocol_row(text, out) != 0)
 				return -1;

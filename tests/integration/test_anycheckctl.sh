@@ -203,7 +203,15 @@ scenario() {
 	"$LAB_PYTHON" - "$LAB_DIR/old.sock" <<'PY' &
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); s.settimeout(20)
-c, _ = s.accept(); c.recv(65536)
+c, _ = s.accept()
+# The whole request line, as a daemon reads it: answering after a first
+# part made anycheckctl's next write fail (EPIPE) under load.
+request = b""
+while not request.endswith(b"\n"):
+    chunk = c.recv(65536)
+    if not chunk:
+        break
+    request += chunk
 c.sendall(b'{"version":1,"ok":false,"code":"unknown-command","error":"unknown command \\"shift\\""}\n')
 c.close()
 PY
