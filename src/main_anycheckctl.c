@@ -179,28 +179,32 @@ ctl_open(const char *socket_path)
 static json_t *
 ctl_ask(int fd, json_t *request, int timeout_seconds)
 {
-	char *text = json_dumps(request, JSON_COMPACT);
+	char *json = json_dumps(request, JSON_COMPACT);
+	char *text;
 	size_t length, size = 0, capacity = 65536;
 	char *buffer = xmalloc(capacity);
 	time_t deadline = time(NULL) + timeout_seconds;
 	json_error_t error;
 	json_t *reply;
 
-	if (text == NULL)
+	if (json == NULL)
 		fatalx("out of memory");
+	/* The request and its newline in one piece. */
+	text = xasprintf("%s\n", json);
+	free(json);
 	length = strlen(text);
-	text[length] = '\0';
 	for (size_t sent = 0; sent < length;) {
 		ssize_t n = send(fd, text + sent, length - sent, MSG_NOSIGNAL);
+		/* The daemon may answer and close before reading it all (a
+		 * request over its size limit): its answer says why. */
+		if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+			break;
 		if (n < 0 && errno != EINTR)
 			ctl_fail(CTL_EXIT_UNREACHABLE, "sending the request: "
 			    "%s", strerror(errno));
 		if (n > 0)
 			sent += (size_t)n;
 	}
-	if (send(fd, "\n", 1, MSG_NOSIGNAL) != 1)
-		ctl_fail(CTL_EXIT_UNREACHABLE, "sending the request: %s",
-		    strerror(errno));
 	free(text);
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
