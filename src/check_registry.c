@@ -5,9 +5,11 @@
  * Maps the config's "type" to the check type's ops. Adding a check type is
  * one file and one line here; nothing else switches on the type.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "check_api.h"
+#include "log.h"
 
 static const struct check_ops *const check_registry[] = {
 	&check_address_ops,
@@ -37,10 +39,16 @@ check_type_names(void)
 	static char names[128];
 
 	if (names[0] == '\0') {
+		size_t used = 0;
+
 		for (size_t i = 0; i < CHECK_REGISTRY_COUNT; i++) {
-			if (i > 0)
-				strcat(names, ", ");
-			strcat(names, check_registry[i]->type);
+			int n = snprintf(names + used, sizeof(names) - used,
+			    "%s%s", i > 0 ? ", " : "",
+			    check_registry[i]->type);
+			if (n < 0 || (size_t)n >= sizeof(names) - used)
+				fatalx("check_type_names: more types than "
+				    "%zu bytes hold", sizeof(names));
+			used += (size_t)n;
 		}
 	}
 	return names;

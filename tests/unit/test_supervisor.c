@@ -796,6 +796,48 @@ START_TEST(test_five_drains_counted_together)
 }
 END_TEST
 
+/* A counter that can never count: the drain runs to its time bound, and
+ * the log says so once, not at every count (every 0.5 s). */
+static unsigned failing_calls;
+
+static int
+failing_count(void *counter, struct conn_count_query *queries,
+    size_t query_count, void (*done)(int status, void *arg), void *arg)
+{
+	(void)counter;
+	(void)queries;
+	(void)query_count;
+	failing_calls++;
+	done(-1, arg);
+	return 0;
+}
+
+START_TEST(test_count_failure_logged_once)
+{
+	char log[64];
+
+	test_capture_log(log);
+	test_touch(world.up);
+	start("{\"services\": [{\"name\": \"s\", \"prefixes\": "
+	    "[\"192.0.2.1/32\"], \"checks\": [{\"type\": \"file\", "
+	    "\"path\": \"%s\"}], \"rise\": 1, \"drain\": {\"seconds\": 3, "
+	    "\"min_seconds\": 0, \"connections\": {\"max\": 0}}}]}",
+	    world.up);
+	supervisor_set_conn_counter(world.supervisor,
+	    &(struct supervisor_conn_counter){ .start = failing_count });
+	ck_assert(run_until_changes(1, 2000));
+	ck_assert_int_eq(supervisor_set_maintenance(world.supervisor, "s",
+	    true, "test"), 0);
+	run_for(3500);
+	ck_assert_uint_ge(failing_calls, 5);
+	ck_assert_int_eq(service_state(service(0)), HEALTH_DISABLED);
+	ck_assert_int_eq(service_health(service(0))->drain_end,
+	    HEALTH_DRAIN_END_TIME);
+	ck_assert_uint_eq(test_log_count(log, "cannot count connections"), 1);
+	unlink(log);
+}
+END_TEST
+
 START_TEST(test_cleanup_while_checks_run)
 {
 	int fds_before = fd_count();
@@ -1082,6 +1124,7 @@ supervisor_suite(void)
 	tcase_add_test(tc, test_slow_check_never_overlaps);
 	tcase_add_test(tc, test_fast_interval_while_changing);
 	tcase_add_test(tc, test_five_drains_counted_together);
+	tcase_add_test(tc, test_count_failure_logged_once);
 	tcase_add_test(tc, test_cleanup_while_checks_run);
 	tcase_add_test(tc, test_local_errors_keep_state);
 	tcase_add_test(tc, test_immediate_run_failure);

@@ -34,7 +34,7 @@ set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-chroot_sh=${ANYCHECK_CHROOT_SH:-$repo/helpers/chroot.sh}
+chroot_sh="$repo/helpers/chroot.sh"
 
 # name | suite | daemon packages | integration tests: the newest BIRD 3
 # and ExaBGP 5 get every one (BIRD as the router of every lab, and the site
